@@ -1,0 +1,94 @@
+/// Business-rule failures that the store and the engine raise. The server maps each
+/// case to an HTTP status, an application code and a localised message.
+public enum LoyaltyError: Error, Sendable, Equatable {
+    case customerNotFound
+    case cardNotFound
+    case cardInactive
+    case shopNotFound
+    case templateNotFound
+    case noCardTemplate
+    /// The business key (order id + type, or refund id) was already processed.
+    case duplicateTransaction(existingTransactionID: Int64)
+    /// A refund or deduction names an order that has no purchase.
+    case originalTransactionNotFound(orderID: String)
+    case insufficientPoints(available: Int64, requested: Int64)
+    case redemptionNotAllowed(RedemptionViolation)
+    case reservationNotFound
+    case reservationAlreadyExists(reservationID: Int64)
+    case reservationNotActive(status: String)
+    case duplicateCustomer(field: String)
+    case nothingToRefund
+}
+
+/// What `transactions/create` asks for, already validated and converted to integers.
+public struct TransactionCommand: Sendable {
+    public enum CustomerRef: Sendable, Hashable {
+        case id(Int64)
+        case email(String)
+        case card(Int64)
+    }
+
+    public var partnerID: Int64
+    public var shopID: Int64?
+    public var customer: CustomerRef
+    public var cardID: Int64?
+    public var orderID: String
+    public var type: TransactionType
+    public var orderTotalMinor: Int64?
+    public var currency: String?
+    /// Explicit points override; `nil` = compute from the earning rule.
+    public var points: Int64?
+    public var pointsRedeemed: Int64?
+    public var discountMinor: Int64?
+    public var description: String?
+    public var reason: String?
+    /// `refund_id` for partial refunds (the FAQ's points deduct); part of the business key.
+    public var refundID: String?
+    public var metadataJSON: String?
+    /// Keep refunds from pushing a balance below zero (take what is there, record the rest).
+    public var allowNegativeBalance: Bool
+
+    public init(partnerID: Int64, shopID: Int64? = nil, customer: CustomerRef, cardID: Int64? = nil, orderID: String, type: TransactionType, orderTotalMinor: Int64? = nil, currency: String? = nil, points: Int64? = nil, pointsRedeemed: Int64? = nil, discountMinor: Int64? = nil, description: String? = nil, reason: String? = nil, refundID: String? = nil, metadataJSON: String? = nil, allowNegativeBalance: Bool = false) {
+        self.partnerID = partnerID
+        self.shopID = shopID
+        self.customer = customer
+        self.cardID = cardID
+        self.orderID = orderID
+        self.type = type
+        self.orderTotalMinor = orderTotalMinor
+        self.currency = currency
+        self.points = points
+        self.pointsRedeemed = pointsRedeemed
+        self.discountMinor = discountMinor
+        self.description = description
+        self.reason = reason
+        self.refundID = refundID
+        self.metadataJSON = metadataJSON
+        self.allowNegativeBalance = allowNegativeBalance
+    }
+
+    /// The idempotency key of the business operation, unique per partner.
+    ///
+    /// Purchases and point awards share the `purchase:` namespace so one order can never
+    /// be credited twice through two endpoints; each refund id is its own key.
+    public var businessKey: String {
+        switch type {
+        case .purchase, .bonus: "purchase:\(orderID)"
+        case .refund: refundID.map { "refund:\(orderID):\($0)" } ?? "refund:\(orderID)"
+        case .cancellation: "cancellation:\(orderID)"
+        }
+    }
+}
+
+/// The outcome of a posted transaction, as the create endpoint reports it.
+public struct TransactionOutcome: Sendable {
+    public var transaction: ShopTransaction
+    public var card: LoyaltyCard
+    public var customer: Customer
+
+    public init(transaction: ShopTransaction, card: LoyaltyCard, customer: Customer) {
+        self.transaction = transaction
+        self.card = card
+        self.customer = customer
+    }
+}

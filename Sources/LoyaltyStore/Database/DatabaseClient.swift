@@ -1,0 +1,49 @@
+import SQLKit
+
+/// Which SQL engine a ``DatabaseClient`` talks to. Only the few statements that the
+/// two dialects spell differently (DDL types, `FOR UPDATE`) look at it.
+public enum DatabaseKind: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// The storage seam: every repository runs its SQL through one of these.
+///
+/// Contract:
+/// - ``read(_:)`` runs `body` on a connection that sees every committed write; it is
+///   not a transaction, so two reads may see different states.
+/// - ``write(_:)`` runs `body` in one database transaction on a connection leased for
+///   the whole call; the transaction commits when `body` returns and rolls back when it
+///   throws. A transient conflict (PostgreSQL SQLSTATE 40001/40P01) re-runs `body`, so
+///   `body` must not have side effects outside the database.
+/// - Both fail with ``DatabaseUnavailableError`` when the database does not answer
+///   within the configured deadline, instead of waiting forever.
+public protocol DatabaseClient: Sendable {
+    var kind: DatabaseKind { get }
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs the client's background work (a connection pool) until the task is cancelled.
+    func run() async
+    /// Closes every connection. Calls after this fail.
+    func shutdown() async
+}
+
+/// The database did not answer in time, or is down.
+public struct DatabaseUnavailableError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs `operation`, failing with ``DatabaseUnavailableError`` after `seconds`.
+func withDeadline<T: Sendable>(seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            throw DatabaseUnavailableError("database did not answer within \(seconds) s")
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw CancellationError() }
+        return first
+    }
+}

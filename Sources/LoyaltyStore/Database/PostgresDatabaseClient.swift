@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLKit
+
+/// PostgreSQL through postgres-nio's `PostgresClient` pool.
+///
+/// Transactions are written by hand (`BEGIN` ... `COMMIT`) because
+/// `PostgresClient.withTransaction` can neither set an isolation level nor tell a
+/// serialization failure from other errors. Every call runs under a deadline, because
+/// the pool waits forever for a database that is down.
+public final class PostgresDatabaseClient: DatabaseClient {
+    public let kind = DatabaseKind.postgres
+    let client: PostgresClient
+    let deadlineSeconds: Double
+    let logger: Logger
+
+    /// - Parameter url: `postgres://user:password@host:port/database[?sslmode=disable]`.
+    public init(url: String, maximumConnections: Int = 40, deadlineSeconds: Double = 10, logger: Logger) throws {
+        let sqlConfig = try SQLPostgresConfiguration(url: url)
+        var config: PostgresClient.Configuration
+        switch sqlConfig.coreConfiguration.host {
+        case let .some(host):
+            config = .init(host: host, port: sqlConfig.coreConfiguration.port ?? 5432, username: sqlConfig.coreConfiguration.username, password: sqlConfig.coreConfiguration.password, database: sqlConfig.coreConfiguration.database, tls: .disable)
+        case .none:
+            config = .init(unixSocketPath: sqlConfig.coreConfiguration.unixSocketPath ?? "/tmp/.s.PGSQL.5432", username: sqlConfig.coreConfiguration.username, password: sqlConfig.coreConfiguration.password, database: sqlConfig.coreConfiguration.database)
+        }
+        config.options.maximumConnections = maximumConnections
+        config.options.minimumConnections = 0
+        config.options.connectTimeout = .seconds(Int64(max(1, deadlineSeconds)))
+        self.client = PostgresClient(configuration: config, backgroundLogger: logger)
+        self.deadlineSeconds = deadlineSeconds
+        self.logger = logger
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let client = self.client
+        let logger = self.logger
+        return try await withDeadline(seconds: deadlineSeconds) {
+            try await client.withConnection { connection in
+                try await body(connection.sql(queryLogLevel: nil))
+            }
+        }
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let client = self.client
+        return try await withDeadline(seconds: deadlineSeconds) {
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    return try await client.withConnection { connection in
+                        let db = connection.sql(queryLogLevel: nil)
+                        try await db.raw("BEGIN").run()
+                        do {
+                            let result = try await body(db)
+                            try await db.raw("COMMIT").run()
+                            return result
+                        } catch {
+                            try? await db.raw("ROLLBACK").run()
+                            throw error
+                        }
+                    }
+                } catch let error as PSQLError where attempt < 5 && Self.isTransient(error) {
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+                }
+            }
+        }
+    }
+
+    static func isTransient(_ error: PSQLError) -> Bool {
+        guard let code = error.serverInfo?[.sqlState] else { return false }
+        return code == "40001" || code == "40P01"
+    }
+
+    public func run() async {
+        await client.run()
+    }
+
+    public func shutdown() async {}
+}

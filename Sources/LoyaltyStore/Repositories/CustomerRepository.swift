@@ -1,0 +1,134 @@
+import Foundation
+import LoyaltyCore
+import SQLKit
+
+/// Customers (the wire's "users") and their cards, per partner.
+public protocol CustomerRepository: Sendable {
+    /// Creates a customer and a card from the partner's default template (with its
+    /// welcome bonus posted to the ledger). Throws ``LoyaltyError/duplicateCustomer(field:)``
+    /// when the email or external id is taken within the partner.
+    func createCustomer(partnerID: Int64, externalID: String?, email: String?, phone: String?, name: String?) async throws -> (Customer, LoyaltyCard)
+    func customer(partnerID: Int64, id: Int64) async throws -> Customer?
+    func customer(partnerID: Int64, email: String) async throws -> Customer?
+    func customer(partnerID: Int64, externalID: String) async throws -> Customer?
+    func customers(partnerID: Int64, email: String?, externalID: String?, page: PageRequest) async throws -> Page<Customer>
+    func card(partnerID: Int64, id: Int64) async throws -> LoyaltyCard?
+    /// By `XXX-XXX-XXX` number or by the card's QR UUID.
+    func card(partnerID: Int64, numberOrQR: String) async throws -> LoyaltyCard?
+    /// The customer's primary (first) card.
+    func primaryCard(partnerID: Int64, customerID: Int64) async throws -> LoyaltyCard?
+}
+
+public struct SQLCustomerRepository: CustomerRepository {
+    let database: any DatabaseClient
+
+    public init(database: any DatabaseClient) { self.database = database }
+
+    public func createCustomer(partnerID: Int64, externalID: String?, email: String?, phone: String?, name: String?) async throws -> (Customer, LoyaltyCard) {
+        let now = Clock.nowMillis()
+        let email = email?.lowercased()
+        return try await database.write { db in
+            if let email, try await db.raw("SELECT id FROM customers WHERE partner_id = \(bind: partnerID) AND email = \(bind: email)").first() != nil {
+                throw LoyaltyError.duplicateCustomer(field: "email")
+            }
+            if let externalID, try await db.raw("SELECT id FROM customers WHERE partner_id = \(bind: partnerID) AND external_id = \(bind: externalID)").first() != nil {
+                throw LoyaltyError.duplicateCustomer(field: "external_id")
+            }
+            let row = try await db.raw("""
+                INSERT INTO customers (partner_id, external_id, email, phone, name, created_at, updated_at)
+                VALUES (\(bind: partnerID), \(bind: externalID), \(bind: email), \(bind: phone), \(bind: name), \(bind: now), \(bind: now))
+                RETURNING \(unsafeRaw: Rows.customerColumns)
+                """).first()
+            let customer = try Rows.customer(row!)
+            guard let template = try await CardIssuer.defaultTemplate(db, partnerID: partnerID) else { throw LoyaltyError.noCardTemplate }
+            let card = try await CardIssuer.issue(db, partnerID: partnerID, customerID: customer.id, template: template, now: now)
+            return (customer, card)
+        }
+    }
+
+    public func customer(partnerID: Int64, id: Int64) async throws -> Customer? {
+        try await database.read { db in
+            try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first().map(Rows.customer)
+        }
+    }
+
+    public func customer(partnerID: Int64, email: String) async throws -> Customer? {
+        let email = email.lowercased()
+        return try await database.read { db in
+            try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND email = \(bind: email)").first().map(Rows.customer)
+        }
+    }
+
+    public func customer(partnerID: Int64, externalID: String) async throws -> Customer? {
+        try await database.read { db in
+            try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND external_id = \(bind: externalID)").first().map(Rows.customer)
+        }
+    }
+
+    public func customers(partnerID: Int64, email: String?, externalID: String?, page: PageRequest) async throws -> Page<Customer> {
+        var condition: SQLQueryString = "partner_id = \(bind: partnerID)"
+        if let email { condition += " AND email = \(bind: email.lowercased())" }
+        if let externalID { condition += " AND external_id = \(bind: externalID)" }
+        let finalCondition = condition
+        return try await database.read { db in
+            let total = try Rows.count(try await db.raw("SELECT COUNT(*) AS n FROM customers WHERE \(finalCondition)").first())
+            let rows = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE \(finalCondition) ORDER BY id LIMIT \(literal: page.perPage) OFFSET \(literal: page.offset)").all()
+            return Page(items: try rows.map(Rows.customer), request: page, total: total)
+        }
+    }
+
+    public func card(partnerID: Int64, id: Int64) async throws -> LoyaltyCard? {
+        try await database.read { db in
+            try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first().map(Rows.card)
+        }
+    }
+
+    public func card(partnerID: Int64, numberOrQR: String) async throws -> LoyaltyCard? {
+        let number = CardNumber.normalized(numberOrQR)
+        let qr = numberOrQR.lowercased()
+        return try await database.read { db in
+            if let number {
+                return try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND card_number = \(bind: number)").first().map(Rows.card)
+            }
+            return try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND qr_code = \(bind: qr)").first().map(Rows.card)
+        }
+    }
+
+    public func primaryCard(partnerID: Int64, customerID: Int64) async throws -> LoyaltyCard? {
+        try await database.read { db in
+            try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) ORDER BY id LIMIT 1").first().map(Rows.card)
+        }
+    }
+}
+
+/// Issues cards inside an open write transaction.
+enum CardIssuer {
+    /// The partner's first active auto-assign template.
+    static func defaultTemplate(_ db: any SQLDatabase, partnerID: Int64) async throws -> CardTemplate? {
+        try await db.raw("SELECT \(unsafeRaw: Rows.templateColumns) FROM card_templates WHERE partner_id = \(bind: partnerID) AND is_active = \(bind: true) AND auto_assign = \(bind: true) ORDER BY id LIMIT 1").first().map { try Rows.template($0) }
+    }
+
+    /// Creates a card with a fresh number and QR UUID and posts the template's welcome
+    /// bonus as the card's first ledger entry.
+    static func issue(_ db: any SQLDatabase, partnerID: Int64, customerID: Int64, template: CardTemplate, now: Int64) async throws -> LoyaltyCard {
+        var card: LoyaltyCard?
+        // A clash on the random number is astronomically rare, but possible: retry.
+        for _ in 0..<5 where card == nil {
+            let number = CardNumber.random()
+            if try await db.raw("SELECT id FROM loyalty_cards WHERE card_number = \(bind: number)").first() != nil { continue }
+            let row = try await db.raw("""
+                INSERT INTO loyalty_cards (partner_id, customer_id, template_id, card_number, qr_code, created_at, updated_at)
+                VALUES (\(bind: partnerID), \(bind: customerID), \(bind: template.id), \(bind: number), \(bind: UUID().uuidString.lowercased()), \(bind: now), \(bind: now))
+                RETURNING \(unsafeRaw: Rows.cardColumns)
+                """).first()
+            card = try Rows.card(row!)
+        }
+        guard var issued = card else { throw LoyaltyError.cardNotFound }
+        if template.initialBonusPoints > 0 {
+            let balance = try await LedgerPosting.post(db, partnerID: partnerID, cardID: issued.id, shopID: nil, transactionID: nil, type: .bonus, points: template.initialBonusPoints, reference: "welcome", description: "Welcome bonus", now: now, allowNegative: false)
+            issued.balance = balance ?? issued.balance
+            issued.lifetimeEarned = template.initialBonusPoints
+        }
+        return issued
+    }
+}

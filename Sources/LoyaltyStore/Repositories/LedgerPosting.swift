@@ -1,0 +1,53 @@
+import LoyaltyCore
+import LoyaltyModels
+import SQLKit
+
+/// The one place that changes a card's balance: a conditional atomic update of the
+/// materialised balance plus the matching append-only ledger entry, inside the
+/// caller's write transaction. Because both happen in one transaction and nothing
+/// else writes `balance`, balance == sum(ledger entries) holds for every card.
+enum LedgerPosting {
+    /// Adds `points` (negative to take away) to the card and appends the ledger entry.
+    ///
+    /// A negative posting only succeeds while the points the customer can spend
+    /// (`balance - reserved`, after `releaseReserved` is released) cover it, unless
+    /// `allowNegative`. Returns the new balance, or `nil` when the condition failed
+    /// (nothing was written). No read-modify-write: concurrent postings cannot lose an
+    /// update, and the row lock taken by the UPDATE orders them.
+    static func post(
+        _ db: any SQLDatabase, partnerID: Int64, cardID: Int64, shopID: Int64?, transactionID: Int64?,
+        type: LedgerEntryType, points: Int64, reference: String?, description: String?, now: Int64,
+        allowNegative: Bool, releaseReserved: Int64 = 0, earnedDelta: Int64? = nil, spentDelta: Int64? = nil
+    ) async throws -> Int64? {
+        let earned = earnedDelta ?? ((type == .earned || type == .bonus) && points > 0 ? points : 0)
+        let spent = spentDelta ?? (type == .redeemed ? -points : 0)
+        var sql: SQLQueryString = """
+            UPDATE loyalty_cards SET balance = balance + \(bind: points), reserved = reserved - \(bind: releaseReserved),
+              lifetime_earned = lifetime_earned + \(bind: earned), lifetime_spent = lifetime_spent + \(bind: spent),
+              updated_at = \(bind: now)
+            WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID)
+            """
+        if points < 0 && !allowNegative {
+            sql += " AND balance + \(bind: points) >= reserved - \(bind: releaseReserved)"
+        }
+        sql += " RETURNING balance"
+        guard let row = try await db.raw(sql).first() else { return nil }
+        let balance = try row.decode(column: "balance", as: Int64.self)
+        if points != 0 {
+            try await db.raw("""
+                INSERT INTO ledger_entries (partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description, created_at)
+                VALUES (\(bind: partnerID), \(bind: cardID), \(bind: shopID), \(bind: transactionID), \(bind: type.rawValue), \(bind: points), \(bind: balance), \(bind: reference), \(bind: description), \(bind: now))
+                """).run()
+        }
+        return balance
+    }
+}
+
+/// Appends events to the transactional outbox, in the caller's transaction, so an
+/// event exists exactly when the change that caused it committed.
+enum Outbox {
+    static func append(_ db: any SQLDatabase, partnerID: Int64, type: String, data: JSON, now: Int64) async throws {
+        let payload = JSON.object([("event", .string(type)), ("partner_id", .int(partnerID)), ("data", data)]).serializedString()
+        try await db.raw("INSERT INTO outbox (partner_id, event_type, payload, created_at) VALUES (\(bind: partnerID), \(bind: type), \(bind: payload), \(bind: now))").run()
+    }
+}

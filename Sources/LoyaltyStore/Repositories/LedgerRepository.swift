@@ -1,0 +1,385 @@
+import Foundation
+import LoyaltyCore
+import LoyaltyModels
+import SQLKit
+
+/// Every operation that moves points: purchases, awards, refunds, reservations.
+///
+/// Each method is one database transaction. Business keys make every write
+/// idempotent: a second call with the same order id and type (or refund id) throws
+/// ``LoyaltyError/duplicateTransaction(existingTransactionID:)`` and writes nothing.
+public protocol LedgerRepository: Sendable {
+    /// Records a purchase (earn and/or redeem) or reverses one (refund, cancellation).
+    func post(_ command: TransactionCommand) async throws -> TransactionOutcome
+    /// Posts many commands, each atomically on its own: one item's failure leaves the
+    /// others applied. Results are in input order.
+    func postEach(_ commands: [TransactionCommand]) async throws -> [Result<TransactionOutcome, LoyaltyError>]
+    func reserve(partnerID: Int64, customer: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String, points: Int64, sessionID: String?) async throws -> PointsReservation
+    func release(partnerID: Int64, reservationID: Int64?, orderID: String?) async throws -> PointsReservation
+    /// The newest reservation by id or order id.
+    func reservation(partnerID: Int64, reservationID: Int64?, orderID: String?) async throws -> PointsReservation?
+    func transactions(partnerID: Int64, filter: TransactionFilter, page: PageRequest) async throws -> Page<TransactionView>
+    func ledgerEntries(partnerID: Int64, cardID: Int64, limit: Int) async throws -> [LedgerEntry]
+    /// Cards whose materialised balance differs from the sum of their ledger entries
+    /// (always empty unless something is broken), or whose balance is below zero.
+    func invariantViolations(partnerID: Int64?) async throws -> [InvariantViolation]
+}
+
+public struct TransactionFilter: Sendable {
+    public var customerID: Int64?
+    public var cardID: Int64?
+    public var shopID: Int64?
+    public var orderID: String?
+    public var type: TransactionType?
+    public var fromMillis: Int64?
+    public var toMillis: Int64?
+
+    public init(customerID: Int64? = nil, cardID: Int64? = nil, shopID: Int64? = nil, orderID: String? = nil, type: TransactionType? = nil, fromMillis: Int64? = nil, toMillis: Int64? = nil) {
+        self.customerID = customerID
+        self.cardID = cardID
+        self.shopID = shopID
+        self.orderID = orderID
+        self.type = type
+        self.fromMillis = fromMillis
+        self.toMillis = toMillis
+    }
+}
+
+/// A transaction with what the list endpoint shows beside it.
+public struct TransactionView: Sendable {
+    public var transaction: ShopTransaction
+    public var customer: Customer
+    public var cardNumber: String
+    public var cardTitle: String
+    public var shopName: String?
+}
+
+public struct InvariantViolation: Sendable, Equatable {
+    public var cardID: Int64
+    public var balance: Int64
+    public var ledgerSum: Int64
+}
+
+public struct SQLLedgerRepository: LedgerRepository {
+    let database: any DatabaseClient
+
+    public init(database: any DatabaseClient) { self.database = database }
+
+    var forUpdate: String { database.kind == .postgres ? " FOR UPDATE" : "" }
+
+    public func post(_ command: TransactionCommand) async throws -> TransactionOutcome {
+        let lock = forUpdate
+        return try await database.write { db in
+            try await Self.post(db, command, now: Clock.nowMillis(), forUpdate: lock)
+        }
+    }
+
+    public func postEach(_ commands: [TransactionCommand]) async throws -> [Result<TransactionOutcome, LoyaltyError>] {
+        let lock = forUpdate
+        var results: [Result<TransactionOutcome, LoyaltyError>] = []
+        results.reserveCapacity(commands.count)
+        // Chunks bound the time one transaction holds the writer; savepoints make each
+        // item atomic inside its chunk.
+        for chunk in stride(from: 0, to: commands.count, by: 250).map({ Array(commands[$0..<min($0 + 250, commands.count)]) }) {
+            let chunkResults = try await database.write { db in
+                var out: [Result<TransactionOutcome, LoyaltyError>] = []
+                let now = Clock.nowMillis()
+                for command in chunk {
+                    try await db.raw("SAVEPOINT bulk_item").run()
+                    do {
+                        out.append(.success(try await Self.post(db, command, now: now, forUpdate: lock)))
+                        try await db.raw("RELEASE SAVEPOINT bulk_item").run()
+                    } catch let error as LoyaltyError {
+                        try await db.raw("ROLLBACK TO SAVEPOINT bulk_item").run()
+                        try await db.raw("RELEASE SAVEPOINT bulk_item").run()
+                        out.append(.failure(error))
+                    }
+                }
+                return out
+            }
+            results += chunkResults
+        }
+        return results
+    }
+
+    // MARK: - Posting (inside a write transaction)
+
+    struct Resolved {
+        var customer: Customer
+        var card: LoyaltyCard
+        var template: CardTemplate
+    }
+
+    /// Finds the customer and the card to post to, issuing the default card on first use.
+    static func resolve(_ db: any SQLDatabase, partnerID: Int64, customer ref: TransactionCommand.CustomerRef, cardID: Int64?, now: Int64) async throws -> Resolved {
+        let customer: Customer
+        var wantedCard = cardID
+        switch ref {
+        case let .id(id):
+            guard let c = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first().map(Rows.customer) else { throw LoyaltyError.customerNotFound }
+            customer = c
+        case let .email(email):
+            guard let c = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND email = \(bind: email.lowercased())").first().map(Rows.customer) else { throw LoyaltyError.customerNotFound }
+            customer = c
+        case let .card(id):
+            guard let owner = try await db.raw("SELECT customer_id FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first() else { throw LoyaltyError.cardNotFound }
+            let customerID = try owner.decode(column: "customer_id", as: Int64.self)
+            customer = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND id = \(bind: customerID)").first().map(Rows.customer)!
+            wantedCard = id
+        }
+        let cardRow: (any SQLRow)?
+        if let wantedCard {
+            cardRow = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND id = \(bind: wantedCard) AND customer_id = \(bind: customer.id)").first()
+            if cardRow == nil { throw LoyaltyError.cardNotFound }
+        } else {
+            cardRow = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customer.id) ORDER BY id LIMIT 1").first()
+        }
+        if let cardRow {
+            let card = try Rows.card(cardRow)
+            guard let template = try await db.raw("SELECT \(unsafeRaw: Rows.templateColumns) FROM card_templates WHERE partner_id = \(bind: partnerID) AND id = \(bind: card.templateID)").first().map({ try Rows.template($0) }) else { throw LoyaltyError.templateNotFound }
+            return Resolved(customer: customer, card: card, template: template)
+        }
+        guard let template = try await CardIssuer.defaultTemplate(db, partnerID: partnerID) else { throw LoyaltyError.noCardTemplate }
+        let card = try await CardIssuer.issue(db, partnerID: partnerID, customerID: customer.id, template: template, now: now)
+        return Resolved(customer: customer, card: card, template: template)
+    }
+
+    static func post(_ db: any SQLDatabase, _ command: TransactionCommand, now: Int64, forUpdate: String) async throws -> TransactionOutcome {
+        if let shopID = command.shopID,
+           try await db.raw("SELECT id FROM shops WHERE partner_id = \(bind: command.partnerID) AND id = \(bind: shopID)").first() == nil {
+            throw LoyaltyError.shopNotFound
+        }
+        switch command.type {
+        case .purchase, .bonus: return try await postPurchase(db, command, now: now)
+        case .refund, .cancellation: return try await postReversal(db, command, now: now, forUpdate: forUpdate)
+        }
+    }
+
+    /// Inserts the transaction row under its business key; a clash means "already done".
+    static func insertTransaction(_ db: any SQLDatabase, _ c: TransactionCommand, card: LoyaltyCard, customerID: Int64, currency: String, originalID: Int64?, now: Int64) async throws -> Int64 {
+        let row = try await db.raw("""
+            INSERT INTO transactions (partner_id, shop_id, card_id, customer_id, type, order_id, refund_id, business_key, amount_minor, currency,
+              discount_minor, description, reason, status, metadata, original_transaction_id, created_at)
+            VALUES (\(bind: c.partnerID), \(bind: c.shopID), \(bind: card.id), \(bind: customerID), \(bind: c.type.rawValue), \(bind: c.orderID), \(bind: c.refundID),
+              \(bind: c.businessKey), \(bind: c.orderTotalMinor), \(bind: currency), \(bind: c.discountMinor), \(bind: c.description), \(bind: c.reason),
+              'completed', \(bind: c.metadataJSON), \(bind: originalID), \(bind: now))
+            ON CONFLICT (partner_id, business_key) DO NOTHING
+            RETURNING id
+            """).first()
+        if let row { return try row.decode(column: "id", as: Int64.self) }
+        let existing = try await db.raw("SELECT id FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: c.businessKey)").first()
+        throw LoyaltyError.duplicateTransaction(existingTransactionID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
+    }
+
+    static func postPurchase(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64) async throws -> TransactionOutcome {
+        let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, now: now)
+        guard r.card.isActive else { throw LoyaltyError.cardInactive }
+        let points = c.points ?? r.template.earning.points(forOrderTotalMinor: c.orderTotalMinor ?? 0)
+        let hold = try await db.raw("SELECT \(unsafeRaw: Rows.reservationColumns) FROM reservations WHERE partner_id = \(bind: c.partnerID) AND order_id = \(bind: c.orderID) AND status = 'active' AND card_id = \(bind: r.card.id)").first().map(Rows.reservation)
+        // An open hold for this order is what the customer meant to spend, unless the call says otherwise.
+        let redeem = c.pointsRedeemed ?? hold?.points ?? 0
+        if redeem > 0, let violation = r.template.redemption.violation(forPoints: redeem) {
+            throw LoyaltyError.redemptionNotAllowed(violation)
+        }
+        let currency = c.currency ?? r.template.currency
+        let txID = try await insertTransaction(db, c, card: r.card, customerID: r.customer.id, currency: currency, originalID: nil, now: now)
+        var balance = r.card.balance
+        let release = hold?.points ?? 0
+        if redeem > 0 {
+            guard let b = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: r.card.id, shopID: c.shopID, transactionID: txID, type: .redeemed, points: -redeem, reference: c.orderID, description: c.description, now: now, allowNegative: false, releaseReserved: release) else {
+                throw LoyaltyError.insufficientPoints(available: r.card.available + release, requested: redeem)
+            }
+            balance = b
+        } else if release > 0 {
+            try await db.raw("UPDATE loyalty_cards SET reserved = reserved - \(bind: release) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: r.card.id)").run()
+        }
+        if let hold {
+            try await db.raw("UPDATE reservations SET status = 'consumed', updated_at = \(bind: now) WHERE id = \(bind: hold.id)").run()
+        }
+        if points > 0 {
+            let type: LedgerEntryType = c.type == .bonus ? .bonus : .earned
+            balance = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: r.card.id, shopID: c.shopID, transactionID: txID, type: type, points: points, reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true) ?? balance
+        }
+        let discount = c.discountMinor ?? (redeem > 0 ? r.template.redemption.discountMinor(forPoints: redeem) : nil)
+        try await db.raw("UPDATE transactions SET points_awarded = \(bind: points), points_redeemed = \(bind: redeem), discount_minor = \(bind: discount) WHERE id = \(bind: txID)").run()
+        let cardRow = try await db.raw("""
+            UPDATE loyalty_cards SET transactions_count = transactions_count + 1, last_used_at = \(bind: now)
+            WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: r.card.id) RETURNING \(unsafeRaw: Rows.cardColumns)
+            """).first()
+        let card = try Rows.card(cardRow!)
+        let tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: c.shopID, cardID: card.id, customerID: r.customer.id, type: c.type, orderID: c.orderID, refundID: nil, amountMinor: c.orderTotalMinor, currency: currency, pointsAwarded: points, pointsRedeemed: redeem, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: discount, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: nil, createdAt: now)
+        try await Outbox.append(db, partnerID: c.partnerID, type: "transaction.created", data: eventData(tx, card: card), now: now)
+        _ = balance
+        return TransactionOutcome(transaction: tx, card: card, customer: r.customer)
+    }
+
+    static func postReversal(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64, forUpdate: String) async throws -> TransactionOutcome {
+        guard let original = try await db.raw("SELECT \(unsafeRaw: Rows.transactionColumns) FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: "purchase:\(c.orderID)")\(unsafeRaw: forUpdate)").first().map(Rows.transaction) else {
+            throw LoyaltyError.originalTransactionNotFound(orderID: c.orderID)
+        }
+        // The caller may name the customer; it must be the one who made the purchase.
+        let customer = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: original.customerID)").first().map(Rows.customer)!
+        switch c.customer {
+        case let .id(id) where id != customer.id: throw LoyaltyError.originalTransactionNotFound(orderID: c.orderID)
+        case let .email(email) where email.lowercased() != customer.email: throw LoyaltyError.originalTransactionNotFound(orderID: c.orderID)
+        case let .card(id) where id != original.cardID: throw LoyaltyError.originalTransactionNotFound(orderID: c.orderID)
+        default: break
+        }
+        let remainingPoints = original.pointsAwarded - original.pointsReversed
+        let remainingRedeemed = original.pointsRedeemed - original.redeemedReturned
+        var wantPoints = remainingPoints
+        var wantReturn = remainingRedeemed
+        if let explicit = c.points {
+            wantPoints = explicit
+            wantReturn = 0
+        } else if let refund = c.orderTotalMinor, let amount = original.amountMinor, refund < amount {
+            wantPoints = RefundMath.proportionalPoints(refundMinor: refund, originalMinor: amount, originalPoints: original.pointsAwarded)
+            wantReturn = RefundMath.proportionalPoints(refundMinor: refund, originalMinor: amount, originalPoints: original.pointsRedeemed)
+        }
+        wantPoints = min(max(0, wantPoints), remainingPoints)
+        wantReturn = min(max(0, wantReturn), remainingRedeemed)
+        if remainingPoints <= 0 && remainingRedeemed <= 0 && (original.pointsAwarded > 0 || original.pointsRedeemed > 0) {
+            throw LoyaltyError.nothingToRefund
+        }
+        guard let cardRow = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: original.cardID)\(unsafeRaw: forUpdate)").first() else { throw LoyaltyError.cardNotFound }
+        let card = try Rows.card(cardRow)
+        var command = c
+        command.shopID = c.shopID ?? original.shopID
+        let txID = try await insertTransaction(db, command, card: card, customerID: customer.id, currency: original.currency, originalID: original.id, now: now)
+        if wantReturn > 0 {
+            _ = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: command.shopID, transactionID: txID, type: .refund, points: wantReturn, reference: c.orderID, description: "Redeemed points returned", now: now, allowNegative: true, earnedDelta: 0, spentDelta: -wantReturn)
+        }
+        let available = card.available + wantReturn
+        let (deducted, shortfall) = RefundMath.clampedDeduction(wanted: wantPoints, available: available, allowNegative: c.allowNegativeBalance)
+        if deducted > 0 {
+            guard try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: command.shopID, transactionID: txID, type: .refund, points: -deducted, reference: c.orderID, description: c.description ?? "Points reversed", now: now, allowNegative: c.allowNegativeBalance, earnedDelta: -deducted, spentDelta: 0) != nil else {
+                throw LoyaltyError.insufficientPoints(available: available, requested: deducted)
+            }
+        }
+        try await db.raw("UPDATE transactions SET points_reversed = points_reversed + \(bind: wantPoints), redeemed_returned = redeemed_returned + \(bind: wantReturn) WHERE id = \(bind: original.id)").run()
+        try await db.raw("UPDATE transactions SET points_awarded = \(bind: deducted), points_redeemed = \(bind: wantReturn), shortfall = \(bind: shortfall) WHERE id = \(bind: txID)").run()
+        let updated = try await db.raw("""
+            UPDATE loyalty_cards SET transactions_count = transactions_count + 1, last_used_at = \(bind: now)
+            WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id) RETURNING \(unsafeRaw: Rows.cardColumns)
+            """).first()
+        let newCard = try Rows.card(updated!)
+        let tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: command.shopID, cardID: card.id, customerID: customer.id, type: c.type, orderID: c.orderID, refundID: c.refundID, amountMinor: c.orderTotalMinor, currency: original.currency, pointsAwarded: deducted, pointsRedeemed: wantReturn, pointsReversed: 0, redeemedReturned: 0, shortfall: shortfall, discountMinor: nil, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: original.id, createdAt: now)
+        try await Outbox.append(db, partnerID: c.partnerID, type: "transaction.created", data: eventData(tx, card: newCard), now: now)
+        return TransactionOutcome(transaction: tx, card: newCard, customer: customer)
+    }
+
+    static func eventData(_ tx: ShopTransaction, card: LoyaltyCard) -> JSON {
+        .object([
+            ("transaction_id", .int(tx.id)), ("type", .string(tx.type.rawValue)), ("order_id", .string(tx.orderID)),
+            ("user_id", .int(tx.customerID)), ("loyalty_card_id", .int(card.id)), ("shop_id", .optional(tx.shopID)),
+            ("points_awarded", .int(tx.pointsAwarded)), ("points_redeemed", .int(tx.pointsRedeemed)),
+            ("points_balance", .int(card.balance)), ("amount", tx.amountMinor.map(JSON.money) ?? .null), ("currency", .string(tx.currency)),
+        ])
+    }
+
+    // MARK: - Reservations
+
+    public func reserve(partnerID: Int64, customer: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String, points: Int64, sessionID: String?) async throws -> PointsReservation {
+        try await database.write { db in
+            let now = Clock.nowMillis()
+            let r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, now: now)
+            if let existing = try await db.raw("SELECT id FROM reservations WHERE partner_id = \(bind: partnerID) AND order_id = \(bind: orderID) AND status = 'active'").first() {
+                throw LoyaltyError.reservationAlreadyExists(reservationID: try existing.decode(column: "id", as: Int64.self))
+            }
+            if let violation = r.template.redemption.violation(forPoints: points) { throw LoyaltyError.redemptionNotAllowed(violation) }
+            guard try await db.raw("""
+                UPDATE loyalty_cards SET reserved = reserved + \(bind: points), updated_at = \(bind: now)
+                WHERE partner_id = \(bind: partnerID) AND id = \(bind: r.card.id) AND balance - reserved >= \(bind: points) RETURNING id
+                """).first() != nil else {
+                throw LoyaltyError.insufficientPoints(available: r.card.available, requested: points)
+            }
+            let row = try await db.raw("""
+                INSERT INTO reservations (partner_id, card_id, customer_id, order_id, points, status, session_id, created_at, updated_at)
+                VALUES (\(bind: partnerID), \(bind: r.card.id), \(bind: r.customer.id), \(bind: orderID), \(bind: points), 'active', \(bind: sessionID), \(bind: now), \(bind: now))
+                RETURNING \(unsafeRaw: Rows.reservationColumns)
+                """).first()
+            return try Rows.reservation(row!)
+        }
+    }
+
+    public func release(partnerID: Int64, reservationID: Int64?, orderID: String?) async throws -> PointsReservation {
+        let lock = forUpdate
+        return try await database.write { db in
+            let now = Clock.nowMillis()
+            guard var reservation = try await Self.findReservation(db, partnerID: partnerID, reservationID: reservationID, orderID: orderID, forUpdate: lock) else { throw LoyaltyError.reservationNotFound }
+            guard reservation.status == .active else { throw LoyaltyError.reservationNotActive(status: reservation.status.rawValue) }
+            try await db.raw("UPDATE loyalty_cards SET reserved = reserved - \(bind: reservation.points), updated_at = \(bind: now) WHERE partner_id = \(bind: partnerID) AND id = \(bind: reservation.cardID)").run()
+            try await db.raw("UPDATE reservations SET status = 'released', updated_at = \(bind: now) WHERE id = \(bind: reservation.id)").run()
+            reservation.status = .released
+            reservation.updatedAt = now
+            return reservation
+        }
+    }
+
+    public func reservation(partnerID: Int64, reservationID: Int64?, orderID: String?) async throws -> PointsReservation? {
+        try await database.read { db in try await Self.findReservation(db, partnerID: partnerID, reservationID: reservationID, orderID: orderID, forUpdate: "") }
+    }
+
+    static func findReservation(_ db: any SQLDatabase, partnerID: Int64, reservationID: Int64?, orderID: String?, forUpdate: String) async throws -> PointsReservation? {
+        if let reservationID {
+            return try await db.raw("SELECT \(unsafeRaw: Rows.reservationColumns) FROM reservations WHERE partner_id = \(bind: partnerID) AND id = \(bind: reservationID)\(unsafeRaw: forUpdate)").first().map(Rows.reservation)
+        }
+        guard let orderID else { return nil }
+        return try await db.raw("SELECT \(unsafeRaw: Rows.reservationColumns) FROM reservations WHERE partner_id = \(bind: partnerID) AND order_id = \(bind: orderID) ORDER BY id DESC LIMIT 1\(unsafeRaw: forUpdate)").first().map(Rows.reservation)
+    }
+
+    // MARK: - Reads
+
+    public func transactions(partnerID: Int64, filter: TransactionFilter, page: PageRequest) async throws -> Page<TransactionView> {
+        var condition: SQLQueryString = "t.partner_id = \(bind: partnerID)"
+        if let v = filter.customerID { condition += " AND t.customer_id = \(bind: v)" }
+        if let v = filter.cardID { condition += " AND t.card_id = \(bind: v)" }
+        if let v = filter.shopID { condition += " AND t.shop_id = \(bind: v)" }
+        if let v = filter.orderID { condition += " AND t.order_id = \(bind: v)" }
+        if let v = filter.type { condition += " AND t.type = \(bind: v.rawValue)" }
+        if let v = filter.fromMillis { condition += " AND t.created_at >= \(bind: v)" }
+        if let v = filter.toMillis { condition += " AND t.created_at < \(bind: v)" }
+        let finalCondition = condition
+        let columns = Rows.transactionColumns.split(separator: ",").map { "t.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+        return try await database.read { db in
+            let total = try Rows.count(try await db.raw("SELECT COUNT(*) AS n FROM transactions t WHERE \(finalCondition)").first())
+            let rows = try await db.raw("""
+                SELECT \(unsafeRaw: columns), c.external_id AS c_external_id, c.email AS c_email, c.phone AS c_phone, c.name AS c_name,
+                  c.created_at AS c_created_at, c.updated_at AS c_updated_at, lc.card_number AS card_number, ct.title_en AS card_title, s.name AS shop_name
+                FROM transactions t
+                JOIN customers c ON c.partner_id = t.partner_id AND c.id = t.customer_id
+                JOIN loyalty_cards lc ON lc.partner_id = t.partner_id AND lc.id = t.card_id
+                JOIN card_templates ct ON ct.partner_id = t.partner_id AND ct.id = lc.template_id
+                LEFT JOIN shops s ON s.partner_id = t.partner_id AND s.id = t.shop_id
+                WHERE \(finalCondition)
+                ORDER BY t.created_at DESC, t.id DESC LIMIT \(literal: page.perPage) OFFSET \(literal: page.offset)
+                """).all()
+            let items = try rows.map { r in
+                let tx = try Rows.transaction(r)
+                let customer = Customer(id: tx.customerID, partnerID: partnerID, externalID: try r.decode(column: "c_external_id", as: String?.self), email: try r.decode(column: "c_email", as: String?.self), phone: try r.decode(column: "c_phone", as: String?.self), name: try r.decode(column: "c_name", as: String?.self), createdAt: try r.decode(column: "c_created_at", as: Int64.self), updatedAt: try r.decode(column: "c_updated_at", as: Int64.self))
+                return TransactionView(transaction: tx, customer: customer, cardNumber: try r.decode(column: "card_number", as: String.self), cardTitle: try r.decode(column: "card_title", as: String.self), shopName: try r.decode(column: "shop_name", as: String?.self))
+            }
+            return Page(items: items, request: page, total: total)
+        }
+    }
+
+    public func ledgerEntries(partnerID: Int64, cardID: Int64, limit: Int) async throws -> [LedgerEntry] {
+        try await database.read { db in
+            try await db.raw("SELECT \(unsafeRaw: Rows.ledgerColumns) FROM ledger_entries WHERE partner_id = \(bind: partnerID) AND card_id = \(bind: cardID) ORDER BY id LIMIT \(literal: limit)").all().map(Rows.ledgerEntry)
+        }
+    }
+
+    public func invariantViolations(partnerID: Int64?) async throws -> [InvariantViolation] {
+        let scope: SQLQueryString = partnerID.map { "WHERE lc.partner_id = \(bind: $0)" } ?? ""
+        return try await database.read { db in
+            let rows = try await db.raw("""
+                SELECT lc.id AS id, lc.balance AS balance, CAST(COALESCE(SUM(le.points), 0) AS BIGINT) AS total, lc.reserved AS reserved
+                FROM loyalty_cards lc LEFT JOIN ledger_entries le ON le.partner_id = lc.partner_id AND le.card_id = lc.id
+                \(scope)
+                GROUP BY lc.id, lc.balance, lc.reserved
+                HAVING lc.balance <> CAST(COALESCE(SUM(le.points), 0) AS BIGINT) OR lc.balance < 0 OR lc.reserved < 0 OR lc.reserved > lc.balance
+                """).all()
+            return try rows.map { InvariantViolation(cardID: try $0.decode(column: "id", as: Int64.self), balance: try $0.decode(column: "balance", as: Int64.self), ledgerSum: try $0.decode(column: "total", as: Int64.self)) }
+        }
+    }
+}
