@@ -1,1 +1,75 @@
-// server
+import Foundation
+import Hummingbird
+import Logging
+import LoyaltyCore
+import LoyaltyModels
+import LoyaltyStore
+import ServiceLifecycle
+
+/// Runs the database client's background work (the PostgreSQL pool) for the
+/// application's lifetime and closes it on shutdown.
+struct DatabaseService: Service {
+    let database: any DatabaseClient
+
+    func run() async throws {
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await database.run()
+        } onCancelOrGracefulShutdown: {}
+        await database.shutdown()
+    }
+}
+
+/// Builds the router with every API family. Used by ``buildApplication(services:)``
+/// and directly by tests that drive the router without a socket.
+public func buildRouter(services: AppServices, recorder: RouteRecorder = RouteRecorder()) -> Router<LoyaltyRequestContext> {
+    let router = Router(context: LoyaltyRequestContext.self)
+    router.add(middleware: EnvelopeMiddleware())
+    let health = HealthEndpoint(services: services)
+    router.get("health", use: health.handle)
+    router.get(":locale/shop/system/health", use: health.handle)
+    recorder.record("GET", "/health")
+    recorder.record("GET", "/:locale/shop/system/health")
+    recorder.record("GET", "/openapi.yaml")
+    router.get("openapi.yaml") { _, _ in
+        var headers = HTTPFields()
+        headers[.contentType] = "application/yaml"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+    }
+    ShopAPI(services: services).register(on: router, recorder: recorder)
+    return router
+}
+
+/// The composition root: migrations before the server starts, the database client as
+/// a service, and the router.
+public func buildApplication(services: AppServices, logger: Logger) -> some ApplicationProtocol {
+    var app = Application(
+        router: buildRouter(services: services),
+        configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "loyalty"),
+        services: [DatabaseService(database: services.database)],
+        logger: logger)
+    app.beforeServerStarts {
+        try await Migrator(database: services.database).migrate()
+    }
+    return app
+}
+
+/// `GET /health` and `GET /{locale}/shop/system/health`: not enveloped (as the real
+/// API), 503 with `status: "degraded"` when the database does not answer.
+struct HealthEndpoint: Sendable {
+    let services: AppServices
+
+    @Sendable func handle(_ request: Request, _ context: LoyaltyRequestContext) async throws -> Response {
+        var databaseOK = true
+        do { try await services.database.ping() } catch { databaseOK = false }
+        let state = JSON.string(databaseOK ? "operational" : "down")
+        let body = JSON.object([
+            ("status", .string(databaseOK ? "ok" : "degraded")),
+            ("message", .string(databaseOK ? "All systems operational" : "Database unavailable")),
+            ("version", .string(services.config.version)), ("timestamp", .string(Timestamp.iso8601(Clock.nowMillis()))),
+            ("environment", .string(services.config.environment.rawValue)),
+            ("database", .string(services.database.kind.rawValue)),
+            ("services", .object(["authentication", "points_system", "loyalty_cards", "offers_coupons", "games", "xml_import"].map { ($0, state) })),
+        ])
+        return Envelope.response(status: databaseOK ? .ok : .serviceUnavailable, body: body.serialized())
+    }
+}

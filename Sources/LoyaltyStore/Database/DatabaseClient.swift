@@ -47,3 +47,10 @@ func withDeadline<T: Sendable>(seconds: Double, _ operation: @escaping @Sendable
         return first
     }
 }
+
+extension DatabaseClient {
+    /// One trivial round trip: proves the database answers.
+    public func ping() async throws {
+        _ = try await read { db in try await db.raw("SELECT 1 AS one").first() }
+    }
+}

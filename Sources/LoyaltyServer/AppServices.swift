@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import LoyaltyCore
+import LoyaltyStore
+
+/// The composition root's product: every long-lived part, built once and passed down
+/// by constructor. `main`, the CLI commands and the tests all build it the same way.
+public struct AppServices: Sendable {
+    public let config: AppConfig
+    public let database: any DatabaseClient
+    public let tenants: any TenantRepository
+    public let customers: any CustomerRepository
+    public let ledger: any LedgerRepository
+    public let idempotency: any IdempotencyRepository
+    let authenticator: CredentialAuthenticator
+    let rateLimiter: RateLimiter
+
+    public init(config: AppConfig, database: any DatabaseClient) {
+        self.config = config
+        self.database = database
+        self.tenants = SQLTenantRepository(database: database)
+        self.customers = SQLCustomerRepository(database: database)
+        self.ledger = SQLLedgerRepository(database: database)
+        self.idempotency = SQLIdempotencyRepository(database: database)
+        self.authenticator = CredentialAuthenticator(tenants: tenants, environment: config.environment, cacheSeconds: config.credentialCacheSeconds)
+        self.rateLimiter = RateLimiter(perMinute: config.shopRateLimitPerMinute)
+    }
+
+    /// Opens the configured database (creating the SQLite data directory if needed).
+    public static func openDatabase(_ config: AppConfig, logger: Logger) async throws -> any DatabaseClient {
+        if let url = config.databaseURL {
+            return try PostgresDatabaseClient(url: url, maximumConnections: config.postgresMaxConnections, deadlineSeconds: config.databaseTimeoutSeconds, logger: logger)
+        }
+        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        let path = (config.dataDirectory as NSString).appendingPathComponent("loyalty.sqlite")
+        return try await SQLiteClient.open(path: path, logger: logger)
+    }
+}
+
+/// A freshly created shop with its one-time secret, as `shop create` and the first
+/// start print it.
+public struct ProvisionedShop: Sendable {
+    public var partner: Partner
+    public var shop: Shop
+    public var template: CardTemplate
+    public var credential: ApiCredential
+    public var secret: String
+}
+
+extension AppServices {
+    /// Creates a partner (unless `partnerID` names one), a shop, the default card
+    /// template and an API credential for this server's environment.
+    public func provisionShop(name: String, partnerID: Int64? = nil, environment: DeploymentEnvironment? = nil) async throws -> ProvisionedShop {
+        let partner: Partner
+        if let partnerID, let existing = try await tenants.partner(id: partnerID) {
+            partner = existing
+        } else {
+            partner = try await tenants.createPartner(name: name)
+        }
+        let shop = try await tenants.createShop(partnerID: partner.id, name: name, address: nil, city: nil, isVirtual: false)
+        var template = try await tenants.templates(partnerID: partner.id, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first
+        if template == nil { template = try await tenants.createDefaultTemplate(partnerID: partner.id, title: "\(name) card") }
+        let (credential, secret) = try await tenants.createCredential(partnerID: partner.id, shopID: shop.id, environment: environment ?? config.environment, name: "default", expiresAt: nil)
+        return ProvisionedShop(partner: partner, shop: shop, template: template!, credential: credential, secret: secret)
+    }
+}

@@ -1,0 +1,82 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import LoyaltyModels
+import LoyaltyCore
+import LoyaltyStore
+
+/// Turns any error into the API's answer. Business errors keep their meaning; anything
+/// unexpected becomes a 500 whose details stay in the log, never in the body.
+enum ErrorMapping {
+    static func apiError(_ error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let e as APIError: return e
+        case let e as LoyaltyError: return map(e)
+        case is DatabaseUnavailableError:
+            logger.error("database unavailable: \(error)")
+            return .unavailable
+        case let e as HTTPError:
+            switch e.status {
+            case .contentTooLarge: return APIError(status: .contentTooLarge, code: 1104, stringCode: "PAYLOAD_TOO_LARGE", messageKey: "body_too_large", args: ["limit": "the allowed number of"])
+            case .notFound: return .notFound()
+            case .methodNotAllowed: return APIError(status: .methodNotAllowed, code: 1000, stringCode: "METHOD_NOT_ALLOWED", messageKey: "not_found")
+            default:
+                return APIError(status: e.status, code: Int(e.status.code), stringCode: "HTTP_ERROR", messageKey: e.body ?? "internal_error")
+            }
+        default:
+            logger.error("unhandled error: \(String(reflecting: error))")
+            return .internalError
+        }
+    }
+
+    static func map(_ error: LoyaltyError) -> APIError {
+        switch error {
+        case .customerNotFound: return .notFound("user_not_found", code: 1201, stringCode: "CUSTOMER_NOT_FOUND")
+        case .cardNotFound: return .notFound("card_not_found", code: 1200, stringCode: "CARD_NOT_FOUND")
+        case .cardInactive: return APIError(status: .badRequest, code: 1210, stringCode: "BUSINESS_CARD_BLOCKED", messageKey: "card_inactive")
+        case .shopNotFound: return .notFound("shop_not_found", code: 1204, stringCode: "SHOP_NOT_FOUND")
+        case .templateNotFound: return .notFound("template_not_found", code: 1200, stringCode: "CARD_NOT_FOUND")
+        case .noCardTemplate: return APIError(status: .unprocessableContent, code: 1205, stringCode: "NO_CARD_TEMPLATE", messageKey: "no_template")
+        case let .duplicateTransaction(id): return .conflict("duplicate_order", code: 1300, details: [("transaction_id", .int(id))])
+        case let .originalTransactionNotFound(order): return .notFound("original_not_found", code: 1202, stringCode: "TRANSACTION_NOT_FOUND", args: ["order": order], details: [("order_id", .string(order))])
+        case .nothingToRefund: return .conflict("nothing_to_refund", code: 1301, stringCode: "ALREADY_REVERSED")
+        case let .insufficientPoints(available, requested):
+            return APIError(status: .badRequest, code: 1400, stringCode: "INSUFFICIENT_POINTS", messageKey: "insufficient_points", args: ["available": String(available), "requested": String(requested)], details: [("available_points", .int(available)), ("requested_points", .int(requested))])
+        case let .redemptionNotAllowed(v):
+            switch v {
+            case .disabled: return APIError(status: .badRequest, code: 1401, stringCode: "REDEMPTION_DISABLED", messageKey: "redemption_disabled")
+            case let .belowMinimum(m): return APIError(status: .badRequest, code: 1402, stringCode: "REDEMPTION_BELOW_MINIMUM", messageKey: "redemption_min", args: ["min": String(m)])
+            case let .aboveMaximum(m): return APIError(status: .badRequest, code: 1403, stringCode: "REDEMPTION_ABOVE_MAXIMUM", messageKey: "redemption_max", args: ["max": String(m)])
+            }
+        case .reservationNotFound: return .notFound("reservation_not_found", code: 1203, stringCode: "RESERVATION_NOT_FOUND")
+        case let .reservationAlreadyExists(id): return .conflict("reservation_exists", code: 1302, details: [("reservation_id", .int(id))])
+        case let .reservationNotActive(status): return .conflict("reservation_not_active", code: 1303, stringCode: "INVALID_STATE", args: ["status": status])
+        case let .duplicateCustomer(field): return .conflict("duplicate_customer", code: 1304, stringCode: "DUPLICATE_CUSTOMER", args: ["field": field], details: [("field", .string(field))])
+        }
+    }
+}
+
+/// Outermost middleware: stamps `X-Request-Id` on every response, picks the locale
+/// from the path, and renders any error that escaped a handler (unknown routes
+/// included) as the error envelope.
+struct EnvelopeMiddleware: RouterMiddleware {
+    typealias Context = LoyaltyRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let incoming = request.headers[HTTPField.Name("X-Request-Id")!], incoming.count <= 64, !incoming.isEmpty,
+           incoming.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) {
+            context.requestID = incoming
+        }
+        if request.uri.path.hasPrefix("/lt/") { context.locale = .lt }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let apiError = ErrorMapping.apiError(error, logger: context.logger)
+            response = Envelope.response(status: apiError.status, body: Envelope.error(apiError, requestID: context.requestID, locale: context.locale), headers: apiError.headers)
+        }
+        response.headers[HTTPField.Name("X-Request-Id")!] = context.requestID
+        return response
+    }
+}

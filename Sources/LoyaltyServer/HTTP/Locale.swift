@@ -1,0 +1,83 @@
+import Foundation
+
+/// The two languages of the wire: every path starts with `/lt/` or `/en/`.
+public enum Locale: String, Sendable {
+    case lt
+    case en
+}
+
+/// Localised message templates. `{name}` placeholders are filled from the arguments.
+enum Messages {
+    static let table: [String: (en: String, lt: String)] = [
+        "ok": ("OK", "Gerai"),
+        "credentials_valid": ("Credentials are valid", "Prisijungimo duomenys galioja"),
+        "credentials_required": ("API key and secret are required.", "Būtini API raktas ir slaptažodis."),
+        "key_format": ("Invalid API key format. Must start with \"lty_\".", "Neteisingas API rakto formatas. Jis turi prasidėti \"lty_\"."),
+        "credentials_invalid": ("Invalid API credentials.", "Neteisingi API prisijungimo duomenys."),
+        "credentials_expired": ("API credentials expired.", "API prisijungimo duomenų galiojimas baigėsi."),
+        "credentials_environment": ("These API credentials are for the {env} environment; this server is {server}.", "Šie API prisijungimo duomenys skirti {env} aplinkai; šis serveris yra {server}."),
+        "shop_id_mismatch": ("Shop-ID does not belong to these credentials.", "Shop-ID nepriklauso šiems prisijungimo duomenims."),
+        "rate_limited": ("Too many requests. Retry after {seconds} seconds.", "Per daug užklausų. Bandykite po {seconds} s."),
+        "not_found": ("The requested resource was not found.", "Prašomas išteklius nerastas."),
+        "unknown_locale": ("Unknown locale \"{locale}\"; use lt or en.", "Nežinoma kalba \"{locale}\"; naudokite lt arba en."),
+        "validation_failed": ("The given data was invalid.", "Pateikti duomenys neteisingi."),
+        "malformed_json": ("The request body is not valid JSON: {detail}", "Užklausos turinys nėra tinkamas JSON: {detail}"),
+        "body_not_object": ("The request body must be a JSON object.", "Užklausos turinys turi būti JSON objektas."),
+        "body_too_large": ("The request body is larger than {limit} bytes.", "Užklausos turinys didesnis nei {limit} baitų."),
+        "internal_error": ("Internal server error.", "Vidinė serverio klaida."),
+        "unavailable": ("The service is temporarily unavailable; retry later.", "Paslauga laikinai nepasiekiama; bandykite vėliau."),
+        "user_not_found": ("User not found", "Vartotojas nerastas"),
+        "customer_not_found": ("Customer with ID '{id}' not found", "Klientas su ID '{id}' nerastas"),
+        "card_not_found": ("Loyalty card not found", "Lojalumo kortelė nerasta"),
+        "card_inactive": ("The loyalty card is blocked.", "Lojalumo kortelė užblokuota."),
+        "template_not_found": ("Loyalty card not found", "Lojalumo kortelė nerasta"),
+        "no_template": ("The partner has no active auto-assign card template.", "Partneris neturi aktyvaus automatiškai priskiriamo kortelės šablono."),
+        "shop_not_found": ("Shop not found", "Parduotuvė nerasta"),
+        "duplicate_order": ("Transaction already processed for this order", "Šio užsakymo operacija jau atlikta"),
+        "original_not_found": ("No purchase found for order '{order}'", "Užsakymo '{order}' pirkimas nerastas"),
+        "nothing_to_refund": ("The order's points were already fully reversed", "Užsakymo taškai jau visiškai grąžinti"),
+        "insufficient_points": ("Insufficient points: {available} available, {requested} requested", "Nepakanka taškų: turima {available}, prašoma {requested}"),
+        "redemption_disabled": ("Points redemption is disabled for this card", "Šiai kortelei taškų panaudojimas išjungtas"),
+        "redemption_min": ("At least {min} points must be redeemed at once", "Vienu kartu reikia panaudoti bent {min} taškų"),
+        "redemption_max": ("At most {max} points can be redeemed at once", "Vienu kartu galima panaudoti ne daugiau kaip {max} taškų"),
+        "reservation_not_found": ("Reservation not found", "Rezervacija nerasta"),
+        "reservation_exists": ("An active reservation already exists for this order", "Šiam užsakymui jau yra aktyvi rezervacija"),
+        "reservation_not_active": ("The reservation is already {status}", "Rezervacija jau {status}"),
+        "duplicate_customer": ("A customer with this {field} already exists", "Klientas su tokiu {field} jau yra"),
+        "idempotency_mismatch": ("Idempotency-Key was already used with a different request", "Idempotency-Key jau panaudotas kitai užklausai"),
+        "idempotency_in_progress": ("A request with this Idempotency-Key is still being processed", "Užklausa su šiuo Idempotency-Key dar vykdoma"),
+        "idempotency_key_invalid": ("Idempotency-Key must be 1-255 printable characters", "Idempotency-Key turi būti 1–255 spausdinamų simbolių"),
+        "points_awarded": ("Points awarded successfully", "Taškai sėkmingai suteikti"),
+        "points_reversed": ("Transaction reversed successfully", "Operacija sėkmingai atšaukta"),
+        "points_deducted": ("Points deducted successfully", "Taškai sėkmingai nurašyti"),
+        "bulk_done": ("Bulk award processed: {ok} awarded, {failed} failed", "Masinis suteikimas atliktas: suteikta {ok}, nepavyko {failed}"),
+        "reserved": ("Points reserved", "Taškai rezervuoti"),
+        "released": ("Reservation released", "Rezervacija atšaukta"),
+        "customer_created": ("Customer created", "Klientas sukurtas"),
+        "lookup_required": ("At least one of card_id, card_number, or user_id is required", "Būtinas bent vienas iš card_id, card_number arba user_id"),
+        "one_of_required": ("One of {fields} is required", "Būtinas vienas iš {fields}"),
+        "v_required": ("The {field} field is required.", "Laukas {field} yra privalomas."),
+        "v_string": ("The {field} field must be a string.", "Laukas {field} turi būti tekstas."),
+        "v_max_length": ("The {field} field must not be longer than {max} characters.", "Laukas {field} negali būti ilgesnis nei {max} simbolių."),
+        "v_integer": ("The {field} field must be an integer.", "Laukas {field} turi būti sveikasis skaičius."),
+        "v_min": ("The {field} field must be at least {min}.", "Laukas {field} turi būti ne mažesnis nei {min}."),
+        "v_max": ("The {field} field must not be greater than {max}.", "Laukas {field} negali būti didesnis nei {max}."),
+        "v_money": ("The {field} field must be a number with at most 2 decimal places, between 0 and 1000000000000.", "Laukas {field} turi būti skaičius su ne daugiau kaip 2 skaitmenimis po kablelio, nuo 0 iki 1000000000000."),
+        "v_in": ("The {field} field must be one of: {values}.", "Laukas {field} turi būti vienas iš: {values}."),
+        "v_email": ("The {field} field must be a valid email address.", "Laukas {field} turi būti teisingas el. pašto adresas."),
+        "v_currency": ("The {field} field must be a supported ISO 4217 currency code.", "Laukas {field} turi būti palaikomas ISO 4217 valiutos kodas."),
+        "v_boolean": ("The {field} field must be true or false.", "Laukas {field} turi būti true arba false."),
+        "v_object": ("The {field} field must be an object.", "Laukas {field} turi būti objektas."),
+        "v_array": ("The {field} field must be an array.", "Laukas {field} turi būti masyvas."),
+        "v_max_items": ("The {field} field must not have more than {max} items.", "Laukas {field} negali turėti daugiau nei {max} elementų."),
+        "v_date": ("The {field} field must be a date (YYYY-MM-DD).", "Laukas {field} turi būti data (YYYY-MM-DD)."),
+        "v_card_number": ("The {field} field must be a card number (XXX-XXX-XXX) or a card QR code.", "Laukas {field} turi būti kortelės numeris (XXX-XXX-XXX) arba kortelės QR kodas."),
+    ]
+
+    static func text(_ key: String, _ locale: Locale, _ args: [String: String] = [:]) -> String {
+        let pair = table[key] ?? (key, key)
+        var s = locale == .lt ? pair.lt : pair.en
+        for (k, v) in args { s = s.replacingOccurrences(of: "{\(k)}", with: v) }
+        return s
+    }
+}

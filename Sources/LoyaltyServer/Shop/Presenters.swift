@@ -1,0 +1,128 @@
+import Foundation
+import LoyaltyCore
+import LoyaltyModels
+import LoyaltyStore
+
+/// Domain records -> wire JSON, field names and shapes as in the Loyalty.lt spec (§4).
+enum Present {
+    static func time(_ ms: Int64?) -> JSON { ms.map { .string(Timestamp.iso8601($0)) } ?? .null }
+
+    static func partner(_ p: Partner) -> JSON {
+        .object([("id", .int(p.id)), ("name", .string(p.name)), ("logo", .null), ("logo_url", .null)])
+    }
+
+    static func shop(_ s: Shop, partner p: Partner, distanceKm: Double? = nil) -> JSON {
+        var members: [(String, JSON)] = [
+            ("id", .int(s.id)), ("name", .string(s.name)), ("address", .optional(s.address)), ("city", .optional(s.city)),
+            ("phone", .optional(s.phone)), ("email", .optional(s.email)), ("website", .optional(s.website)),
+            ("description", .optional(s.description)), ("opening_hours", .optional(s.openingHours)), ("working_hours", .null),
+            ("coordinates", .object([("latitude", s.latitude.map(JSON.double) ?? .null), ("longitude", s.longitude.map(JSON.double) ?? .null)])),
+            ("images", .array([])), ("is_active", .bool(s.isActive)), ("is_virtual", .bool(s.isVirtual)),
+            ("partner", .object([("id", .int(p.id)), ("name", .string(p.name))])),
+        ]
+        if let distanceKm { members.append(("distance", .double((distanceKm * 100).rounded() / 100))) }
+        members += [("created_at", time(s.createdAt)), ("updated_at", time(s.updatedAt))]
+        return .object(members)
+    }
+
+    static func template(_ t: CardTemplate, partner p: Partner) -> JSON {
+        let title = JSON.object([("lt", .string(t.titleLT)), ("en", .string(t.titleEN))])
+        let shops = JSON.array(t.shopIDs.map(JSON.int))
+        return .object([
+            ("id", .int(t.id)), ("partner_id", .int(t.partnerID)), ("title", title), ("name", title),
+            ("description", .object([("lt", .optional(t.descriptionLT)), ("en", .optional(t.descriptionEN))])),
+            ("card_type", .string(t.cardType)),
+            ("card_design", .object([("background_color", .string(t.backgroundColor)), ("text_color", .string(t.textColor)), ("logo_url", .null), ("qr_background_color", .string("#FFFFFF")), ("qr_color", .string("#000000"))])),
+            ("is_active", .bool(t.isActive)), ("shop_ids", shops), ("applicable_shops", shops), ("auto_assign", .bool(t.autoAssign)),
+            ("points_enabled", .bool(t.earning.enabled)), ("initial_bonus_points", .int(t.initialBonusPoints)), ("welcome_bonus", .int(t.initialBonusPoints)),
+            ("points_expiration_days", .int(t.pointsExpirationDays)), ("points_per_currency", .int(t.earning.pointsPerCurrency)),
+            ("points_per_euro", .int(t.earning.pointsPerCurrency)), ("currency_amount", .money(t.earning.currencyAmountMinor)),
+            ("round_points_up", .bool(t.earning.roundUp)), ("min_points_per_purchase", .int(t.earning.minPointsPerPurchase)),
+            ("max_points_per_purchase", .int(t.earning.maxPointsPerPurchase)), ("points_per_visit", .int(t.earning.pointsPerVisit)),
+            ("points_redemption_enabled", .bool(t.redemption.enabled)), ("points_per_currency_redemption", .int(t.redemption.pointsPerCurrency)),
+            ("currency_amount_redemption", .money(t.redemption.currencyAmountMinor)), ("min_points_for_redemption", .int(t.redemption.minPoints)),
+            ("max_points_per_redemption", .int(t.redemption.maxPoints)), ("currency", .string(t.currency)), ("qr_code", .string(t.code)),
+            ("partner", partner(p)), ("created_at", time(t.createdAt)), ("updated_at", time(t.updatedAt)),
+        ])
+    }
+
+    static func redemption(_ r: RedemptionRule) -> JSON {
+        .object([("enabled", .bool(r.enabled)), ("points_per_currency", .int(r.pointsPerCurrency)), ("currency_amount", .money(r.currencyAmountMinor)), ("min_points", .int(r.minPoints)), ("max_points", .int(r.maxPoints))])
+    }
+
+    static func user(_ c: Customer) -> JSON {
+        .object([("id", .int(c.id)), ("name", .optional(c.name)), ("email", .optional(c.email)), ("phone", .optional(c.phone))])
+    }
+
+    static func cardInfo(_ card: LoyaltyCard, template t: CardTemplate, customer c: Customer, partner p: Partner) -> JSON {
+        .object([
+            ("id", .int(card.id)), ("card_number", .string(card.cardNumber)), ("card_name", .string(t.titleEN)), ("card_type", .string(t.cardType)),
+            ("points", .int(card.balance)), ("available_points", .int(card.available)), ("reserved_points", .int(card.reserved)),
+            ("lifetime_earned", .int(card.lifetimeEarned)), ("lifetime_spent", .int(card.lifetimeSpent)),
+            ("is_active", .bool(card.isActive)), ("transactions_count", .int(card.transactionsCount)), ("last_used_at", time(card.lastUsedAt)),
+            ("qr_code", .string(card.qrCode)), ("redemption", redemption(t.redemption)), ("user", user(c)), ("partner", partner(p)),
+            ("created_at", time(card.createdAt)), ("updated_at", time(card.updatedAt)),
+        ])
+    }
+
+    static func balance(_ card: LoyaltyCard) -> JSON {
+        .object([("card_id", .int(card.id)), ("card_number", .string(card.cardNumber)), ("points", .int(card.balance)), ("available_points", .int(card.available)), ("reserved_points", .int(card.reserved))])
+    }
+
+    static func outcome(_ o: TransactionOutcome) -> JSON {
+        let t = o.transaction
+        var members: [(String, JSON)] = [
+            ("transaction_id", .int(t.id)), ("type", .string(t.type.rawValue)), ("order_id", .string(t.orderID)),
+        ]
+        switch t.type {
+        case .purchase, .bonus:
+            members += [("points_awarded", .int(t.pointsAwarded)), ("points_redeemed", .int(t.pointsRedeemed)), ("discount_amount", t.discountMinor.map(JSON.money) ?? .null)]
+        case .refund, .cancellation:
+            members += [("points_awarded", .int(0)), ("points_reversed", .int(t.pointsAwarded)), ("points_returned", .int(t.pointsRedeemed)), ("points_shortfall", .int(t.shortfall)), ("refund_id", .optional(t.refundID))]
+        }
+        members += [
+            ("points_balance", .int(o.card.balance)), ("available_points", .int(o.card.available)), ("loyalty_card_id", .int(o.card.id)),
+            ("card_number", .string(o.card.cardNumber)), ("user_id", .int(o.customer.id)), ("shop_id", .optional(t.shopID)),
+            ("order_total", t.amountMinor.map(JSON.money) ?? .null), ("currency", .string(t.currency)), ("created_at", time(t.createdAt)),
+        ]
+        return .object(members)
+    }
+
+    static func transaction(_ v: TransactionView, partner p: Partner) -> JSON {
+        let t = v.transaction
+        let stored = t.metadataJSON.flatMap { try? JSONDecoder().decode(JSON.self, from: Data($0.utf8)) }
+        let clientMeta = stored?["meta_data"]
+        let source: JSON = clientMeta?["source"] ?? .string("api")
+        return .object([
+            ("id", .int(t.id)), ("type", .string(t.type.rawValue)), ("points", .int(t.netPoints)), ("amount", t.amountMinor.map(JSON.money) ?? .null),
+            ("currency", .string(t.currency)), ("description", .optional(t.description)), ("reference_number", .string(t.orderID)),
+            ("order_id", .string(t.orderID)), ("refund_id", .optional(t.refundID)), ("status", .string(t.status)), ("user", user(v.customer)),
+            ("loyalty_card", .object([("id", .int(t.cardID)), ("name", .string(v.cardTitle)), ("number", .string(v.cardNumber)), ("partner", partner(p))])),
+            ("shop", t.shopID.map { .object([("id", .int($0)), ("name", .optional(v.shopName))]) } ?? .null),
+            ("metadata", .object([
+                ("source", source), ("points_awarded", .int(t.type == .refund || t.type == .cancellation ? 0 : t.pointsAwarded)),
+                ("points_deducted", .int(t.type == .refund || t.type == .cancellation ? t.pointsAwarded : t.pointsRedeemed)),
+                ("items_count", stored?["items_count"] ?? .int(0)), ("reason", .optional(t.reason)), ("meta_data", clientMeta ?? .null),
+            ])),
+            ("transaction_date", time(t.createdAt)), ("created_at", time(t.createdAt)),
+        ])
+    }
+
+    static func reservation(_ r: PointsReservation) -> JSON {
+        .object([
+            ("reservation_id", .int(r.id)), ("id", .int(r.id)), ("order_id", .string(r.orderID)), ("points", .int(r.points)),
+            ("status", .string(r.status.rawValue)), ("loyalty_card_id", .int(r.cardID)), ("user_id", .int(r.customerID)),
+            ("session_id", .optional(r.sessionID)), ("created_at", time(r.createdAt)), ("updated_at", time(r.updatedAt)),
+        ])
+    }
+
+    static func customer(_ c: Customer, card: LoyaltyCard?) -> JSON {
+        .object([
+            ("id", .int(c.id)), ("customer_id", .int(c.id)), ("external_id", .optional(c.externalID)), ("email", .optional(c.email)),
+            ("phone", .optional(c.phone)), ("name", .optional(c.name)),
+            ("points", .int(card?.balance ?? 0)), ("available_points", .int(card?.available ?? 0)),
+            ("loyalty_card", card.map { .object([("id", .int($0.id)), ("card_number", .string($0.cardNumber)), ("qr_code", .string($0.qrCode)), ("points", .int($0.balance))]) } ?? .null),
+            ("created_at", time(c.createdAt)), ("updated_at", time(c.updatedAt)),
+        ])
+    }
+}

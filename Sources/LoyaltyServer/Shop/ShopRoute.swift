@@ -1,0 +1,177 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LoyaltyCore
+import LoyaltyModels
+import LoyaltyStore
+import NIOCore
+import Synchronization
+
+/// What a Shop API endpoint receives: the authenticated caller, the locale and the
+/// request's fields (JSON body for writes, query string for reads).
+struct ShopCall: Sendable {
+    var principal: Principal
+    var locale: Locale
+    var requestID: String
+    var parameters: [String: String]
+    var fields: Fields
+
+    var partnerID: Int64 { principal.partnerID }
+}
+
+/// What an endpoint answers on success; the route renders the envelope.
+struct APIResult: Sendable {
+    var status: HTTPResponse.Status = .ok
+    var messageKey: String = "ok"
+    var args: [String: String] = [:]
+    var data: JSON
+    var meta: JSON?
+    var extra: [(String, JSON)] = []
+}
+
+/// Registers Shop API endpoints with the cross-cutting steps every one of them shares,
+/// in this order: locale, authentication, rate limit, body limit and JSON parsing,
+/// `Idempotency-Key` replay (POST), the handler, then the envelope.
+struct ShopRoutes {
+    let services: AppServices
+    let group: RouterGroup<LoyaltyRequestContext>
+    let recorder: RouteRecorder
+
+    enum BodyKind { case none, json, bulk }
+
+    func get(_ path: String, _ handler: @escaping @Sendable (ShopCall) async throws -> APIResult) {
+        recorder.record("GET", "/:locale/shop/" + path)
+        group.get(RouterPath(path)) { request, context in try await run(request, context, body: .none, handler) }
+    }
+
+    func post(_ path: String, bulk: Bool = false, _ handler: @escaping @Sendable (ShopCall) async throws -> APIResult) {
+        recorder.record("POST", "/:locale/shop/" + path)
+        group.post(RouterPath(path)) { request, context in try await run(request, context, body: bulk ? .bulk : .json, handler) }
+    }
+
+    private func run(_ request: Request, _ context: LoyaltyRequestContext, body kind: BodyKind, _ handler: @Sendable (ShopCall) async throws -> APIResult) async throws -> Response {
+        let localeParam = context.parameters.get("locale") ?? ""
+        guard let locale = Locale(rawValue: localeParam) else { throw APIError.notFound("unknown_locale", args: ["locale": String(localeParam.prefix(16))]) }
+        let principal = try await services.authenticator.authenticate(request.headers)
+        var rateHeaders: HTTPFields = [:]
+        if services.rateLimiter.enabled {
+            let d = services.rateLimiter.take(principal.credentialID)
+            rateHeaders[HTTPField.Name("X-RateLimit-Limit")!] = String(d.limit)
+            rateHeaders[HTTPField.Name("X-RateLimit-Remaining")!] = String(d.remaining)
+            rateHeaders[HTTPField.Name("X-RateLimit-Reset")!] = String(d.resetAt)
+            if !d.allowed {
+                rateHeaders[.retryAfter] = String(d.retryAfter)
+                var e = APIError(status: .tooManyRequests, code: 1003, stringCode: "RATE_LIMIT_EXCEEDED", messageKey: "rate_limited", args: ["seconds": String(d.retryAfter)], details: [("retry_after", .int(Int64(d.retryAfter)))])
+                e.headers = rateHeaders
+                throw e
+            }
+        }
+        var parameters: [String: String] = [:]
+        for (k, v) in context.parameters where k != "locale" { parameters[String(k)] = String(v) }
+
+        var bodyBytes: [UInt8] = []
+        var json = JSON.object([])
+        if kind != .none {
+            let limit = kind == .bulk ? services.config.maxBulkBodyBytes : services.config.maxBodyBytes
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: limit)
+            } catch {
+                throw APIError(status: .contentTooLarge, code: 1104, stringCode: "PAYLOAD_TOO_LARGE", messageKey: "body_too_large", args: ["limit": String(limit)])
+            }
+            bodyBytes = Array(buffer.readableBytesView)
+            if !bodyBytes.isEmpty && !bodyBytes.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) {
+                do {
+                    json = try JSONDecoder().decode(JSON.self, from: Data(bodyBytes))
+                } catch {
+                    throw APIError.badRequest("malformed_json", stringCode: "MALFORMED_JSON", args: ["detail": Self.describe(error)])
+                }
+                guard case .object = json else { throw APIError.badRequest("body_not_object", stringCode: "MALFORMED_JSON") }
+            }
+        }
+        let fields: Fields
+        if kind == .none {
+            var query: [String: String] = [:]
+            for (k, v) in request.uri.queryParameters where query[String(k)] == nil { query[String(k)] = String(v) }
+            fields = Fields(query: query, locale: locale)
+        } else {
+            fields = Fields(json, locale: locale)
+        }
+        let call = ShopCall(principal: principal, locale: locale, requestID: context.requestID, parameters: parameters, fields: fields)
+
+        // Idempotency-Key: the first response to a key is stored and replayed; the same
+        // key with another body is refused.
+        var idemKey: String?
+        if kind != .none, let key = request.headers[HTTPField.Name("Idempotency-Key")!] {
+            guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) else {
+                throw APIError.badRequest("idempotency_key_invalid", stringCode: "INVALID_IDEMPOTENCY_KEY")
+            }
+            var hasher = SHA256()
+            hasher.update(data: Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
+            hasher.update(data: bodyBytes)
+            let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            switch try await services.idempotency.claim(partnerID: principal.partnerID, key: key, requestHash: hash) {
+            case .claimed: idemKey = key
+            case let .replay(status, body):
+                var headers = rateHeaders
+                headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+                return Envelope.response(status: HTTPResponse.Status(code: status), body: Array(body.utf8), headers: headers)
+            case .mismatch:
+                throw APIError(status: .unprocessableContent, code: 1305, stringCode: "IDEMPOTENCY_KEY_REUSED", messageKey: "idempotency_mismatch")
+            case .inProgress:
+                throw APIError.conflict("idempotency_in_progress", code: 1306, stringCode: "IDEMPOTENCY_IN_PROGRESS")
+            }
+        }
+
+        let status: HTTPResponse.Status
+        let body: [UInt8]
+        var extraHeaders: HTTPFields = [:]
+        do {
+            let result = try await handler(call)
+            status = result.status
+            body = Envelope.success(status: result.status, requestID: context.requestID, message: Messages.text(result.messageKey, locale, result.args), data: result.data, meta: result.meta, extra: result.extra)
+        } catch {
+            let apiError = ErrorMapping.apiError(error, logger: context.logger)
+            if let key = idemKey, apiError.status.code >= 500 {
+                try? await services.idempotency.abandon(partnerID: principal.partnerID, key: key)
+                idemKey = nil
+            }
+            status = apiError.status
+            body = Envelope.error(apiError, requestID: context.requestID, locale: locale)
+            extraHeaders = apiError.headers
+        }
+        if let idemKey {
+            try await services.idempotency.complete(partnerID: principal.partnerID, key: idemKey, status: Int(status.code), body: String(decoding: body, as: UTF8.self))
+        }
+        var headers = rateHeaders
+        for f in extraHeaders { headers[f.name] = f.value }
+        return Envelope.response(status: status, body: body, headers: headers)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? DecodingError {
+            switch e {
+            case let .dataCorrupted(ctx): return ctx.debugDescription
+            case let .typeMismatch(_, ctx), let .valueNotFound(_, ctx), let .keyNotFound(_, ctx): return ctx.debugDescription
+            @unknown default: return "unreadable body"
+            }
+        }
+        return "unreadable body"
+    }
+}
+
+/// Collects every registered route as `METHOD /path/{param}`, so a test can hold the
+/// router and `openapi.yaml` to the same list.
+public final class RouteRecorder: Sendable {
+    private let routes = Mutex<[String]>([])
+
+    public init() {}
+
+    func record(_ method: String, _ path: String) {
+        let openAPIPath = path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+        routes.withLock { $0.append("\(method) /\(openAPIPath)") }
+    }
+
+    public var all: [String] { routes.withLock { $0 } }
+}

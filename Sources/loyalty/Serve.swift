@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import LoyaltyCore
+import LoyaltyServer
+import LoyaltyStore
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the HTTP server (creates the schema, and a demo shop on an empty database).")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Address to listen on. Default: $LOYALTY_HOST or 127.0.0.1.")
+    var host: String?
+
+    @Option(help: "Port to listen on. Default: $LOYALTY_PORT or 8080.")
+    var port: Int?
+
+    @Option(help: "Environment the server's API keys must belong to (production|staging). Default: $LOYALTY_ENV or production.")
+    var env: DeploymentEnvironment?
+
+    func run() async throws {
+        var config = database.config()
+        if let host { config.host = host }
+        if let port { config.port = port }
+        if let env { config.environment = env }
+        var logger = Logger(label: "loyalty")
+        logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
+        let db = try await AppServices.openDatabase(config, logger: logger)
+        let services = AppServices(config: config, database: db)
+        let baseURL = "http://\(config.host):\(config.port)"
+        // Migrate and seed before serving, so the first request meets a ready schema.
+        let seeded = try await withThrowingTaskGroup(of: ProvisionedShop?.self) { group in
+            group.addTask { await db.run(); return nil }
+            try await Migrator(database: db).migrate()
+            var demo: ProvisionedShop?
+            if try await services.tenants.isEmpty() {
+                demo = try await services.provisionShop(name: "Demo Shop")
+                _ = try? await services.customers.createCustomer(partnerID: demo!.partner.id, externalID: "demo-1", email: "demo@loyalty.lt", phone: "+37060000001", name: "Demo Customer")
+            }
+            group.cancelAll()
+            return demo
+        }
+        let backend = config.databaseURL == nil ? "SQLite at \(config.dataDirectory)/loyalty.sqlite" : "PostgreSQL"
+        say("loyalty \(config.version) - \(backend), environment \(config.environment.rawValue)")
+        if let seeded {
+            say("""
+                Created a demo partner and shop on this empty database:
+                  partner id:  \(seeded.partner.id)
+                  shop id:     \(seeded.shop.id)
+                  API key:     \(seeded.credential.key)
+                  API secret:  \(seeded.secret)   (shown once; only its hash is stored)
+                  demo user:   demo@loyalty.lt
+                Try: curl -s -X POST \(baseURL)/en/shop/validate-credentials -H 'X-API-Key: \(seeded.credential.key)' -H 'X-API-Secret: \(seeded.secret)'
+                """)
+        }
+        say("Base URL: \(baseURL)  (Shop API under \(baseURL)/{lt|en}/shop, spec at \(baseURL)/openapi.yaml)")
+        let app = buildApplication(services: services, logger: logger)
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema, then exit.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let applied = try await withServices(database.config()) { services in
+            try await Migrator(database: services.database).migrate()
+        }
+        say(applied.isEmpty ? "Schema is up to date." : "Applied migrations: \(applied.map(String.init).joined(separator: ", "))")
+    }
+}
+
+/// Writes a line straight to standard output (unbuffered), so the one-time secret
+/// reaches a log file even when the server keeps running.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
