@@ -73,13 +73,17 @@ let package = Package(
         ),
         .testTarget(
             name: "LoyaltyCoreTests",
-            dependencies: ["LoyaltyCore"],
+            dependencies: ["LoyaltyCore", "LoyaltyModels"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LoyaltyServerTests",
             dependencies: [
                 "LoyaltyServer",
+                "LoyaltyStore",
+                "LoyaltyCore",
+                "LoyaltyModels",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -1,0 +1,40 @@
+import LoyaltyCore
+import LoyaltyStore
+import LoyaltyModels
+import Foundation
+import LoyaltyServer
+import Testing
+
+@Suite("openapi.yaml matches the router")
+struct OpenAPITests {
+    /// `METHOD /path` pairs from the spec's `paths:` section (2-space path keys, 4-space methods).
+    static func specRoutes(_ text: String) -> Set<String> {
+        var routes = Set<String>()
+        var inPaths = false
+        var current: String?
+        let methods: Set<String> = ["get", "post", "put", "patch", "delete"]
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if !line.hasPrefix(" ") && !line.isEmpty { inPaths = line.hasPrefix("paths:"); current = nil; continue }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), !line.hasPrefix("   ") {
+                current = String(line.dropFirst(2).dropLast(line.hasSuffix(":") ? 1 : 0)).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+            } else if line.hasPrefix("    "), !line.hasPrefix("     "), let current {
+                let key = line.trimmingCharacters(in: .whitespaces).dropLast()
+                if methods.contains(String(key)) { routes.insert("\(key.uppercased()) \(current)") }
+            }
+        }
+        return routes
+    }
+
+    @Test func everyRouteIsDocumentedAndNothingElse() async throws {
+        let recorder = RouteRecorder()
+        let (db, config) = try await makeDatabase(.sqlite)
+        _ = buildRouter(services: AppServices(config: config, database: db), recorder: recorder)
+        await db.shutdown()
+        let registered = Set(recorder.all)
+        let documented = Self.specRoutes(OpenAPIDocument.text)
+        #expect(registered.count > 20)
+        #expect(registered.subtracting(documented).isEmpty, "undocumented routes: \(registered.subtracting(documented).sorted())")
+        #expect(documented.subtracting(registered).isEmpty, "documented but not served: \(documented.subtracting(registered).sorted())")
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LoyaltyCore
+import LoyaltyModels
+import LoyaltyServer
+import LoyaltyStore
+import NIOCore
+import Testing
+
+/// A migrated database with one provisioned shop, the services over it, and the
+/// real router, driven through HummingbirdTesting. Built the way `main` builds it.
+struct TestApp: Sendable {
+    let services: AppServices
+    let shop: ProvisionedShop
+    let client: any TestClientProtocol
+
+    var key: String { shop.credential.key }
+    var secret: String { shop.secret }
+    var partnerID: Int64 { shop.partner.id }
+
+    /// Runs `body` against a fresh app on `backend`; `configure` may change the config first.
+    static func with(_ backend: Backend, configure: (inout AppConfig) -> Void = { _ in }, _ body: @escaping @Sendable (TestApp) async throws -> Void) async throws {
+        let (database, initial) = try await makeDatabase(backend)
+        var config = initial
+        configure(&config)
+        let services = AppServices(config: config, database: database)
+        let runner = Task { await database.run() }
+        defer { runner.cancel() }
+        try await Migrator(database: database).migrate()
+        let shop = try await services.provisionShop(name: "Test Shop")
+        let app = Application(router: buildRouter(services: services))
+        do {
+            try await app.test(.router) { client in
+                try await body(TestApp(services: services, shop: shop, client: client))
+            }
+        } catch {
+            runner.cancel()
+            await database.shutdown()
+            throw error
+        }
+        runner.cancel()
+        await database.shutdown()
+    }
+
+    struct Reply: Sendable {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var json: JSON
+
+        var data: JSON { json["data"] ?? .null }
+        func int(_ path: String...) -> Int64? {
+            var v: JSON? = json
+            for p in path { v = v?[p] }
+            if case let .int(i)? = v { return i }
+            return nil
+        }
+        func string(_ path: String...) -> String? {
+            var v: JSON? = json
+            for p in path { v = v?[p] }
+            if case let .string(s)? = v { return s }
+            return nil
+        }
+    }
+
+    /// Sends a request with this shop's credentials (unless `headers` replaces them).
+    @discardableResult
+    func call(_ method: HTTPRequest.Method, _ path: String, json body: String? = nil, headers extra: HTTPFields = [:], auth: Bool = true) async throws -> Reply {
+        var headers = HTTPFields()
+        if auth {
+            headers[HTTPField.Name("X-API-Key")!] = key
+            headers[HTTPField.Name("X-API-Secret")!] = secret
+        }
+        headers[.contentType] = "application/json"
+        for f in extra { headers[f.name] = f.value }
+        let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let bytes = Data(response.body.readableBytesView)
+        let json = bytes.isEmpty ? JSON.null : (try? JSONDecoder().decode(JSON.self, from: bytes)) ?? .string(String(decoding: bytes, as: UTF8.self))
+        return Reply(status: response.status, headers: response.headers, json: json)
+    }
+
+    @discardableResult
+    func post(_ path: String, _ body: String, headers: HTTPFields = [:]) async throws -> Reply {
+        try await call(.post, path, json: body, headers: headers)
+    }
+
+    func get(_ path: String) async throws -> Reply { try await call(.get, path) }
+
+    /// Creates a customer through the API and returns its id.
+    func customer(_ email: String) async throws -> Int64 {
+        let r = try await post("/en/shop/customers", #"{"email":"\#(email)","name":"Test"}"#)
+        return try #require(r.int("data", "id"), "customer create failed: \(r.json.serializedString())")
+    }
+
+    func balance(_ userID: Int64) async throws -> Int64 {
+        let r = try await get("/en/shop/loyalty-cards/balance?user_id=\(userID)")
+        return try #require(r.int("data", "points"), "balance failed: \(r.json.serializedString())")
+    }
+
+    /// Asserts balance == sum(ledger entries) for every card of the partner, and no negative balance.
+    func expectLedgerConsistent(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let violations = try await services.ledger.invariantViolations(partnerID: nil)
+        #expect(violations.isEmpty, "ledger invariant broken: \(violations)", sourceLocation: sourceLocation)
+    }
+}
+
+extension HTTPFields {
+    static func of(_ pairs: [String: String]) -> HTTPFields {
+        var f = HTTPFields()
+        for (k, v) in pairs { f[HTTPField.Name(k)!] = v }
+        return f
+    }
+}
