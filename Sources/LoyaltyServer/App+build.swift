@@ -12,9 +12,10 @@ struct DatabaseService: Service {
     let database: any DatabaseClient
 
     func run() async throws {
-        await withTaskCancellationOrGracefulShutdownHandler {
+        // run() returns only when cancelled: turn graceful shutdown into cancellation.
+        try? await cancelWhenGracefulShutdown {
             await database.run()
-        } onCancelOrGracefulShutdown: {}
+        }
         await database.shutdown()
     }
 }
