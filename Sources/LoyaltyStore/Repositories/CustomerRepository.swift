@@ -125,9 +125,7 @@ enum CardIssuer {
         }
         guard var issued = card else { throw LoyaltyError.cardNotFound }
         if template.initialBonusPoints > 0 {
-            let balance = try await LedgerPosting.post(db, partnerID: partnerID, cardID: issued.id, shopID: nil, transactionID: nil, type: .bonus, points: template.initialBonusPoints, reference: "welcome", description: "Welcome bonus", now: now, allowNegative: false)
-            issued.balance = balance ?? issued.balance
-            issued.lifetimeEarned = template.initialBonusPoints
+            issued = try await LedgerPosting.post(db, partnerID: partnerID, cardID: issued.id, shopID: nil, transactionID: nil, type: .bonus, points: template.initialBonusPoints, reference: "welcome", description: "Welcome bonus", now: now, allowNegative: false) ?? issued
         }
         return issued
     }

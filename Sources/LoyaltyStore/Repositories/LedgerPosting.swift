@@ -11,35 +11,46 @@ enum LedgerPosting {
     ///
     /// A negative posting only succeeds while the points the customer can spend
     /// (`balance - reserved`, after `releaseReserved` is released) cover it, unless
-    /// `allowNegative`. Returns the new balance, or `nil` when the condition failed
+    /// `allowNegative`. Returns the updated card, or `nil` when the condition failed
     /// (nothing was written). No read-modify-write: concurrent postings cannot lose an
-    /// update, and the row lock taken by the UPDATE orders them.
+    /// update, and the row lock taken by the UPDATE orders them. `touch` also counts a
+    /// card use (`transactions_count`, `last_used_at`) in the same statement.
     static func post(
         _ db: any SQLDatabase, partnerID: Int64, cardID: Int64, shopID: Int64?, transactionID: Int64?,
         type: LedgerEntryType, points: Int64, reference: String?, description: String?, now: Int64,
-        allowNegative: Bool, releaseReserved: Int64 = 0, earnedDelta: Int64? = nil, spentDelta: Int64? = nil
-    ) async throws -> Int64? {
+        allowNegative: Bool, releaseReserved: Int64 = 0, earnedDelta: Int64? = nil, spentDelta: Int64? = nil, touch: Bool = false
+    ) async throws -> LoyaltyCard? {
         let earned = earnedDelta ?? ((type == .earned || type == .bonus) && points > 0 ? points : 0)
         let spent = spentDelta ?? (type == .redeemed ? -points : 0)
         var sql: SQLQueryString = """
             UPDATE loyalty_cards SET balance = balance + \(bind: points), reserved = reserved - \(bind: releaseReserved),
               lifetime_earned = lifetime_earned + \(bind: earned), lifetime_spent = lifetime_spent + \(bind: spent),
               updated_at = \(bind: now)
-            WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID)
             """
+        if touch { sql += ", transactions_count = transactions_count + 1, last_used_at = \(bind: now)" }
+        sql += " WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID)"
         if points < 0 && !allowNegative {
             sql += " AND balance + \(bind: points) >= reserved - \(bind: releaseReserved)"
         }
-        sql += " RETURNING balance"
+        sql += " RETURNING \(unsafeRaw: Rows.cardColumns)"
         guard let row = try await db.raw(sql).first() else { return nil }
-        let balance = try row.decode(column: "balance", as: Int64.self)
+        let card = try Rows.card(row)
         if points != 0 {
             try await db.raw("""
                 INSERT INTO ledger_entries (partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description, created_at)
-                VALUES (\(bind: partnerID), \(bind: cardID), \(bind: shopID), \(bind: transactionID), \(bind: type.rawValue), \(bind: points), \(bind: balance), \(bind: reference), \(bind: description), \(bind: now))
+                VALUES (\(bind: partnerID), \(bind: cardID), \(bind: shopID), \(bind: transactionID), \(bind: type.rawValue), \(bind: points), \(bind: card.balance), \(bind: reference), \(bind: description), \(bind: now))
                 """).run()
         }
-        return balance
+        return card
+    }
+
+    /// Counts a card use without moving points.
+    static func touch(_ db: any SQLDatabase, partnerID: Int64, cardID: Int64, now: Int64) async throws -> LoyaltyCard {
+        let row = try await db.raw("""
+            UPDATE loyalty_cards SET transactions_count = transactions_count + 1, last_used_at = \(bind: now), updated_at = \(bind: now)
+            WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID) RETURNING \(unsafeRaw: Rows.cardColumns)
+            """).first()
+        return try Rows.card(row!)
     }
 }
 

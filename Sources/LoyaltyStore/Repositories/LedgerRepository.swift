@@ -108,47 +108,51 @@ public struct SQLLedgerRepository: LedgerRepository {
         var customer: Customer
         var card: LoyaltyCard
         var template: CardTemplate
+        /// The open hold for the order being posted, if any.
+        var hold: PointsReservation?
+        /// Whether the command's shop belongs to the partner (true when none was named).
+        var shopKnown: Bool
     }
 
-    /// Finds the customer and the card to post to, issuing the default card on first use.
-    static func resolve(_ db: any SQLDatabase, partnerID: Int64, customer ref: TransactionCommand.CustomerRef, cardID: Int64?, now: Int64) async throws -> Resolved {
-        let customer: Customer
-        var wantedCard = cardID
+    /// Finds the customer, the card to post to with its template, the order's open
+    /// reservation and the shop, in one query; issues the default card on first use.
+    static func resolve(_ db: any SQLDatabase, partnerID: Int64, customer ref: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String?, shopID: Int64?, now: Int64) async throws -> Resolved {
+        var sql: SQLQueryString = """
+            SELECT \(unsafeRaw: Rows.aliased(Rows.customerColumns, table: "cu", prefix: "c_")), \(unsafeRaw: Rows.aliased(Rows.cardColumns, table: "lc", prefix: "k_")),
+              \(unsafeRaw: Rows.aliased(Rows.templateColumns, table: "t", prefix: "t_")), \(unsafeRaw: Rows.aliased(Rows.reservationColumns, table: "r", prefix: "r_")),
+              s.id AS shop_found
+            FROM customers cu
+            LEFT JOIN loyalty_cards lc ON lc.partner_id = cu.partner_id AND lc.customer_id = cu.id
+            LEFT JOIN card_templates t ON t.partner_id = lc.partner_id AND t.id = lc.template_id
+            LEFT JOIN reservations r ON r.partner_id = cu.partner_id AND r.card_id = lc.id AND r.order_id = \(bind: orderID) AND r.status = 'active'
+            LEFT JOIN shops s ON s.partner_id = cu.partner_id AND s.id = \(bind: shopID)
+            WHERE cu.partner_id = \(bind: partnerID)
+            """
         switch ref {
-        case let .id(id):
-            guard let c = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first().map(Rows.customer) else { throw LoyaltyError.customerNotFound }
-            customer = c
-        case let .email(email):
-            guard let c = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND email = \(bind: email.lowercased())").first().map(Rows.customer) else { throw LoyaltyError.customerNotFound }
-            customer = c
-        case let .card(id):
-            guard let owner = try await db.raw("SELECT customer_id FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first() else { throw LoyaltyError.cardNotFound }
-            let customerID = try owner.decode(column: "customer_id", as: Int64.self)
-            customer = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND id = \(bind: customerID)").first().map(Rows.customer)!
-            wantedCard = id
+        case let .id(id): sql += " AND cu.id = \(bind: id)"
+        case let .email(email): sql += " AND cu.email = \(bind: email.lowercased())"
+        case let .card(id): sql += " AND lc.id = \(bind: id)"
         }
-        let cardRow: (any SQLRow)?
-        if let wantedCard {
-            cardRow = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND id = \(bind: wantedCard) AND customer_id = \(bind: customer.id)").first()
-            if cardRow == nil { throw LoyaltyError.cardNotFound }
-        } else {
-            cardRow = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customer.id) ORDER BY id LIMIT 1").first()
+        if let cardID { sql += " AND lc.id = \(bind: cardID)" }
+        sql += " ORDER BY lc.id LIMIT 1"
+        guard let row = try await db.raw(sql).first() else {
+            if case .card = ref { throw LoyaltyError.cardNotFound }
+            if cardID != nil { throw LoyaltyError.cardNotFound }
+            throw LoyaltyError.customerNotFound
         }
-        if let cardRow {
-            let card = try Rows.card(cardRow)
-            guard let template = try await db.raw("SELECT \(unsafeRaw: Rows.templateColumns) FROM card_templates WHERE partner_id = \(bind: partnerID) AND id = \(bind: card.templateID)").first().map({ try Rows.template($0) }) else { throw LoyaltyError.templateNotFound }
-            return Resolved(customer: customer, card: card, template: template)
+        let customer = try Rows.customer(row, prefix: "c_")
+        let shopFound = try row.decode(column: "shop_found", as: Int64?.self)
+        let shopKnown = shopID == nil || shopFound != nil
+        if try row.decode(column: "k_id", as: Int64?.self) != nil {
+            let hold = try row.decode(column: "r_id", as: Int64?.self) == nil ? nil : try Rows.reservation(row, prefix: "r_")
+            return Resolved(customer: customer, card: try Rows.card(row, prefix: "k_"), template: try Rows.template(row, prefix: "t_"), hold: hold, shopKnown: shopKnown)
         }
         guard let template = try await CardIssuer.defaultTemplate(db, partnerID: partnerID) else { throw LoyaltyError.noCardTemplate }
         let card = try await CardIssuer.issue(db, partnerID: partnerID, customerID: customer.id, template: template, now: now)
-        return Resolved(customer: customer, card: card, template: template)
+        return Resolved(customer: customer, card: card, template: template, hold: nil, shopKnown: shopKnown)
     }
 
     static func post(_ db: any SQLDatabase, _ command: TransactionCommand, now: Int64, forUpdate: String) async throws -> TransactionOutcome {
-        if let shopID = command.shopID,
-           try await db.raw("SELECT id FROM shops WHERE partner_id = \(bind: command.partnerID) AND id = \(bind: shopID)").first() == nil {
-            throw LoyaltyError.shopNotFound
-        }
         switch command.type {
         case .purchase, .bonus: return try await postPurchase(db, command, now: now)
         case .refund, .cancellation: return try await postReversal(db, command, now: now, forUpdate: forUpdate)
@@ -156,13 +160,13 @@ public struct SQLLedgerRepository: LedgerRepository {
     }
 
     /// Inserts the transaction row under its business key; a clash means "already done".
-    static func insertTransaction(_ db: any SQLDatabase, _ c: TransactionCommand, card: LoyaltyCard, customerID: Int64, currency: String, originalID: Int64?, now: Int64) async throws -> Int64 {
+    static func insertTransaction(_ db: any SQLDatabase, _ c: TransactionCommand, cardID: Int64, customerID: Int64, currency: String, points: Int64, redeemed: Int64, shortfall: Int64, discount: Int64?, originalID: Int64?, now: Int64) async throws -> Int64 {
         let row = try await db.raw("""
             INSERT INTO transactions (partner_id, shop_id, card_id, customer_id, type, order_id, refund_id, business_key, amount_minor, currency,
-              discount_minor, description, reason, status, metadata, original_transaction_id, created_at)
-            VALUES (\(bind: c.partnerID), \(bind: c.shopID), \(bind: card.id), \(bind: customerID), \(bind: c.type.rawValue), \(bind: c.orderID), \(bind: c.refundID),
-              \(bind: c.businessKey), \(bind: c.orderTotalMinor), \(bind: currency), \(bind: c.discountMinor), \(bind: c.description), \(bind: c.reason),
-              'completed', \(bind: c.metadataJSON), \(bind: originalID), \(bind: now))
+              points_awarded, points_redeemed, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id, created_at)
+            VALUES (\(bind: c.partnerID), \(bind: c.shopID), \(bind: cardID), \(bind: customerID), \(bind: c.type.rawValue), \(bind: c.orderID), \(bind: c.refundID),
+              \(bind: c.businessKey), \(bind: c.orderTotalMinor), \(bind: currency), \(bind: points), \(bind: redeemed), \(bind: shortfall), \(bind: discount),
+              \(bind: c.description), \(bind: c.reason), 'completed', \(bind: c.metadataJSON), \(bind: originalID), \(bind: now))
             ON CONFLICT (partner_id, business_key) DO NOTHING
             RETURNING id
             """).first()
@@ -171,54 +175,56 @@ public struct SQLLedgerRepository: LedgerRepository {
         throw LoyaltyError.duplicateTransaction(existingTransactionID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
     }
 
+    /// A purchase or award: redeem first (the customer cannot spend what this order
+    /// earns), then earn. Round trips: resolve, insert, one or two postings, outbox.
     static func postPurchase(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64) async throws -> TransactionOutcome {
-        let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, now: now)
+        let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now)
+        guard r.shopKnown else { throw LoyaltyError.shopNotFound }
         guard r.card.isActive else { throw LoyaltyError.cardInactive }
         let points = c.points ?? r.template.earning.points(forOrderTotalMinor: c.orderTotalMinor ?? 0)
-        let hold = try await db.raw("SELECT \(unsafeRaw: Rows.reservationColumns) FROM reservations WHERE partner_id = \(bind: c.partnerID) AND order_id = \(bind: c.orderID) AND status = 'active' AND card_id = \(bind: r.card.id)").first().map(Rows.reservation)
         // An open hold for this order is what the customer meant to spend, unless the call says otherwise.
-        let redeem = c.pointsRedeemed ?? hold?.points ?? 0
+        let redeem = c.pointsRedeemed ?? r.hold?.points ?? 0
         if redeem > 0, let violation = r.template.redemption.violation(forPoints: redeem) {
             throw LoyaltyError.redemptionNotAllowed(violation)
         }
         let currency = c.currency ?? r.template.currency
-        let txID = try await insertTransaction(db, c, card: r.card, customerID: r.customer.id, currency: currency, originalID: nil, now: now)
-        var balance = r.card.balance
-        let release = hold?.points ?? 0
+        let discount = c.discountMinor ?? (redeem > 0 ? r.template.redemption.discountMinor(forPoints: redeem) : nil)
+        let txID = try await insertTransaction(db, c, cardID: r.card.id, customerID: r.customer.id, currency: currency, points: points, redeemed: redeem, shortfall: 0, discount: discount, originalID: nil, now: now)
+        let release = r.hold?.points ?? 0
+        var card = r.card
         if redeem > 0 {
-            guard let b = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: r.card.id, shopID: c.shopID, transactionID: txID, type: .redeemed, points: -redeem, reference: c.orderID, description: c.description, now: now, allowNegative: false, releaseReserved: release) else {
+            guard let updated = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: .redeemed, points: -redeem, reference: c.orderID, description: c.description, now: now, allowNegative: false, releaseReserved: release, touch: points == 0) else {
                 throw LoyaltyError.insufficientPoints(available: r.card.available + release, requested: redeem)
             }
-            balance = b
+            card = updated
         } else if release > 0 {
-            try await db.raw("UPDATE loyalty_cards SET reserved = reserved - \(bind: release) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: r.card.id)").run()
+            try await db.raw("UPDATE loyalty_cards SET reserved = reserved - \(bind: release) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id)").run()
         }
-        if let hold {
-            try await db.raw("UPDATE reservations SET status = 'consumed', updated_at = \(bind: now) WHERE id = \(bind: hold.id)").run()
+        if let hold = r.hold {
+            try await db.raw("UPDATE reservations SET status = 'consumed', updated_at = \(bind: now) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: hold.id)").run()
         }
         if points > 0 {
             let type: LedgerEntryType = c.type == .bonus ? .bonus : .earned
-            balance = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: r.card.id, shopID: c.shopID, transactionID: txID, type: type, points: points, reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true) ?? balance
+            card = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: type, points: points, reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true, touch: true)!
+        } else if redeem == 0 {
+            card = try await LedgerPosting.touch(db, partnerID: c.partnerID, cardID: card.id, now: now)
         }
-        let discount = c.discountMinor ?? (redeem > 0 ? r.template.redemption.discountMinor(forPoints: redeem) : nil)
-        try await db.raw("UPDATE transactions SET points_awarded = \(bind: points), points_redeemed = \(bind: redeem), discount_minor = \(bind: discount) WHERE id = \(bind: txID)").run()
-        let cardRow = try await db.raw("""
-            UPDATE loyalty_cards SET transactions_count = transactions_count + 1, last_used_at = \(bind: now)
-            WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: r.card.id) RETURNING \(unsafeRaw: Rows.cardColumns)
-            """).first()
-        let card = try Rows.card(cardRow!)
         let tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: c.shopID, cardID: card.id, customerID: r.customer.id, type: c.type, orderID: c.orderID, refundID: nil, amountMinor: c.orderTotalMinor, currency: currency, pointsAwarded: points, pointsRedeemed: redeem, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: discount, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: nil, createdAt: now)
         try await Outbox.append(db, partnerID: c.partnerID, type: "transaction.created", data: eventData(tx, card: card), now: now)
-        _ = balance
         return TransactionOutcome(transaction: tx, card: card, customer: r.customer)
     }
 
+    /// A refund or cancellation of an earlier purchase of the same order: gives back
+    /// redeemed points, then takes back earned points, never more than remain.
     static func postReversal(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64, forUpdate: String) async throws -> TransactionOutcome {
+        if let shopID = c.shopID, try await db.raw("SELECT id FROM shops WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: shopID)").first() == nil {
+            throw LoyaltyError.shopNotFound
+        }
         guard let original = try await db.raw("SELECT \(unsafeRaw: Rows.transactionColumns) FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: "purchase:\(c.orderID)")\(unsafeRaw: forUpdate)").first().map(Rows.transaction) else {
             throw LoyaltyError.originalTransactionNotFound(orderID: c.orderID)
         }
         // The caller may name the customer; it must be the one who made the purchase.
-        let customer = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: original.customerID)").first().map(Rows.customer)!
+        let customer = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: original.customerID)").first().map { try Rows.customer($0) }!
         switch c.customer {
         case let .id(id) where id != customer.id: throw LoyaltyError.originalTransactionNotFound(orderID: c.orderID)
         case let .email(email) where email.lowercased() != customer.email: throw LoyaltyError.originalTransactionNotFound(orderID: c.orderID)
@@ -227,6 +233,9 @@ public struct SQLLedgerRepository: LedgerRepository {
         }
         let remainingPoints = original.pointsAwarded - original.pointsReversed
         let remainingRedeemed = original.pointsRedeemed - original.redeemedReturned
+        if remainingPoints <= 0 && remainingRedeemed <= 0 && (original.pointsAwarded > 0 || original.pointsRedeemed > 0) {
+            throw LoyaltyError.nothingToRefund
+        }
         var wantPoints = remainingPoints
         var wantReturn = remainingRedeemed
         if let explicit = c.points {
@@ -238,34 +247,30 @@ public struct SQLLedgerRepository: LedgerRepository {
         }
         wantPoints = min(max(0, wantPoints), remainingPoints)
         wantReturn = min(max(0, wantReturn), remainingRedeemed)
-        if remainingPoints <= 0 && remainingRedeemed <= 0 && (original.pointsAwarded > 0 || original.pointsRedeemed > 0) {
-            throw LoyaltyError.nothingToRefund
-        }
         guard let cardRow = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: original.cardID)\(unsafeRaw: forUpdate)").first() else { throw LoyaltyError.cardNotFound }
-        let card = try Rows.card(cardRow)
+        var card = try Rows.card(cardRow)
         var command = c
         command.shopID = c.shopID ?? original.shopID
-        let txID = try await insertTransaction(db, command, card: card, customerID: customer.id, currency: original.currency, originalID: original.id, now: now)
-        if wantReturn > 0 {
-            _ = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: command.shopID, transactionID: txID, type: .refund, points: wantReturn, reference: c.orderID, description: "Redeemed points returned", now: now, allowNegative: true, earnedDelta: 0, spentDelta: -wantReturn)
-        }
         let available = card.available + wantReturn
         let (deducted, shortfall) = RefundMath.clampedDeduction(wanted: wantPoints, available: available, allowNegative: c.allowNegativeBalance)
+        let txID = try await insertTransaction(db, command, cardID: card.id, customerID: customer.id, currency: original.currency, points: deducted, redeemed: wantReturn, shortfall: shortfall, discount: nil, originalID: original.id, now: now)
+        if wantReturn > 0 {
+            card = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: command.shopID, transactionID: txID, type: .refund, points: wantReturn, reference: c.orderID, description: "Redeemed points returned", now: now, allowNegative: true, earnedDelta: 0, spentDelta: -wantReturn, touch: deducted == 0)!
+        }
         if deducted > 0 {
-            guard try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: command.shopID, transactionID: txID, type: .refund, points: -deducted, reference: c.orderID, description: c.description ?? "Points reversed", now: now, allowNegative: c.allowNegativeBalance, earnedDelta: -deducted, spentDelta: 0) != nil else {
+            guard let updated = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: command.shopID, transactionID: txID, type: .refund, points: -deducted, reference: c.orderID, description: c.description ?? "Points reversed", now: now, allowNegative: c.allowNegativeBalance, earnedDelta: -deducted, spentDelta: 0, touch: true) else {
                 throw LoyaltyError.insufficientPoints(available: available, requested: deducted)
             }
+            card = updated
         }
-        try await db.raw("UPDATE transactions SET points_reversed = points_reversed + \(bind: wantPoints), redeemed_returned = redeemed_returned + \(bind: wantReturn) WHERE id = \(bind: original.id)").run()
-        try await db.raw("UPDATE transactions SET points_awarded = \(bind: deducted), points_redeemed = \(bind: wantReturn), shortfall = \(bind: shortfall) WHERE id = \(bind: txID)").run()
-        let updated = try await db.raw("""
-            UPDATE loyalty_cards SET transactions_count = transactions_count + 1, last_used_at = \(bind: now)
-            WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id) RETURNING \(unsafeRaw: Rows.cardColumns)
-            """).first()
-        let newCard = try Rows.card(updated!)
+        if wantReturn == 0 && deducted == 0 {
+            card = try await LedgerPosting.touch(db, partnerID: c.partnerID, cardID: card.id, now: now)
+        }
+        // Record everything asked for as reversed (shortfall included), so it is never taken twice.
+        try await db.raw("UPDATE transactions SET points_reversed = points_reversed + \(bind: wantPoints), redeemed_returned = redeemed_returned + \(bind: wantReturn) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: original.id)").run()
         let tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: command.shopID, cardID: card.id, customerID: customer.id, type: c.type, orderID: c.orderID, refundID: c.refundID, amountMinor: c.orderTotalMinor, currency: original.currency, pointsAwarded: deducted, pointsRedeemed: wantReturn, pointsReversed: 0, redeemedReturned: 0, shortfall: shortfall, discountMinor: nil, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: original.id, createdAt: now)
-        try await Outbox.append(db, partnerID: c.partnerID, type: "transaction.created", data: eventData(tx, card: newCard), now: now)
-        return TransactionOutcome(transaction: tx, card: newCard, customer: customer)
+        try await Outbox.append(db, partnerID: c.partnerID, type: "transaction.created", data: eventData(tx, card: card), now: now)
+        return TransactionOutcome(transaction: tx, card: card, customer: customer)
     }
 
     static func eventData(_ tx: ShopTransaction, card: LoyaltyCard) -> JSON {
@@ -282,7 +287,7 @@ public struct SQLLedgerRepository: LedgerRepository {
     public func reserve(partnerID: Int64, customer: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String, points: Int64, sessionID: String?) async throws -> PointsReservation {
         try await database.write { db in
             let now = Clock.nowMillis()
-            let r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, now: now)
+            let r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, orderID: nil, shopID: nil, now: now)
             if let existing = try await db.raw("SELECT id FROM reservations WHERE partner_id = \(bind: partnerID) AND order_id = \(bind: orderID) AND status = 'active'").first() {
                 throw LoyaltyError.reservationAlreadyExists(reservationID: try existing.decode(column: "id", as: Int64.self))
             }

@@ -1,3 +1,4 @@
+import Foundation
 import LoyaltyCore
 import SQLKit
 
@@ -71,26 +72,38 @@ enum Rows {
 
     static let customerColumns = "id, partner_id, external_id, email, phone, name, created_at, updated_at"
 
-    static func customer(_ r: any SQLRow) throws -> Customer {
+    static func customer(_ r: any SQLRow) throws -> Customer { try customer(r, prefix: "") }
+
+    static func customer(_ r: any SQLRow, prefix p: String) throws -> Customer {
         Customer(
-            id: try r.decode(column: "id", as: Int64.self), partnerID: try r.decode(column: "partner_id", as: Int64.self),
-            externalID: try r.decode(column: "external_id", as: String?.self), email: try r.decode(column: "email", as: String?.self),
-            phone: try r.decode(column: "phone", as: String?.self), name: try r.decode(column: "name", as: String?.self),
-            createdAt: try r.decode(column: "created_at", as: Int64.self), updatedAt: try r.decode(column: "updated_at", as: Int64.self))
+            id: try r.decode(column: p + "id", as: Int64.self), partnerID: try r.decode(column: p + "partner_id", as: Int64.self),
+            externalID: try r.decode(column: p + "external_id", as: String?.self), email: try r.decode(column: p + "email", as: String?.self),
+            phone: try r.decode(column: p + "phone", as: String?.self), name: try r.decode(column: p + "name", as: String?.self),
+            createdAt: try r.decode(column: p + "created_at", as: Int64.self), updatedAt: try r.decode(column: p + "updated_at", as: Int64.self))
+    }
+
+    /// `t.a AS p_a, t.b AS p_b, ...` for a column list, so joined rows keep their names apart.
+    static func aliased(_ columns: String, table: String, prefix: String) -> String {
+        columns.split(separator: ",").map { c in
+            let name = c.trimmingCharacters(in: .whitespacesAndNewlines)
+            return "\(table).\(name) AS \(prefix)\(name)"
+        }.joined(separator: ", ")
     }
 
     static let cardColumns = "id, partner_id, customer_id, template_id, card_number, qr_code, balance, reserved, lifetime_earned, lifetime_spent, transactions_count, is_active, last_used_at, created_at, updated_at"
 
-    static func card(_ r: any SQLRow) throws -> LoyaltyCard {
+    static func card(_ r: any SQLRow) throws -> LoyaltyCard { try card(r, prefix: "") }
+
+    static func card(_ r: any SQLRow, prefix p: String) throws -> LoyaltyCard {
         LoyaltyCard(
-            id: try r.decode(column: "id", as: Int64.self), partnerID: try r.decode(column: "partner_id", as: Int64.self),
-            customerID: try r.decode(column: "customer_id", as: Int64.self), templateID: try r.decode(column: "template_id", as: Int64.self),
-            cardNumber: try r.decode(column: "card_number", as: String.self), qrCode: try r.decode(column: "qr_code", as: String.self),
-            balance: try r.decode(column: "balance", as: Int64.self), reserved: try r.decode(column: "reserved", as: Int64.self),
-            lifetimeEarned: try r.decode(column: "lifetime_earned", as: Int64.self), lifetimeSpent: try r.decode(column: "lifetime_spent", as: Int64.self),
-            transactionsCount: try r.decode(column: "transactions_count", as: Int64.self), isActive: try r.decode(column: "is_active", as: Bool.self),
-            lastUsedAt: try r.decode(column: "last_used_at", as: Int64?.self),
-            createdAt: try r.decode(column: "created_at", as: Int64.self), updatedAt: try r.decode(column: "updated_at", as: Int64.self))
+            id: try r.decode(column: p + "id", as: Int64.self), partnerID: try r.decode(column: p + "partner_id", as: Int64.self),
+            customerID: try r.decode(column: p + "customer_id", as: Int64.self), templateID: try r.decode(column: p + "template_id", as: Int64.self),
+            cardNumber: try r.decode(column: p + "card_number", as: String.self), qrCode: try r.decode(column: p + "qr_code", as: String.self),
+            balance: try r.decode(column: p + "balance", as: Int64.self), reserved: try r.decode(column: p + "reserved", as: Int64.self),
+            lifetimeEarned: try r.decode(column: p + "lifetime_earned", as: Int64.self), lifetimeSpent: try r.decode(column: p + "lifetime_spent", as: Int64.self),
+            transactionsCount: try r.decode(column: p + "transactions_count", as: Int64.self), isActive: try r.decode(column: p + "is_active", as: Bool.self),
+            lastUsedAt: try r.decode(column: p + "last_used_at", as: Int64?.self),
+            createdAt: try r.decode(column: p + "created_at", as: Int64.self), updatedAt: try r.decode(column: p + "updated_at", as: Int64.self))
     }
 
     static let transactionColumns = "id, partner_id, shop_id, card_id, customer_id, type, order_id, refund_id, amount_minor, currency, points_awarded, points_redeemed, points_reversed, redeemed_returned, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id, created_at"
@@ -127,14 +140,16 @@ enum Rows {
 
     static let reservationColumns = "id, partner_id, card_id, customer_id, order_id, points, status, session_id, created_at, updated_at"
 
-    static func reservation(_ r: any SQLRow) throws -> PointsReservation {
+    static func reservation(_ r: any SQLRow) throws -> PointsReservation { try reservation(r, prefix: "") }
+
+    static func reservation(_ r: any SQLRow, prefix p: String) throws -> PointsReservation {
         PointsReservation(
-            id: try r.decode(column: "id", as: Int64.self), partnerID: try r.decode(column: "partner_id", as: Int64.self),
-            cardID: try r.decode(column: "card_id", as: Int64.self), customerID: try r.decode(column: "customer_id", as: Int64.self),
-            orderID: try r.decode(column: "order_id", as: String.self), points: try r.decode(column: "points", as: Int64.self),
-            status: ReservationStatus(rawValue: try r.decode(column: "status", as: String.self)) ?? .released,
-            sessionID: try r.decode(column: "session_id", as: String?.self),
-            createdAt: try r.decode(column: "created_at", as: Int64.self), updatedAt: try r.decode(column: "updated_at", as: Int64.self))
+            id: try r.decode(column: p + "id", as: Int64.self), partnerID: try r.decode(column: p + "partner_id", as: Int64.self),
+            cardID: try r.decode(column: p + "card_id", as: Int64.self), customerID: try r.decode(column: p + "customer_id", as: Int64.self),
+            orderID: try r.decode(column: p + "order_id", as: String.self), points: try r.decode(column: p + "points", as: Int64.self),
+            status: ReservationStatus(rawValue: try r.decode(column: p + "status", as: String.self)) ?? .released,
+            sessionID: try r.decode(column: p + "session_id", as: String?.self),
+            createdAt: try r.decode(column: p + "created_at", as: Int64.self), updatedAt: try r.decode(column: p + "updated_at", as: Int64.self))
     }
 
     static func count(_ r: (any SQLRow)?) throws -> Int {
