@@ -42,12 +42,17 @@ func withServices<T: Sendable>(_ config: AppConfig, _ body: @escaping @Sendable 
     let services = AppServices(config: config, database: database)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { await database.run(); return nil }
-        defer { group.cancelAll() }
-        try await Migrator(database: database).migrate()
-        let result = try await body(services)
-        group.cancelAll()
-        await database.shutdown()
-        return result
+        do {
+            try await Migrator(database: database).migrate()
+            let result = try await body(services)
+            group.cancelAll()
+            await database.shutdown()
+            return result
+        } catch {
+            group.cancelAll()
+            await database.shutdown()
+            throw error
+        }
     }
 }
 

@@ -109,6 +109,11 @@ struct ShopAuthTests {
             let steal = try await app.call(.post, "/en/shop/transactions/create", json: #"{"order_id":"T2","user_id":\#(user),"order_total":10}"#, headers: headers, auth: false)
             #expect(steal.status == .notFound)
             #expect(try await app.balance(user) == 10)
+            // Naming another partner's shop is a 404 and writes nothing.
+            let foreignShop = try await app.post("/en/shop/transactions/create", #"{"order_id":"T3","user_id":\#(user),"order_total":10,"shop_id":\#(other.shop.id)}"#)
+            #expect(foreignShop.status == .notFound)
+            #expect(foreignShop.string("error", "code") == "SHOP_NOT_FOUND")
+            #expect(try await app.balance(user) == 10)
         }
     }
 }

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Load benchmark: measures, in ONE run on this machine, the server's throughput next
+# to the machine's ceilings (../shared/perf/LIMITS.md), and prints ratios:
+#   - durable award via HTTP on PostgreSQL   vs  pgbench's award transaction (c32)
+#   - balance read via HTTP on PostgreSQL     vs  nginx serving a static 75-byte JSON
+#   - the same two on embedded SQLite (for the one-machine set-up)
+# PostgreSQL runs with default durability (fsync and synchronous_commit on).
+# Usage: scripts/bench.sh [--quick]   (quick = 5 s per measurement instead of 15 s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=15; [ "${1:-}" = "--quick" ] && DUR=5
+ROOT=/tmp/loyalty-bench
+PGPORT=25432; NGINXPORT=18090; APIPORT=18091
+CUSTOMERS=${BENCH_CUSTOMERS:-1000}
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v pgbench >/dev/null || need+=(postgresql-contrib)
+command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; fi
+command -v initdb >/dev/null || export PATH="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1):$PATH"
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+echo "building release binary..."
+swift build -c release --product loyalty >/dev/null
+BIN=$(swift build -c release --show-bin-path)/loyalty
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f $ROOT/nginx.pid ] && kill "$(cat $ROOT/nginx.pid)" 2>/dev/null || true
+  [ -d $ROOT/pg ] && runuser -u postgres -- pg_ctl -D $ROOT/pg -m fast stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+rm -rf $ROOT && mkdir -p $ROOT && chown postgres:postgres $ROOT
+runuser -u postgres -- initdb -D $ROOT/pg -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+runuser -u postgres -- pg_ctl -D $ROOT/pg -l $ROOT/pg.log -w -o "-h 127.0.0.1 -p $PGPORT -k $ROOT -c max_connections=200" start >/dev/null
+export PGHOST=127.0.0.1 PGPORT PGUSER=postgres
+
+wrk_rps() { grep -E '^Requests/sec' "$1" | awk '{print $2}'; }
+wrk_p99() { grep -E '^ +99%' "$1" | awk '{print $2}'; }
+wrk_errors() { local e; e=$(grep -E 'non-2xx' "$1" | awk '{print $NF}'); echo "${e:-0}"; }
+
+echo "pgbench award (c32, ${DUR}s)..."
+createdb bench
+psql -q bench <<'SQL'
+CREATE TABLE accounts (aid int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0);
+INSERT INTO accounts SELECT g, 0 FROM generate_series(1,100000) g;
+CREATE TABLE ledger (id bigserial PRIMARY KEY, account int NOT NULL, delta int NOT NULL,
+  idempotency_key text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX ledger_account_idx ON ledger(account);
+VACUUM ANALYZE accounts;
+SQL
+pgbench -n -f Benchmarks/pgbench-award.sql -c 32 -j 2 -T "$DUR" bench > $ROOT/pgbench.txt 2>&1
+PGBENCH=$(grep -E '^tps' $ROOT/pgbench.txt | head -1 | sed -E 's/tps = ([0-9.]+).*/\1/')
+
+echo "nginx static JSON (c64, ${DUR}s)..."
+mkdir -p $ROOT/www
+printf '{"success":true,"data":{"card_id":1,"card_number":"123-456-789","points":1}}' > $ROOT/www/b.json
+cat > $ROOT/nginx.conf <<NGINX
+worker_processes 1; pid $ROOT/nginx.pid; error_log $ROOT/nginx-error.log;
+events { worker_connections 1024; }
+http { access_log off; server { listen 127.0.0.1:$NGINXPORT; root $ROOT/www; location / { default_type application/json; } } }
+NGINX
+"$NGINX" -c $ROOT/nginx.conf
+sleep 0.5
+wrk -t2 -c64 -d"${DUR}s" --latency "http://127.0.0.1:$NGINXPORT/b.json" > $ROOT/nginx.txt
+NGINX_RPS=$(wrk_rps $ROOT/nginx.txt)
+kill "$(cat $ROOT/nginx.pid)"; rm -f $ROOT/nginx.pid
+
+# Customers 1..N for the partner that `shop create` makes first.
+python3 - "$CUSTOMERS" > $ROOT/customers.csv <<'PY'
+import sys
+print("external_id,email,name")
+for i in range(1, int(sys.argv[1]) + 1):
+    print(f"bench-{i},bench{i}@example.com,Bench {i}")
+PY
+
+measure_api() { # $1 label, remaining: database flags
+  local label=$1; shift
+  local creds key secret
+  creds=$("$BIN" shop create --name "Bench $label" --json "$@")
+  key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$creds")
+  secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])' <<<"$creds")
+  "$BIN" customers import --partner-id 1 --file $ROOT/customers.csv "$@" >/dev/null
+  LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 "$BIN" serve --port $APIPORT "$@" > $ROOT/server-$label.log 2>&1 &
+  local pid=$!; pids+=("$pid")
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$APIPORT/health" >/dev/null && break; sleep 0.1; done
+  export BENCH_KEY=$key BENCH_SECRET=$secret BENCH_CUSTOMERS=$CUSTOMERS BENCH_FIRST_CUSTOMER=1
+  BENCH_RUN=warm wrk -t2 -c32 -d3s -s Benchmarks/award.lua "http://127.0.0.1:$APIPORT" >/dev/null
+  echo "$label: award via HTTP (c32, ${DUR}s)..."
+  BENCH_RUN=$label wrk -t2 -c32 -d"${DUR}s" --latency -s Benchmarks/award.lua "http://127.0.0.1:$APIPORT" > $ROOT/award-$label.txt
+  echo "$label: balance read via HTTP (c64, ${DUR}s)..."
+  wrk -t2 -c64 -d"${DUR}s" --latency -s Benchmarks/balance.lua "http://127.0.0.1:$APIPORT" > $ROOT/balance-$label.txt
+  # The ledger invariant after the load: balance == sum(entries) on every card.
+  if [ "$label" = postgres ]; then
+    BAD=$(psql -tA loyalty -c "SELECT count(*) FROM (SELECT lc.id FROM loyalty_cards lc LEFT JOIN ledger_entries le ON le.card_id = lc.id GROUP BY lc.id, lc.balance HAVING lc.balance <> COALESCE(SUM(le.points),0)) x")
+    echo "$label: cards whose balance != sum(ledger entries): $BAD"
+  fi
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+createdb loyalty
+measure_api postgres --database-url "postgres://postgres@127.0.0.1:$PGPORT/loyalty"
+measure_api sqlite --data-dir $ROOT/sqlite
+
+ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
+AWARD_PG=$(wrk_rps $ROOT/award-postgres.txt); BAL_PG=$(wrk_rps $ROOT/balance-postgres.txt)
+AWARD_SQ=$(wrk_rps $ROOT/award-sqlite.txt); BAL_SQ=$(wrk_rps $ROOT/balance-sqlite.txt)
+cat <<REPORT
+
+## Benchmark $(date -u +%Y-%m-%dT%H:%MZ) ($(nproc) cores, ${DUR}s per measurement, wrk and servers share the cores)
+
+| measurement | req/s | p99 | non-2xx | ceiling (same run) | ratio |
+|---|---|---|---|---|---|
+| award via HTTP, PostgreSQL, c32 | $AWARD_PG | $(wrk_p99 $ROOT/award-postgres.txt) | $(wrk_errors $ROOT/award-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$AWARD_PG" "$PGBENCH") |
+| balance read via HTTP, PostgreSQL, c64 | $BAL_PG | $(wrk_p99 $ROOT/balance-postgres.txt) | $(wrk_errors $ROOT/balance-postgres.txt) | nginx static JSON c64: $NGINX_RPS | $(ratio "$BAL_PG" "$NGINX_RPS") |
+| award via HTTP, SQLite, c32 | $AWARD_SQ | $(wrk_p99 $ROOT/award-sqlite.txt) | $(wrk_errors $ROOT/award-sqlite.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$AWARD_SQ" "$PGBENCH") |
+| balance read via HTTP, SQLite, c64 | $BAL_SQ | $(wrk_p99 $ROOT/balance-sqlite.txt) | $(wrk_errors $ROOT/balance-sqlite.txt) | nginx static JSON c64: $NGINX_RPS | $(ratio "$BAL_SQ" "$NGINX_RPS") |
+REPORT
