@@ -40,9 +40,9 @@ public func buildRouter(services: AppServices, recorder: RouteRecorder = RouteRe
     return router
 }
 
-/// The composition root: migrations before the server starts, the database client as
-/// a service, and the router.
-public func buildApplication(services: AppServices, logger: Logger) -> some ApplicationProtocol {
+/// The composition root: migrations (then `beforeServing`, e.g. seeding) before the
+/// server accepts connections, the database client as a service, and the router.
+public func buildApplication(services: AppServices, logger: Logger, beforeServing: @escaping @Sendable () async throws -> Void = {}) -> some ApplicationProtocol {
     var app = Application(
         router: buildRouter(services: services),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "loyalty"),
@@ -50,6 +50,7 @@ public func buildApplication(services: AppServices, logger: Logger) -> some Appl
         logger: logger)
     app.beforeServerStarts {
         try await Migrator(database: services.database).migrate()
+        try await beforeServing()
     }
     return app
 }

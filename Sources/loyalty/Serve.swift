@@ -30,33 +30,27 @@ struct Serve: AsyncParsableCommand {
         let db = try await AppServices.openDatabase(config, logger: logger)
         let services = AppServices(config: config, database: db)
         let baseURL = "http://\(config.host):\(config.port)"
-        // Migrate and seed before serving, so the first request meets a ready schema.
-        let seeded = try await withThrowingTaskGroup(of: ProvisionedShop?.self) { group in
-            group.addTask { await db.run(); return nil }
-            try await Migrator(database: db).migrate()
-            var demo: ProvisionedShop?
-            if try await services.tenants.isEmpty() {
-                demo = try await services.provisionShop(name: "Demo Shop")
-                _ = try? await services.customers.createCustomer(partnerID: demo!.partner.id, externalID: "demo-1", email: "demo@loyalty.lt", phone: "+37060000001", name: "Demo Customer")
-            }
-            group.cancelAll()
-            return demo
-        }
+        let settings = config
         let backend = config.databaseURL == nil ? "SQLite at \(config.dataDirectory)/loyalty.sqlite" : "PostgreSQL"
-        say("loyalty \(config.version) - \(backend), environment \(config.environment.rawValue)")
-        if let seeded {
-            say("""
-                Created a demo partner and shop on this empty database:
-                  partner id:  \(seeded.partner.id)
-                  shop id:     \(seeded.shop.id)
-                  API key:     \(seeded.credential.key)
-                  API secret:  \(seeded.secret)   (shown once; only its hash is stored)
-                  demo user:   demo@loyalty.lt
-                Try: curl -s -X POST \(baseURL)/en/shop/validate-credentials -H 'X-API-Key: \(seeded.credential.key)' -H 'X-API-Secret: \(seeded.secret)'
-                """)
+        // Runs after migrations, while the database client is running, before the socket opens.
+        let seed: @Sendable () async throws -> Void = {
+            say("loyalty \(settings.version) - \(backend), environment \(settings.environment.rawValue)")
+            if try await services.tenants.isEmpty() {
+                let demo = try await services.provisionShop(name: "Demo Shop")
+                _ = try? await services.customers.createCustomer(partnerID: demo.partner.id, externalID: "demo-1", email: "demo@loyalty.lt", phone: "+37060000001", name: "Demo Customer")
+                say("""
+                    Created a demo partner and shop on this empty database:
+                      partner id:  \(demo.partner.id)
+                      shop id:     \(demo.shop.id)
+                      API key:     \(demo.credential.key)
+                      API secret:  \(demo.secret)   (shown once; only its hash is stored)
+                      demo user:   demo@loyalty.lt
+                    Try: curl -s -X POST \(baseURL)/en/shop/validate-credentials -H 'X-API-Key: \(demo.credential.key)' -H 'X-API-Secret: \(demo.secret)'
+                    """)
+            }
+            say("Base URL: \(baseURL)  (Shop API under \(baseURL)/{lt|en}/shop, spec at \(baseURL)/openapi.yaml)")
         }
-        say("Base URL: \(baseURL)  (Shop API under \(baseURL)/{lt|en}/shop, spec at \(baseURL)/openapi.yaml)")
-        let app = buildApplication(services: services, logger: logger)
+        let app = buildApplication(services: services, logger: logger, beforeServing: seed)
         try await app.runService()
     }
 }
