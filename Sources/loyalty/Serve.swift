@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOPosix
+import NIOCore
 import LoyaltyCore
 import LoyaltyServer
 import LoyaltyStore
@@ -21,6 +23,11 @@ struct Serve: AsyncParsableCommand {
     var env: DeploymentEnvironment?
 
     func run() async throws {
+        // Measured (docs/PERFORMANCE.md): running Swift concurrency on NIO's event loops
+        // removes a thread hop per await between the HTTP server, the drivers and handlers.
+        if ProcessInfo.processInfo.environment["LOYALTY_NIO_EXECUTOR"] != "0" {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         var config = database.config()
         if let host { config.host = host }
         if let port { config.port = port }

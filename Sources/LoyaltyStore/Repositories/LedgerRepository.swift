@@ -68,6 +68,7 @@ public struct SQLLedgerRepository: LedgerRepository {
     var forUpdate: String { database.kind == .postgres ? " FOR UPDATE" : "" }
 
     public func post(_ command: TransactionCommand) async throws -> TransactionOutcome {
+        if database.kind == .postgres, let outcome = try await postgresFastAward(command) { return outcome }
         let lock = forUpdate
         return try await database.write { db in
             try await Self.post(db, command, now: Clock.nowMillis(), forUpdate: lock)
@@ -116,7 +117,7 @@ public struct SQLLedgerRepository: LedgerRepository {
 
     /// Finds the customer, the card to post to with its template, the order's open
     /// reservation and the shop, in one query; issues the default card on first use.
-    static func resolve(_ db: any SQLDatabase, partnerID: Int64, customer ref: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String?, shopID: Int64?, now: Int64) async throws -> Resolved {
+    static func resolve(_ db: any SQLDatabase, partnerID: Int64, customer ref: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String?, shopID: Int64?, now: Int64, issueCard: Bool = true) async throws -> Resolved? {
         var sql: SQLQueryString = """
             SELECT \(unsafeRaw: Rows.aliased(Rows.customerColumns, table: "cu", prefix: "c_")), \(unsafeRaw: Rows.aliased(Rows.cardColumns, table: "lc", prefix: "k_")),
               \(unsafeRaw: Rows.aliased(Rows.templateColumns, table: "t", prefix: "t_")), \(unsafeRaw: Rows.aliased(Rows.reservationColumns, table: "r", prefix: "r_")),
@@ -147,6 +148,7 @@ public struct SQLLedgerRepository: LedgerRepository {
             let hold = try row.decode(column: "r_id", as: Int64?.self) == nil ? nil : try Rows.reservation(row, prefix: "r_")
             return Resolved(customer: customer, card: try Rows.card(row, prefix: "k_"), template: try Rows.template(row, prefix: "t_"), hold: hold, shopKnown: shopKnown)
         }
+        guard issueCard else { return nil }
         guard let template = try await CardIssuer.defaultTemplate(db, partnerID: partnerID) else { throw LoyaltyError.noCardTemplate }
         let card = try await CardIssuer.issue(db, partnerID: partnerID, customerID: customer.id, template: template, now: now)
         return Resolved(customer: customer, card: card, template: template, hold: nil, shopKnown: shopKnown)
@@ -178,7 +180,7 @@ public struct SQLLedgerRepository: LedgerRepository {
     /// A purchase or award: redeem first (the customer cannot spend what this order
     /// earns), then earn. Round trips: resolve, insert, one or two postings, outbox.
     static func postPurchase(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64) async throws -> TransactionOutcome {
-        let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now)
+        let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now)!
         guard r.shopKnown else { throw LoyaltyError.shopNotFound }
         guard r.card.isActive else { throw LoyaltyError.cardInactive }
         let points = c.points ?? r.template.earning.points(forOrderTotalMinor: c.orderTotalMinor ?? 0)
@@ -287,7 +289,7 @@ public struct SQLLedgerRepository: LedgerRepository {
     public func reserve(partnerID: Int64, customer: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String, points: Int64, sessionID: String?) async throws -> PointsReservation {
         try await database.write { db in
             let now = Clock.nowMillis()
-            let r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, orderID: nil, shopID: nil, now: now)
+            let r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, orderID: nil, shopID: nil, now: now)!
             if let existing = try await db.raw("SELECT id FROM reservations WHERE partner_id = \(bind: partnerID) AND order_id = \(bind: orderID) AND status = 'active'").first() {
                 throw LoyaltyError.reservationAlreadyExists(reservationID: try existing.decode(column: "id", as: Int64.self))
             }
