@@ -115,13 +115,17 @@ public struct SQLLedgerRepository: LedgerRepository {
         var shopKnown: Bool
     }
 
+    /// The joined column list of ``resolve``, built once.
+    static let resolveColumns = [
+        Rows.aliased(Rows.customerColumns, table: "cu", prefix: "c_"), Rows.aliased(Rows.cardColumns, table: "lc", prefix: "k_"),
+        Rows.aliased(Rows.templateColumns, table: "t", prefix: "t_"), Rows.aliased(Rows.reservationColumns, table: "r", prefix: "r_"),
+    ].joined(separator: ", ")
+
     /// Finds the customer, the card to post to with its template, the order's open
     /// reservation and the shop, in one query; issues the default card on first use.
     static func resolve(_ db: any SQLDatabase, partnerID: Int64, customer ref: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String?, shopID: Int64?, now: Int64, issueCard: Bool = true) async throws -> Resolved? {
         var sql: SQLQueryString = """
-            SELECT \(unsafeRaw: Rows.aliased(Rows.customerColumns, table: "cu", prefix: "c_")), \(unsafeRaw: Rows.aliased(Rows.cardColumns, table: "lc", prefix: "k_")),
-              \(unsafeRaw: Rows.aliased(Rows.templateColumns, table: "t", prefix: "t_")), \(unsafeRaw: Rows.aliased(Rows.reservationColumns, table: "r", prefix: "r_")),
-              s.id AS shop_found
+            SELECT \(unsafeRaw: Self.resolveColumns), s.id AS shop_found
             FROM customers cu
             LEFT JOIN loyalty_cards lc ON lc.partner_id = cu.partner_id AND lc.customer_id = cu.id
             LEFT JOIN card_templates t ON t.partner_id = lc.partner_id AND t.id = lc.template_id
@@ -337,6 +341,8 @@ public struct SQLLedgerRepository: LedgerRepository {
 
     // MARK: - Reads
 
+    static let listColumns = Rows.transactionColumns.split(separator: ",").map { "t.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+
     public func transactions(partnerID: Int64, filter: TransactionFilter, page: PageRequest) async throws -> Page<TransactionView> {
         var condition: SQLQueryString = "t.partner_id = \(bind: partnerID)"
         if let v = filter.customerID { condition += " AND t.customer_id = \(bind: v)" }
@@ -347,7 +353,7 @@ public struct SQLLedgerRepository: LedgerRepository {
         if let v = filter.fromMillis { condition += " AND t.created_at >= \(bind: v)" }
         if let v = filter.toMillis { condition += " AND t.created_at < \(bind: v)" }
         let finalCondition = condition
-        let columns = Rows.transactionColumns.split(separator: ",").map { "t.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+        let columns = Self.listColumns
         return try await database.read { db in
             let total = try Rows.count(try await db.raw("SELECT COUNT(*) AS n FROM transactions t WHERE \(finalCondition)").first())
             let rows = try await db.raw("""
