@@ -14,10 +14,18 @@ import SQLKit
 /// the pool waits forever for a database that is down.
 public final class PostgresDatabaseClient: DatabaseClient {
     public let kind = DatabaseKind.postgres
-    /// One pool per event loop: a single `PostgresClient` funnels every lease through
-    /// one pool state machine, which measured as the bottleneck on 2 cores.
+    /// One pool per event loop, and a call uses the pool of the loop it runs on (with
+    /// NIO as the concurrency executor): the connection's I/O then happens on the
+    /// caller's thread, saving two thread hops per query, which dominate the cost of
+    /// a query on a 2-core machine (measured, docs/PERFORMANCE.md).
     let clients: [PostgresClient]
-    var client: PostgresClient { clients[Int.random(in: 0..<clients.count)] }
+    let loopIDs: [ObjectIdentifier]
+    var client: PostgresClient {
+        if let current = MultiThreadedEventLoopGroup.currentEventLoop, let i = loopIDs.firstIndex(of: ObjectIdentifier(current)) {
+            return clients[i]
+        }
+        return clients[Int.random(in: 0..<clients.count)]
+    }
     let deadlineSeconds: Double
     let logger: Logger
 
@@ -38,6 +46,7 @@ public final class PostgresDatabaseClient: DatabaseClient {
         var perPool = config
         perPool.options.maximumConnections = max(1, maximumConnections / max(1, loops.count))
         self.clients = loops.map { PostgresClient(configuration: perPool, eventLoopGroup: $0, backgroundLogger: logger) }
+        self.loopIDs = loops.map { ObjectIdentifier($0) }
         self.deadlineSeconds = deadlineSeconds
         self.logger = logger
     }
