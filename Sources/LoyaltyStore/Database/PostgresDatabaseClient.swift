@@ -53,7 +53,6 @@ public final class PostgresDatabaseClient: DatabaseClient {
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let client = self.client
-        let logger = self.logger
         return try await withDeadline(seconds: deadlineSeconds) {
             try await client.withConnection { connection in
                 try await body(connection.sql(queryLogLevel: nil))
