@@ -85,4 +85,35 @@ struct LedgerConcurrencyTests {
             try await app.expectLedgerConsistent()
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentCreatesAndHoldsAreDecidedByUniqueKeys(_ backend: Backend) async throws {
+        try await TestApp.with(backend) { app in
+            let created = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<12 {
+                    group.addTask { try await app.post("/en/shop/customers", #"{"email":"same@example.com"}"#).status }
+                }
+                var out: [HTTPResponse.Status] = []
+                for try await s in group { out.append(s) }
+                return out
+            }
+            #expect(created.filter { $0 == .created }.count == 1)
+            #expect(created.filter { $0 == .conflict }.count == 11)
+            let user = try #require(try await app.get("/en/shop/customers?email=same@example.com").data.arrayFirst?["id"].flatMap { if case let .int(i) = $0 { i } else { nil } })
+            try await app.post("/en/shop/transactions/create", #"{"order_id":"seed","user_id":\#(user),"points":100}"#)
+            let holds = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<12 {
+                    group.addTask { try await app.post("/en/shop/points/reserve", #"{"user_id":\#(user),"points":5,"order_id":"H-1"}"#).status }
+                }
+                var out: [HTTPResponse.Status] = []
+                for try await s in group { out.append(s) }
+                return out
+            }
+            #expect(holds.filter { $0 == .created }.count == 1)
+            #expect(holds.filter { $0 == .conflict }.count == 11)
+            let balance = try await app.get("/en/shop/loyalty-cards/balance?user_id=\(user)")
+            #expect(balance.int("data", "reserved_points") == 5)
+            try await app.expectLedgerConsistent()
+        }
+    }
 }

@@ -28,18 +28,20 @@ public struct SQLCustomerRepository: CustomerRepository {
         let now = Clock.nowMillis()
         let email = email?.lowercased()
         return try await database.write { db in
-            if let email, try await db.raw("SELECT id FROM customers WHERE partner_id = \(bind: partnerID) AND email = \(bind: email)").first() != nil {
-                throw LoyaltyError.duplicateCustomer(field: "email")
-            }
-            if let externalID, try await db.raw("SELECT id FROM customers WHERE partner_id = \(bind: partnerID) AND external_id = \(bind: externalID)").first() != nil {
-                throw LoyaltyError.duplicateCustomer(field: "external_id")
-            }
-            let row = try await db.raw("""
+            // The unique indexes decide between concurrent creates; DO NOTHING keeps the
+            // transaction usable so the clash can be named.
+            guard let row = try await db.raw("""
                 INSERT INTO customers (partner_id, external_id, email, phone, name, created_at, updated_at)
                 VALUES (\(bind: partnerID), \(bind: externalID), \(bind: email), \(bind: phone), \(bind: name), \(bind: now), \(bind: now))
+                ON CONFLICT DO NOTHING
                 RETURNING \(unsafeRaw: Rows.customerColumns)
-                """).first()
-            let customer = try Rows.customer(row!)
+                """).first() else {
+                if let email, try await db.raw("SELECT id FROM customers WHERE partner_id = \(bind: partnerID) AND email = \(bind: email)").first() != nil {
+                    throw LoyaltyError.duplicateCustomer(field: "email")
+                }
+                throw LoyaltyError.duplicateCustomer(field: "external_id")
+            }
+            let customer = try Rows.customer(row)
             guard let template = try await CardIssuer.defaultTemplate(db, partnerID: partnerID) else { throw LoyaltyError.noCardTemplate }
             let card = try await CardIssuer.issue(db, partnerID: partnerID, customerID: customer.id, template: template, now: now)
             return (customer, card)
@@ -112,16 +114,21 @@ enum CardIssuer {
     /// bonus as the card's first ledger entry.
     static func issue(_ db: any SQLDatabase, partnerID: Int64, customerID: Int64, template: CardTemplate, now: Int64) async throws -> LoyaltyCard {
         var card: LoyaltyCard?
-        // A clash on the random number is astronomically rare, but possible: retry.
+        // A clash on the random number is astronomically rare, but possible: retry. A
+        // concurrent first use may have issued this customer's card already: use it.
         for _ in 0..<5 where card == nil {
             let number = CardNumber.random()
             if try await db.raw("SELECT id FROM loyalty_cards WHERE card_number = \(bind: number)").first() != nil { continue }
-            let row = try await db.raw("""
+            if let row = try await db.raw("""
                 INSERT INTO loyalty_cards (partner_id, customer_id, template_id, card_number, qr_code, created_at, updated_at)
                 VALUES (\(bind: partnerID), \(bind: customerID), \(bind: template.id), \(bind: number), \(bind: UUID().uuidString.lowercased()), \(bind: now), \(bind: now))
+                ON CONFLICT (partner_id, customer_id, template_id) DO NOTHING
                 RETURNING \(unsafeRaw: Rows.cardColumns)
-                """).first()
-            card = try Rows.card(row!)
+                """).first() {
+                card = try Rows.card(row)
+            } else if let existing = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) AND template_id = \(bind: template.id)").first() {
+                return try Rows.card(existing)
+            }
         }
         guard var issued = card else { throw LoyaltyError.cardNotFound }
         if template.initialBonusPoints > 0 {

@@ -294,22 +294,24 @@ public struct SQLLedgerRepository: LedgerRepository {
         try await database.write { db in
             let now = Clock.nowMillis()
             let r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, orderID: nil, shopID: nil, now: now)!
-            if let existing = try await db.raw("SELECT id FROM reservations WHERE partner_id = \(bind: partnerID) AND order_id = \(bind: orderID) AND status = 'active'").first() {
-                throw LoyaltyError.reservationAlreadyExists(reservationID: try existing.decode(column: "id", as: Int64.self))
-            }
             if let violation = r.template.redemption.violation(forPoints: points) { throw LoyaltyError.redemptionNotAllowed(violation) }
+            // The partial unique index decides between concurrent holds for one order.
+            guard let row = try await db.raw("""
+                INSERT INTO reservations (partner_id, card_id, customer_id, order_id, points, status, session_id, created_at, updated_at)
+                VALUES (\(bind: partnerID), \(bind: r.card.id), \(bind: r.customer.id), \(bind: orderID), \(bind: points), 'active', \(bind: sessionID), \(bind: now), \(bind: now))
+                ON CONFLICT (partner_id, order_id) WHERE status = 'active' DO NOTHING
+                RETURNING \(unsafeRaw: Rows.reservationColumns)
+                """).first() else {
+                let existing = try await db.raw("SELECT id FROM reservations WHERE partner_id = \(bind: partnerID) AND order_id = \(bind: orderID) AND status = 'active'").first()
+                throw LoyaltyError.reservationAlreadyExists(reservationID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
+            }
             guard try await db.raw("""
                 UPDATE loyalty_cards SET reserved = reserved + \(bind: points), updated_at = \(bind: now)
                 WHERE partner_id = \(bind: partnerID) AND id = \(bind: r.card.id) AND balance - reserved >= \(bind: points) RETURNING id
                 """).first() != nil else {
                 throw LoyaltyError.insufficientPoints(available: r.card.available, requested: points)
             }
-            let row = try await db.raw("""
-                INSERT INTO reservations (partner_id, card_id, customer_id, order_id, points, status, session_id, created_at, updated_at)
-                VALUES (\(bind: partnerID), \(bind: r.card.id), \(bind: r.customer.id), \(bind: orderID), \(bind: points), 'active', \(bind: sessionID), \(bind: now), \(bind: now))
-                RETURNING \(unsafeRaw: Rows.reservationColumns)
-                """).first()
-            return try Rows.reservation(row!)
+            return try Rows.reservation(row)
         }
     }
 

@@ -112,3 +112,11 @@ extension HTTPFields {
         return f
     }
 }
+
+extension JSON {
+    /// The first element of an array.
+    var arrayFirst: JSON? {
+        if case let .array(items) = self { return items.first }
+        return nil
+    }
+}
