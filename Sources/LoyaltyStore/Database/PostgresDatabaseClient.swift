@@ -91,6 +91,15 @@ public final class PostgresDatabaseClient: DatabaseClient {
         return code == "40001" || code == "40P01"
     }
 
+    /// Runs `body` on one leased connection under the deadline: for statements that
+    /// need postgres-nio directly (named prepared statements).
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let client = self.client
+        return try await withDeadline(seconds: deadlineSeconds) {
+            try await client.withConnection { connection in try await body(connection) }
+        }
+    }
+
     public func ping() async throws {
         let client = self.client
         try await withDeadline(seconds: deadlineSeconds) {

@@ -145,17 +145,22 @@ public struct SQLLedgerRepository: LedgerRepository {
             if cardID != nil { throw LoyaltyError.cardNotFound }
             throw LoyaltyError.customerNotFound
         }
+        if let resolved = try decodeResolved(row, shopID: shopID) { return resolved }
         let customer = try Rows.customer(row, prefix: "c_")
         let shopFound = try row.decode(column: "shop_found", as: Int64?.self)
         let shopKnown = shopID == nil || shopFound != nil
-        if try row.decode(column: "k_id", as: Int64?.self) != nil {
-            let hold = try row.decode(column: "r_id", as: Int64?.self) == nil ? nil : try Rows.reservation(row, prefix: "r_")
-            return Resolved(customer: customer, card: try Rows.card(row, prefix: "k_"), template: try Rows.template(row, prefix: "t_"), hold: hold, shopKnown: shopKnown)
-        }
         guard issueCard else { return nil }
         guard let template = try await CardIssuer.defaultTemplate(db, partnerID: partnerID) else { throw LoyaltyError.noCardTemplate }
         let card = try await CardIssuer.issue(db, partnerID: partnerID, customerID: customer.id, template: template, now: now)
         return Resolved(customer: customer, card: card, template: template, hold: nil, shopKnown: shopKnown)
+    }
+
+    /// Decodes a resolve row; `nil` when the customer has no card yet.
+    static func decodeResolved(_ row: any SQLRow, shopID: Int64?) throws -> Resolved? {
+        guard try row.decode(column: "k_id", as: Int64?.self) != nil else { return nil }
+        let shopFound = try row.decode(column: "shop_found", as: Int64?.self)
+        let hold = try row.decode(column: "r_id", as: Int64?.self) == nil ? nil : try Rows.reservation(row, prefix: "r_")
+        return Resolved(customer: try Rows.customer(row, prefix: "c_"), card: try Rows.card(row, prefix: "k_"), template: try Rows.template(row, prefix: "t_"), hold: hold, shopKnown: shopID == nil || shopFound != nil)
     }
 
     static func post(_ db: any SQLDatabase, _ command: TransactionCommand, now: Int64, forUpdate: String) async throws -> TransactionOutcome {
