@@ -100,6 +100,16 @@ public final class PostgresDatabaseClient: DatabaseClient {
         }
     }
 
+    /// The first row of a named prepared statement, on one leased connection.
+    func first<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> PostgresRow? where Statement.Row == PostgresRow {
+        let logger = self.logger
+        return try await withConnection { connection in
+            var found: PostgresRow?
+            for try await row in try await connection.execute(statement, logger: logger) where found == nil { found = row }
+            return found
+        }
+    }
+
     public func ping() async throws {
         let client = self.client
         try await withDeadline(seconds: deadlineSeconds) {

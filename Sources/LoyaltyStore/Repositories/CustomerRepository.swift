@@ -1,5 +1,7 @@
 import Foundation
 import LoyaltyCore
+import PostgresKit
+import PostgresNIO
 import SQLKit
 
 /// Customers (the wire's "users") and their cards, per partner.
@@ -80,7 +82,10 @@ public struct SQLCustomerRepository: CustomerRepository {
     }
 
     public func card(partnerID: Int64, id: Int64) async throws -> LoyaltyCard? {
-        try await database.read { db in
+        if let pg = database as? PostgresDatabaseClient {
+            return try await pg.first(PostgresStatements.CardByID(partnerID: partnerID, cardID: id)).map { try Rows.card($0.sql()) }
+        }
+        return try await database.read { db in
             try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first().map(Rows.card)
         }
     }
@@ -97,7 +102,11 @@ public struct SQLCustomerRepository: CustomerRepository {
     }
 
     public func primaryCard(partnerID: Int64, customerID: Int64) async throws -> LoyaltyCard? {
-        try await database.read { db in
+        // The hot read (balance look-ups): a named prepared statement on PostgreSQL.
+        if let pg = database as? PostgresDatabaseClient {
+            return try await pg.first(PostgresStatements.PrimaryCard(partnerID: partnerID, customerID: customerID)).map { try Rows.card($0.sql()) }
+        }
+        return try await database.read { db in
             try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) ORDER BY id LIMIT 1").first().map(Rows.card)
         }
     }

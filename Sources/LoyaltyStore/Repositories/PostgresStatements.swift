@@ -116,3 +116,41 @@ extension PostgresBindings {
         if let value { append(value) } else { appendNull() }
     }
 }
+
+extension PostgresStatements {
+    /// A customer's primary card (the balance and card-info reads).
+    struct PrimaryCard: PostgresPreparedStatement {
+        static let name = "loyalty_primary_card_v1"
+        static let sql = "SELECT \(Rows.cardColumns) FROM loyalty_cards WHERE partner_id = $1 AND customer_id = $2 ORDER BY id LIMIT 1"
+        static var bindingDataTypes: [PostgresDataType] { [.int8, .int8] }
+        var partnerID: Int64
+        var customerID: Int64
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 2)
+            b.append(partnerID)
+            b.append(customerID)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+    }
+
+    /// A card by id.
+    struct CardByID: PostgresPreparedStatement {
+        static let name = "loyalty_card_by_id_v1"
+        static let sql = "SELECT \(Rows.cardColumns) FROM loyalty_cards WHERE partner_id = $1 AND id = $2"
+        static var bindingDataTypes: [PostgresDataType] { [.int8, .int8] }
+        var partnerID: Int64
+        var cardID: Int64
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 2)
+            b.append(partnerID)
+            b.append(cardID)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+    }
+}
