@@ -110,6 +110,16 @@ public final class PostgresDatabaseClient: DatabaseClient {
         }
     }
 
+    /// Every row of a named prepared statement, on one leased connection.
+    func all<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [PostgresRow] where Statement.Row == PostgresRow {
+        let logger = self.logger
+        return try await withConnection { connection in
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
+
     public func ping() async throws {
         let client = self.client
         try await withDeadline(seconds: deadlineSeconds) {

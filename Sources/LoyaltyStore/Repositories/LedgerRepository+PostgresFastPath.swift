@@ -8,8 +8,9 @@ import SQLKit
 extension SQLLedgerRepository {
     static let updCardColumns = Rows.cardColumns.split(separator: ",").map { "upd." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
 
-    /// The common purchase on PostgreSQL in two round trips on one connection instead of
-    /// seven, both named prepared statements (``PostgresStatements``).
+    /// The common purchase on PostgreSQL: a prepared resolve read, then the write through
+    /// ``AwardBatcher`` (group commit: one set-based statement for the awards that queue
+    /// up meanwhile) instead of a seven-statement transaction.
     ///
     /// Measured: each round trip through postgres-nio costs the server ~150-200 µs of CPU
     /// on this 2-core machine, and planning cost PostgreSQL ~1 ms per award. Here a read
@@ -21,34 +22,31 @@ extension SQLLedgerRepository {
     /// customer already has a card; anything else (and every SQLite write) takes the
     /// general transactional path. Returns `nil` to mean "use the general path".
     func postgresFastAward(_ c: TransactionCommand) async throws -> TransactionOutcome? {
-        guard let pg = database as? PostgresDatabaseClient, c.type == .purchase || c.type == .bonus, (c.pointsRedeemed ?? 0) == 0 else { return nil }
+        guard let pg = database as? PostgresDatabaseClient, let batcher = awardBatcher,
+              c.type == .purchase || c.type == .bonus, (c.pointsRedeemed ?? 0) == 0 else { return nil }
         let now = Clock.nowMillis()
         let logger = pg.logger
-        return try await pg.withConnection { connection in
-            let resolved: Resolved?
+        let resolved = try await pg.withConnection { connection -> Resolved? in
             if case let .id(customerID) = c.customer, c.cardID == nil {
                 var found: PostgresRow?
                 for try await row in try await connection.execute(PostgresStatements.ResolveByCustomerID(partnerID: c.partnerID, customerID: customerID, orderID: c.orderID, shopID: c.shopID), logger: logger) {
                     found = row
                 }
                 guard let row = found?.sql() else { throw LoyaltyError.customerNotFound }
-                resolved = try Self.decodeResolved(row, shopID: c.shopID)
-            } else {
-                resolved = try await Self.resolve(connection.sql(queryLogLevel: nil), partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now, issueCard: false)
+                return try Self.decodeResolved(row, shopID: c.shopID)
             }
-            guard let r = resolved, r.hold == nil, r.shopKnown, r.card.isActive else { return nil }
-            let points = c.points ?? r.template.earning.points(forOrderTotalMinor: c.orderTotalMinor ?? 0)
-            let currency = c.currency ?? r.template.currency
-            var result: PostgresRow?
-            for try await row in try await connection.execute(PostgresStatements.Award(command: c, cardID: r.card.id, customerID: r.customer.id, currency: currency, points: points, now: now), logger: logger) {
-                result = row
+            return try await Self.resolve(connection.sql(queryLogLevel: nil), partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now, issueCard: false)
+        }
+        guard let r = resolved, r.hold == nil, r.shopKnown, r.card.isActive else { return nil }
+        let points = c.points ?? r.template.earning.points(forOrderTotalMinor: c.orderTotalMinor ?? 0)
+        let currency = c.currency ?? r.template.currency
+        switch try await batcher.submit(AwardBatcher.Item(command: c, cardID: r.card.id, customerID: r.customer.id, currency: currency, points: points, now: now)) {
+        case .duplicate:
+            let existing = try await database.read { db in
+                try await db.raw("SELECT id FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: c.businessKey)").first()
             }
-            guard let row = result?.sql() else {
-                let existing = try await connection.sql(queryLogLevel: nil).raw("SELECT id FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: c.businessKey)").first()
-                throw LoyaltyError.duplicateTransaction(existingTransactionID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
-            }
-            let card = try Rows.card(row)
-            let txID = try row.decode(column: "tx_id", as: Int64.self)
+            throw LoyaltyError.duplicateTransaction(existingTransactionID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
+        case let .written(txID, card):
             let tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: c.shopID, cardID: card.id, customerID: r.customer.id, type: c.type, orderID: c.orderID, refundID: nil, amountMinor: c.orderTotalMinor, currency: currency, pointsAwarded: points, pointsRedeemed: 0, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: c.discountMinor, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: nil, createdAt: now)
             return TransactionOutcome(transaction: tx, card: card, customer: r.customer)
         }

@@ -20,8 +20,9 @@ public protocol LedgerRepository: Sendable {
     func reservation(partnerID: Int64, reservationID: Int64?, orderID: String?) async throws -> PointsReservation?
     func transactions(partnerID: Int64, filter: TransactionFilter, page: PageRequest) async throws -> Page<TransactionView>
     func ledgerEntries(partnerID: Int64, cardID: Int64, limit: Int) async throws -> [LedgerEntry]
-    /// Cards whose materialised balance differs from the sum of their ledger entries
-    /// (always empty unless something is broken), or whose balance is below zero.
+    /// Cards whose materialised balance differs from the sum of their ledger entries, whose
+    /// balance is below zero, or one of whose entries has a `balance_after` that is not
+    /// the running sum up to it (always empty unless something is broken).
     func invariantViolations(partnerID: Int64?) async throws -> [InvariantViolation]
 }
 
@@ -62,8 +63,13 @@ public struct InvariantViolation: Sendable, Equatable {
 
 public struct SQLLedgerRepository: LedgerRepository {
     let database: any DatabaseClient
+    /// Group commit for PostgreSQL awards (one per repository, so one per process).
+    let awardBatcher: AwardBatcher?
 
-    public init(database: any DatabaseClient) { self.database = database }
+    public init(database: any DatabaseClient) {
+        self.database = database
+        self.awardBatcher = (database as? PostgresDatabaseClient).map { AwardBatcher(database: $0) }
+    }
 
     var forUpdate: String { database.kind == .postgres ? " FOR UPDATE" : "" }
 
@@ -399,7 +405,16 @@ public struct SQLLedgerRepository: LedgerRepository {
                 GROUP BY lc.id, lc.balance, lc.reserved
                 HAVING lc.balance <> CAST(COALESCE(SUM(le.points), 0) AS BIGINT) OR lc.balance < 0 OR lc.reserved < 0 OR lc.reserved > lc.balance
                 """).all()
-            return try rows.map { InvariantViolation(cardID: try $0.decode(column: "id", as: Int64.self), balance: try $0.decode(column: "balance", as: Int64.self), ledgerSum: try $0.decode(column: "total", as: Int64.self)) }
+            var violations = try rows.map { InvariantViolation(cardID: try $0.decode(column: "id", as: Int64.self), balance: try $0.decode(column: "balance", as: Int64.self), ledgerSum: try $0.decode(column: "total", as: Int64.self)) }
+            // Every entry's balance_after is the running sum of the card's entries up to it.
+            let entryScope: SQLQueryString = partnerID.map { "WHERE partner_id = \(bind: $0)" } ?? ""
+            let drifted = try await db.raw("""
+                SELECT card_id, balance_after, CAST(running AS BIGINT) AS running FROM (
+                  SELECT card_id, balance_after, SUM(points) OVER (PARTITION BY card_id ORDER BY id) AS running FROM ledger_entries \(entryScope)
+                ) x WHERE balance_after <> running
+                """).all()
+            violations += try drifted.map { InvariantViolation(cardID: try $0.decode(column: "card_id", as: Int64.self), balance: try $0.decode(column: "balance_after", as: Int64.self), ledgerSum: try $0.decode(column: "running", as: Int64.self)) }
+            return violations
         }
     }
 }

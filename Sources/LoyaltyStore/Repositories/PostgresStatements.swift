@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import LoyaltyCore
 import PostgresNIO
@@ -41,65 +42,80 @@ enum PostgresStatements {
         func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
     }
 
-    struct Award: PostgresPreparedStatement {
-        static let name = "loyalty_award_v1"
+    /// Many awards in one statement (``AwardBatcher``). Arrays carry the items; NULLs
+    /// travel as sentinels (0 for a shop, -1 for an amount, "" for text) because
+    /// postgres-nio's arrays have no optional elements.
+    struct AwardBatch: PostgresPreparedStatement {
+        static let name = "loyalty_award_batch_v1"
         static let sql = """
-            WITH tx AS (
+            WITH input AS (
+              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[],
+                $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::text[], $18::text[])
+                AS i(idx, partner_id, shop_id, card_id, customer_id, type, order_id, bkey, amount, currency, points, discount, description, reason, metadata, now, etype, ldesc)
+            ), tx AS (
               INSERT INTO transactions (partner_id, shop_id, card_id, customer_id, type, order_id, refund_id, business_key, amount_minor, currency,
                 points_awarded, points_redeemed, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id, created_at)
-              VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, 0, 0, $11, $12, $13, 'completed', $14, NULL, $15)
+              SELECT partner_id, NULLIF(shop_id, 0), card_id, customer_id, type, order_id, NULL, bkey, NULLIF(amount, -1), currency,
+                points, 0, 0, NULLIF(discount, -1), NULLIF(description, ''), NULLIF(reason, ''), 'completed', NULLIF(metadata, ''), NULL, now
+              FROM input ORDER BY idx
               ON CONFLICT (partner_id, business_key) DO NOTHING
-              RETURNING id
+              RETURNING id, partner_id, business_key
+            ), txi AS (
+              SELECT tx.id AS tx_id, input.* FROM tx JOIN input ON input.partner_id = tx.partner_id AND input.bkey = tx.business_key
+            ), sums AS (
+              SELECT partner_id, card_id, SUM(points)::bigint AS total, COUNT(*)::bigint AS n, MAX(now) AS now FROM txi GROUP BY partner_id, card_id
             ), upd AS (
-              UPDATE loyalty_cards SET balance = balance + $10, lifetime_earned = lifetime_earned + $10,
-                transactions_count = transactions_count + 1, last_used_at = $15, updated_at = $15
-              WHERE partner_id = $1 AND id = $3 AND EXISTS (SELECT 1 FROM tx)
-              RETURNING \(Rows.cardColumns)
+              UPDATE loyalty_cards lc SET balance = lc.balance + sums.total, lifetime_earned = lc.lifetime_earned + sums.total,
+                transactions_count = lc.transactions_count + sums.n, last_used_at = sums.now, updated_at = sums.now
+              FROM sums WHERE lc.partner_id = sums.partner_id AND lc.id = sums.card_id
+              RETURNING \(Rows.cardColumns.split(separator: ",").map { "lc." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
+            ), ranked AS (
+              SELECT txi.*, (upd.balance - COALESCE(SUM(txi.points) OVER (PARTITION BY txi.card_id ORDER BY txi.idx DESC
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::bigint AS balance_after
+              FROM txi JOIN upd ON upd.id = txi.card_id
             ), led AS (
               INSERT INTO ledger_entries (partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description, created_at)
-              SELECT $1, upd.id, $2, tx.id, $16, $10, upd.balance, $6, $17, $15 FROM upd, tx WHERE $10 <> 0
+              SELECT partner_id, card_id, NULLIF(shop_id, 0), tx_id, etype, points, balance_after, order_id, NULLIF(ldesc, ''), now
+              FROM ranked WHERE points <> 0 ORDER BY idx
             ), ob AS (
               INSERT INTO outbox (partner_id, event_type, payload, created_at)
-              SELECT $1, 'transaction.created', json_build_object(
-                'event', 'transaction.created', 'partner_id', $1, 'data', json_build_object(
-                  'transaction_id', tx.id, 'type', $5, 'order_id', $6, 'user_id', $4, 'loyalty_card_id', upd.id, 'shop_id', $2,
-                  'points_awarded', $10, 'points_redeemed', 0, 'points_balance', upd.balance,
-                  'amount', ($8::numeric / 100)::numeric(20,2), 'currency', $9))::text, $15
-              FROM upd, tx
+              SELECT partner_id, 'transaction.created', json_build_object(
+                'event', 'transaction.created', 'partner_id', partner_id, 'data', json_build_object(
+                  'transaction_id', tx_id, 'type', type, 'order_id', order_id, 'user_id', customer_id, 'loyalty_card_id', card_id,
+                  'shop_id', NULLIF(shop_id, 0), 'points_awarded', points, 'points_redeemed', 0, 'points_balance', balance_after,
+                  'amount', (NULLIF(amount, -1)::numeric / 100)::numeric(20,2), 'currency', currency))::text, now
+              FROM ranked ORDER BY idx
             )
-            SELECT tx.id AS tx_id, \(SQLLedgerRepository.updCardColumns) FROM tx, upd
+            SELECT ranked.idx, ranked.tx_id, ranked.balance_after, \(SQLLedgerRepository.updCardColumns)
+            FROM ranked JOIN upd ON upd.id = ranked.card_id
             """
         static var bindingDataTypes: [PostgresDataType] {
-            [.int8, .int8, .int8, .int8, .text, .text, .text, .int8, .text, .int8, .int8, .text, .text, .text, .int8, .text, .text]
+            [.int8Array, .int8Array, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .textArray,
+             .int8Array, .textArray, .int8Array, .int8Array, .textArray, .textArray, .textArray, .int8Array, .textArray, .textArray]
         }
 
-        var command: TransactionCommand
-        var cardID: Int64
-        var customerID: Int64
-        var currency: String
-        var points: Int64
-        var now: Int64
+        var items: [AwardBatcher.Item]
 
         func makeBindings() throws -> PostgresBindings {
-            let c = command
-            var b = PostgresBindings(capacity: 17)
-            b.append(c.partnerID)
-            b.appendOptional(c.shopID)
-            b.append(cardID)
-            b.append(customerID)
-            b.append(c.type.rawValue)
-            b.append(c.orderID)
-            b.append(c.businessKey)
-            b.appendOptional(c.orderTotalMinor)
-            b.append(currency)
-            b.append(points)
-            b.appendOptional(c.discountMinor)
-            b.appendOptional(c.description)
-            b.appendOptional(c.reason)
-            b.appendOptional(c.metadataJSON)
-            b.append(now)
-            b.append((c.type == .bonus ? LedgerEntryType.bonus : .earned).rawValue)
-            b.appendOptional(c.description ?? c.reason)
+            var b = PostgresBindings(capacity: 18)
+            b.append(items.indices.map { Int64($0) })
+            b.append(items.map { $0.command.partnerID })
+            b.append(items.map { $0.command.shopID ?? 0 })
+            b.append(items.map(\.cardID))
+            b.append(items.map(\.customerID))
+            b.append(items.map { $0.command.type.rawValue })
+            b.append(items.map { $0.command.orderID })
+            b.append(items.map { $0.command.businessKey })
+            b.append(items.map { $0.command.orderTotalMinor ?? -1 })
+            b.append(items.map(\.currency))
+            b.append(items.map(\.points))
+            b.append(items.map { $0.command.discountMinor ?? -1 })
+            b.append(items.map { $0.command.description ?? "" })
+            b.append(items.map { $0.command.reason ?? "" })
+            b.append(items.map { $0.command.metadataJSON ?? "" })
+            b.append(items.map(\.now))
+            b.append(items.map { ($0.command.type == .bonus ? LedgerEntryType.bonus : .earned).rawValue })
+            b.append(items.map { $0.command.description ?? $0.command.reason ?? "" })
             return b
         }
 
