@@ -25,22 +25,21 @@ extension SQLLedgerRepository {
         guard let pg = database as? PostgresDatabaseClient, let batcher = awardBatcher,
               c.type == .purchase || c.type == .bonus, (c.pointsRedeemed ?? 0) == 0 else { return nil }
         let now = Clock.nowMillis()
-        let logger = pg.logger
-        let resolved = try await pg.withConnection { connection -> Resolved? in
-            if case let .id(customerID) = c.customer, c.cardID == nil {
-                var found: PostgresRow?
-                for try await row in try await connection.execute(PostgresStatements.ResolveByCustomerID(partnerID: c.partnerID, customerID: customerID, orderID: c.orderID, shopID: c.shopID), logger: logger) {
-                    found = row
-                }
-                guard let row = found?.sql() else { throw LoyaltyError.customerNotFound }
-                return try Self.decodeResolved(row, shopID: c.shopID)
+        let resolved: Resolved?
+        if case let .id(customerID) = c.customer, c.cardID == nil {
+            guard let row = try await batcher.lookups.submit(AwardBatcher.Lookup(partnerID: c.partnerID, customerID: customerID, orderID: c.orderID, shopID: c.shopID)) else {
+                throw LoyaltyError.customerNotFound
             }
-            return try await Self.resolve(connection.sql(queryLogLevel: nil), partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now, issueCard: false)
+            resolved = try Self.decodeResolved(row, shopID: c.shopID)
+        } else {
+            resolved = try await pg.read { db in
+                try await Self.resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now, issueCard: false)
+            }
         }
         guard let r = resolved, r.hold == nil, r.shopKnown, r.card.isActive else { return nil }
         let points = c.points ?? r.template.earning.points(forOrderTotalMinor: c.orderTotalMinor ?? 0)
         let currency = c.currency ?? r.template.currency
-        switch try await batcher.submit(AwardBatcher.Item(command: c, cardID: r.card.id, customerID: r.customer.id, currency: currency, points: points, now: now)) {
+        switch try await batcher.awards.submit(AwardBatcher.Item(command: c, cardID: r.card.id, customerID: r.customer.id, currency: currency, points: points, now: now)) {
         case .duplicate:
             let existing = try await database.read { db in
                 try await db.raw("SELECT id FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: c.businessKey)").first()

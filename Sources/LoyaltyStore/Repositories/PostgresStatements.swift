@@ -11,40 +11,36 @@ import PostgresNIO
 /// The SQL mirrors ``SQLLedgerRepository/resolve`` and
 /// ``SQLLedgerRepository/postgresFastAward``; the tests run both paths.
 enum PostgresStatements {
-    struct ResolveByCustomerID: PostgresPreparedStatement {
-        static let name = "loyalty_resolve_by_customer_v1"
+    /// Many resolve reads in one statement: customer, primary card, template, the
+    /// order's open hold and the shop, per (partner, customer, order, shop) item.
+    struct ResolveBatch: PostgresPreparedStatement {
+        static let name = "loyalty_resolve_batch_v1"
         static let sql = """
-            SELECT \(SQLLedgerRepository.resolveColumns), s.id AS shop_found
-            FROM customers cu
-            LEFT JOIN loyalty_cards lc ON lc.partner_id = cu.partner_id AND lc.customer_id = cu.id
+            SELECT i.idx, \(SQLLedgerRepository.resolveColumns), s.id AS shop_found
+            FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) AS i(idx, partner_id, customer_id, order_id, shop_id)
+            JOIN customers cu ON cu.partner_id = i.partner_id AND cu.id = i.customer_id
+            LEFT JOIN LATERAL (SELECT * FROM loyalty_cards c WHERE c.partner_id = i.partner_id AND c.customer_id = cu.id ORDER BY c.id LIMIT 1) lc ON true
             LEFT JOIN card_templates t ON t.partner_id = lc.partner_id AND t.id = lc.template_id
-            LEFT JOIN reservations r ON r.partner_id = cu.partner_id AND r.card_id = lc.id AND r.order_id = $3 AND r.status = 'active'
-            LEFT JOIN shops s ON s.partner_id = cu.partner_id AND s.id = $4
-            WHERE cu.partner_id = $1 AND cu.id = $2
-            ORDER BY lc.id LIMIT 1
+            LEFT JOIN reservations r ON r.partner_id = i.partner_id AND r.card_id = lc.id AND r.order_id = i.order_id AND r.status = 'active'
+            LEFT JOIN shops s ON s.partner_id = i.partner_id AND s.id = NULLIF(i.shop_id, 0)
             """
-        static var bindingDataTypes: [PostgresDataType] { [.int8, .int8, .text, .int8] }
+        static var bindingDataTypes: [PostgresDataType] { [.int8Array, .int8Array, .int8Array, .textArray, .int8Array] }
 
-        var partnerID: Int64
-        var customerID: Int64
-        var orderID: String
-        var shopID: Int64?
+        var lookups: [AwardBatcher.Lookup]
 
         func makeBindings() throws -> PostgresBindings {
-            var b = PostgresBindings(capacity: 4)
-            b.append(partnerID)
-            b.append(customerID)
-            b.append(orderID)
-            if let shopID { b.append(shopID) } else { b.appendNull() }
+            var b = PostgresBindings(capacity: 5)
+            b.append(lookups.indices.map { Int64($0) })
+            b.append(lookups.map(\.partnerID))
+            b.append(lookups.map(\.customerID))
+            b.append(lookups.map(\.orderID))
+            b.append(lookups.map { $0.shopID ?? 0 })
             return b
         }
 
         func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
     }
 
-    /// Many awards in one statement (``AwardBatcher``). Arrays carry the items; NULLs
-    /// travel as sentinels (0 for a shop, -1 for an amount, "" for text) because
-    /// postgres-nio's arrays have no optional elements.
     struct AwardBatch: PostgresPreparedStatement {
         static let name = "loyalty_award_batch_v1"
         static let sql = """
