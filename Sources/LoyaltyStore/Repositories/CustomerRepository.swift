@@ -23,8 +23,21 @@ public protocol CustomerRepository: Sendable {
 
 public struct SQLCustomerRepository: CustomerRepository {
     let database: any DatabaseClient
+    /// PostgreSQL: concurrent primary-card reads (balance look-ups) share one statement.
+    let primaryCards: GroupBatcher<PostgresStatements.CardOwner, LoyaltyCard?>?
 
-    public init(database: any DatabaseClient) { self.database = database }
+    public init(database: any DatabaseClient) {
+        self.database = database
+        self.primaryCards = (database as? PostgresDatabaseClient).map { pg in
+            GroupBatcher { keys in
+                var out = [LoyaltyCard?](repeating: nil, count: keys.count)
+                for row in try await pg.all(PostgresStatements.PrimaryCardBatch(keys: keys)).map({ $0.sql() }) {
+                    out[Int(try row.decode(column: "idx", as: Int64.self))] = try Rows.card(row)
+                }
+                return out
+            }
+        }
+    }
 
     public func createCustomer(partnerID: Int64, externalID: String?, email: String?, phone: String?, name: String?) async throws -> (Customer, LoyaltyCard) {
         let now = Clock.nowMillis()
@@ -102,9 +115,9 @@ public struct SQLCustomerRepository: CustomerRepository {
     }
 
     public func primaryCard(partnerID: Int64, customerID: Int64) async throws -> LoyaltyCard? {
-        // The hot read (balance look-ups): a named prepared statement on PostgreSQL.
-        if let pg = database as? PostgresDatabaseClient {
-            return try await pg.first(PostgresStatements.PrimaryCard(partnerID: partnerID, customerID: customerID)).map { try Rows.card($0.sql()) }
+        // The hot read (balance look-ups): batched with concurrent ones on PostgreSQL.
+        if let primaryCards {
+            return try await primaryCards.submit(PostgresStatements.CardOwner(partnerID: partnerID, customerID: customerID))
         }
         return try await database.read { db in
             try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) ORDER BY id LIMIT 1").first().map(Rows.card)

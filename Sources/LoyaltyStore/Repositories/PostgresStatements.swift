@@ -130,22 +130,30 @@ extension PostgresBindings {
 }
 
 extension PostgresStatements {
-    /// A customer's primary card (the balance and card-info reads).
-    struct PrimaryCard: PostgresPreparedStatement {
-        static let name = "loyalty_primary_card_v1"
-        static let sql = "SELECT \(Rows.cardColumns) FROM loyalty_cards WHERE partner_id = $1 AND customer_id = $2 ORDER BY id LIMIT 1"
-        static var bindingDataTypes: [PostgresDataType] { [.int8, .int8] }
-        var partnerID: Int64
-        var customerID: Int64
+    /// Many customers' primary cards in one statement (batched balance reads).
+    struct PrimaryCardBatch: PostgresPreparedStatement {
+        static let name = "loyalty_primary_card_batch_v1"
+        static let sql = """
+            SELECT i.idx, lc.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS i(idx, partner_id, customer_id)
+            JOIN LATERAL (SELECT \(Rows.cardColumns) FROM loyalty_cards c WHERE c.partner_id = i.partner_id AND c.customer_id = i.customer_id ORDER BY c.id LIMIT 1) lc ON true
+            """
+        static var bindingDataTypes: [PostgresDataType] { [.int8Array, .int8Array, .int8Array] }
+        var keys: [CardOwner]
 
         func makeBindings() throws -> PostgresBindings {
-            var b = PostgresBindings(capacity: 2)
-            b.append(partnerID)
-            b.append(customerID)
+            var b = PostgresBindings(capacity: 3)
+            b.append(keys.indices.map { Int64($0) })
+            b.append(keys.map(\.partnerID))
+            b.append(keys.map(\.customerID))
             return b
         }
 
         func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+    }
+
+    struct CardOwner: Sendable {
+        var partnerID: Int64
+        var customerID: Int64
     }
 
     /// A card by id.
