@@ -97,6 +97,8 @@ measure_api() { # $1 label, remaining: database flags
   if [ "$label" = postgres ]; then
     BAD=$(psql -tA loyalty -c "SELECT count(*) FROM (SELECT lc.id FROM loyalty_cards lc LEFT JOIN ledger_entries le ON le.card_id = lc.id GROUP BY lc.id, lc.balance HAVING lc.balance <> COALESCE(SUM(le.points),0)) x")
     echo "$label: cards whose balance != sum(ledger entries): $BAD"
+    DRIFT=$(psql -tA loyalty -c "SELECT count(*) FROM (SELECT balance_after, SUM(points) OVER (PARTITION BY card_id ORDER BY id) AS running FROM ledger_entries) x WHERE balance_after <> running")
+    echo "$label: ledger entries whose balance_after != running sum: $DRIFT"
   fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
