@@ -64,7 +64,7 @@ struct EnvelopeMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let incoming = request.headers[HTTPField.Name("X-Request-Id")!], incoming.count <= 64, !incoming.isEmpty,
+        if let incoming = request.headers[HeaderName.requestID], incoming.count <= 64, !incoming.isEmpty,
            incoming.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) {
             context.requestID = incoming
         }
@@ -76,7 +76,7 @@ struct EnvelopeMiddleware: RouterMiddleware {
             let apiError = ErrorMapping.apiError(error, logger: context.logger)
             response = Envelope.response(status: apiError.status, body: Envelope.error(apiError, requestID: context.requestID, locale: context.locale), headers: apiError.headers)
         }
-        response.headers[HTTPField.Name("X-Request-Id")!] = context.requestID
+        response.headers[HeaderName.requestID] = context.requestID
         return response
     }
 }

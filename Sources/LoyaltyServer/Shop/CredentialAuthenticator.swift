@@ -24,8 +24,8 @@ final class CredentialAuthenticator: Sendable {
     }
 
     func authenticate(_ headers: HTTPFields) async throws -> Principal {
-        let apiKey = headers[HTTPField.Name("X-API-Key")!]?.trimmingCharacters(in: .whitespaces)
-        let secret = headers[HTTPField.Name("X-API-Secret")!]
+        let apiKey = headers[HeaderName.apiKey]?.trimmingCharacters(in: .whitespaces)
+        let secret = headers[HeaderName.apiSecret]
         var bearer: String?
         if let auth = headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
             bearer = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
@@ -36,7 +36,7 @@ final class CredentialAuthenticator: Sendable {
             return try principal(credential)
         }
         if let bearer, ApiKeyFormat.isWellFormed(bearer) {
-            guard let shopHeader = headers[HTTPField.Name("Shop-ID")!], let shopID = Int64(shopHeader.trimmingCharacters(in: .whitespaces)) else {
+            guard let shopHeader = headers[HeaderName.shopID], let shopID = Int64(shopHeader.trimmingCharacters(in: .whitespaces)) else {
                 throw APIError.unauthorized("credentials_required", code: 1004, stringCode: "AUTH_REQUIRED")
             }
             let credential = try await load(bearer)

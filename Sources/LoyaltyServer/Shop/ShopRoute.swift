@@ -57,9 +57,9 @@ struct ShopRoutes {
         var rateHeaders: HTTPFields = [:]
         if services.rateLimiter.enabled {
             let d = services.rateLimiter.take(principal.credentialID)
-            rateHeaders[HTTPField.Name("X-RateLimit-Limit")!] = String(d.limit)
-            rateHeaders[HTTPField.Name("X-RateLimit-Remaining")!] = String(d.remaining)
-            rateHeaders[HTTPField.Name("X-RateLimit-Reset")!] = String(d.resetAt)
+            rateHeaders[HeaderName.rateLimitLimit] = String(d.limit)
+            rateHeaders[HeaderName.rateLimitRemaining] = String(d.remaining)
+            rateHeaders[HeaderName.rateLimitReset] = String(d.resetAt)
             if !d.allowed {
                 rateHeaders[.retryAfter] = String(d.retryAfter)
                 var e = APIError(status: .tooManyRequests, code: 1003, stringCode: "RATE_LIMIT_EXCEEDED", messageKey: "rate_limited", args: ["seconds": String(d.retryAfter)], details: [("retry_after", .int(Int64(d.retryAfter)))])
@@ -103,7 +103,7 @@ struct ShopRoutes {
         // Idempotency-Key: the first response to a key is stored and replayed; the same
         // key with another body is refused.
         var idemKey: String?
-        if kind != .none, let key = request.headers[HTTPField.Name("Idempotency-Key")!] {
+        if kind != .none, let key = request.headers[HeaderName.idempotencyKey] {
             guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) else {
                 throw APIError.badRequest("idempotency_key_invalid", stringCode: "INVALID_IDEMPOTENCY_KEY")
             }
@@ -115,7 +115,7 @@ struct ShopRoutes {
             case .claimed: idemKey = key
             case let .replay(status, body):
                 var headers = rateHeaders
-                headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+                headers[HeaderName.idempotentReplayed] = "true"
                 return Envelope.response(status: HTTPResponse.Status(code: status), body: Array(body.utf8), headers: headers)
             case .mismatch:
                 throw APIError(status: .unprocessableContent, code: 1305, stringCode: "IDEMPOTENCY_KEY_REUSED", messageKey: "idempotency_mismatch")

@@ -12,7 +12,23 @@ public struct LoyaltyRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.requestID = UUID().uuidString.lowercased()
+        self.requestID = Self.newRequestID()
+    }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A random (v4) UUID in lower case, formatted without intermediate strings.
+    static func newRequestID() -> String {
+        let u = UUID().uuid
+        let bytes = [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15]
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        for (i, b) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(hexDigits[Int(b >> 4)])
+            out.append(hexDigits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Bodies are read by the endpoints with their own limits.

@@ -7,15 +7,26 @@ import Crypto
 /// constant-time.
 public enum SecretHasher {
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        String(decoding: hexBytes(secret), as: UTF8.self)
+    }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Lower-case hex of SHA-256(secret), as bytes (no intermediate strings: this runs
+    /// on every authenticated request).
+    static func hexBytes(_ secret: String) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in SHA256.hash(data: Array(secret.utf8)) {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 15)])
+        }
+        return out
     }
 
     /// Constant-time comparison of `secret`'s hash with a stored hash.
     public static func verify(_ secret: String, against storedHash: String) -> Bool {
-        let a = Array(hash(secret).utf8), b = Array(storedHash.utf8)
+        let a = hexBytes(secret), b = Array(storedHash.utf8)
         guard a.count == b.count else { return false }
         var diff: UInt8 = 0
         for i in 0..<a.count { diff |= a[i] ^ b[i] }
