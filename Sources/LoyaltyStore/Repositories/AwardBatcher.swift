@@ -120,11 +120,12 @@ final class AwardBatcher: Sendable {
             do {
                 let rows = try await database.all(statement)
                 var outcomes = [Outcome](repeating: .duplicate, count: items.count)
-                for row in rows.map({ $0.sql() }) {
-                    let index = Int(try row.decode(column: "idx", as: Int64.self))
-                    var card = try Rows.card(row)
-                    card.balance = try row.decode(column: "balance_after", as: Int64.self)
-                    outcomes[index] = .written(transactionID: try row.decode(column: "tx_id", as: Int64.self), card: card)
+                for row in rows.map({ $0.makeRandomAccess() }) {
+                    // Columns: idx, tx_id, balance_after, then the card.
+                    let index = Int(try row[0].decode(Int64.self, context: .default))
+                    var card = try Rows.card(row, offset: 3)
+                    card.balance = try row[2].decode(Int64.self, context: .default)
+                    outcomes[index] = .written(transactionID: try row[1].decode(Int64.self, context: .default), card: card)
                 }
                 return outcomes
             } catch let error as PSQLError where attempt < 5 && PostgresDatabaseClient.isTransient(error) {

@@ -31,8 +31,8 @@ public struct SQLCustomerRepository: CustomerRepository {
         self.primaryCards = (database as? PostgresDatabaseClient).map { pg in
             GroupBatcher { keys in
                 var out = [LoyaltyCard?](repeating: nil, count: keys.count)
-                for row in try await pg.all(PostgresStatements.PrimaryCardBatch(keys: keys)).map({ $0.sql() }) {
-                    out[Int(try row.decode(column: "idx", as: Int64.self))] = try Rows.card(row)
+                for row in try await pg.all(PostgresStatements.PrimaryCardBatch(keys: keys)).map({ $0.makeRandomAccess() }) {
+                    out[Int(try row[0].decode(Int64.self, context: .default))] = try Rows.card(row, offset: 1)
                 }
                 return out
             }
