@@ -69,7 +69,7 @@ struct Fields {
         switch value {
         case let .int(i): n = i
         case let .double(d) where d == d.rounded() && abs(d) < 9e15: n = Int64(d)
-        case let .string(s): n = Int64(s.trimmingCharacters(in: .whitespaces))
+        case let .string(s): n = Int64(s.asciiTrimmed)
         default: n = nil
         }
         guard let n else { fail(field, "v_integer"); return nil }
@@ -88,7 +88,7 @@ struct Fields {
         switch value {
         case let .int(i): d = Double(i)
         case let .double(v): d = v
-        case let .string(s): d = Double(s.trimmingCharacters(in: .whitespaces))
+        case let .string(s): d = Double(s.asciiTrimmed)
         default: d = nil
         }
         guard let d, let minor = Money.minorUnits(fromDecimal: d), minor >= 0 else { fail(field, "v_money"); return nil }

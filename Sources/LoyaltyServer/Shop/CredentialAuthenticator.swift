@@ -24,11 +24,11 @@ final class CredentialAuthenticator: Sendable {
     }
 
     func authenticate(_ headers: HTTPFields) async throws -> Principal {
-        let apiKey = headers[HeaderName.apiKey]?.trimmingCharacters(in: .whitespaces)
+        let apiKey = headers[HeaderName.apiKey]?.asciiTrimmed
         let secret = headers[HeaderName.apiSecret]
         var bearer: String?
         if let auth = headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
-            bearer = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            bearer = String(auth.dropFirst(7)).asciiTrimmed
         }
         if let apiKey, !apiKey.isEmpty, let secret, !secret.isEmpty {
             let credential = try await load(apiKey)
@@ -36,7 +36,7 @@ final class CredentialAuthenticator: Sendable {
             return try principal(credential)
         }
         if let bearer, ApiKeyFormat.isWellFormed(bearer) {
-            guard let shopHeader = headers[HeaderName.shopID], let shopID = Int64(shopHeader.trimmingCharacters(in: .whitespaces)) else {
+            guard let shopHeader = headers[HeaderName.shopID], let shopID = Int64(shopHeader.asciiTrimmed) else {
                 throw APIError.unauthorized("credentials_required", code: 1004, stringCode: "AUTH_REQUIRED")
             }
             let credential = try await load(bearer)
