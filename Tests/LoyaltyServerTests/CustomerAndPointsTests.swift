@@ -20,6 +20,8 @@ struct CustomerAndPointsTests {
             #expect(dup.string("error", "code") == "DUPLICATE_CUSTOMER")
             #expect(try await app.get("/en/shop/customers/\(id)").string("data", "external_id") == "cust_123")
             #expect(try await app.get("/en/shop/customers?external_id=cust_123").int("meta", "total") == 1)
+            let listed = try await app.get("/en/shop/customers?external_id=cust_123")
+            #expect(listed.data.arrayFirst?["loyalty_card"]?["card_number"] != nil, "list shows each customer's card")
             #expect(try await app.get("/en/shop/customers?email=JANE@example.com").int("meta", "total") == 1)
             let missing = try await app.get("/en/shop/customers/424242")
             #expect(missing.status == .notFound)

@@ -14,16 +14,11 @@ struct LedgerConcurrencyTests {
             let user = try await app.customer("race@example.com")
             try await app.post("/en/shop/transactions/create", #"{"order_id":"seed","user_id":\#(user),"points":100}"#)
             // 30 clients each try to spend 10 of the 100 points, while 20 others earn 5.
-            let statuses = try await withThrowingTaskGroup(of: (String, HTTPResponse.Status).self) { group in
-                for i in 0..<30 {
-                    group.addTask { ("spend", try await app.post("/en/shop/transactions/create", #"{"order_id":"S\#(i)","user_id":\#(user),"order_total":0,"points_redeemed":10}"#).status) }
+            let statuses = try await concurrently(50) { i -> (String, HTTPResponse.Status) in
+                if i < 30 {
+                    return ("spend", try await app.post("/en/shop/transactions/create", #"{"order_id":"S\#(i)","user_id":\#(user),"order_total":0,"points_redeemed":10}"#).status)
                 }
-                for i in 0..<20 {
-                    group.addTask { ("earn", try await app.post("/en/shop/transactions/create", #"{"order_id":"E\#(i)","user_id":\#(user),"points":5}"#).status) }
-                }
-                var out: [(String, HTTPResponse.Status)] = []
-                for try await s in group { out.append(s) }
-                return out
+                return ("earn", try await app.post("/en/shop/transactions/create", #"{"order_id":"E\#(i)","user_id":\#(user),"points":5}"#).status)
             }
             let spent = statuses.filter { $0.0 == "spend" && $0.1 == .created }.count
             let refused = statuses.filter { $0.0 == "spend" && $0.1 == .badRequest }.count
@@ -42,17 +37,10 @@ struct LedgerConcurrencyTests {
     func concurrentRetriesHaveExactlyOneEffect(_ backend: Backend) async throws {
         try await TestApp.with(backend) { app in
             let user = try await app.customer("retry@example.com")
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for i in 0..<20 {
-                    group.addTask {
-                        // Half retry by order id alone, half also with the same Idempotency-Key.
-                        let headers: HTTPFields = i % 2 == 0 ? .of(["Idempotency-Key": "same-key"]) : [:]
-                        return try await app.post("/en/shop/transactions/create", #"{"order_id":"ONE","user_id":\#(user),"order_total":42.00}"#, headers: headers).status
-                    }
-                }
-                var out: [HTTPResponse.Status] = []
-                for try await s in group { out.append(s) }
-                return out
+            let statuses = try await concurrently(20) { i in
+                // Half retry by order id alone, half also with the same Idempotency-Key.
+                let headers: HTTPFields = i % 2 == 0 ? .of(["Idempotency-Key": "same-key"]) : [:]
+                return try await app.post("/en/shop/transactions/create", #"{"order_id":"ONE","user_id":\#(user),"order_total":42.00}"#, headers: headers).status
             }
             // Exactly one request created the transaction; replays of it also say 201.
             #expect(statuses.allSatisfy { $0 == .created || $0 == .conflict })
@@ -89,26 +77,12 @@ struct LedgerConcurrencyTests {
     @Test(arguments: Backend.allCases)
     func concurrentCreatesAndHoldsAreDecidedByUniqueKeys(_ backend: Backend) async throws {
         try await TestApp.with(backend) { app in
-            let created = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for _ in 0..<12 {
-                    group.addTask { try await app.post("/en/shop/customers", #"{"email":"same@example.com"}"#).status }
-                }
-                var out: [HTTPResponse.Status] = []
-                for try await s in group { out.append(s) }
-                return out
-            }
+            let created = try await concurrently(12) { _ in try await app.post("/en/shop/customers", #"{"email":"same@example.com"}"#).status }
             #expect(created.filter { $0 == .created }.count == 1)
             #expect(created.filter { $0 == .conflict }.count == 11)
             let user = try #require(try await app.get("/en/shop/customers?email=same@example.com").data.arrayFirst?["id"].flatMap { if case let .int(i) = $0 { i } else { nil } })
             try await app.post("/en/shop/transactions/create", #"{"order_id":"seed","user_id":\#(user),"points":100}"#)
-            let holds = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for _ in 0..<12 {
-                    group.addTask { try await app.post("/en/shop/points/reserve", #"{"user_id":\#(user),"points":5,"order_id":"H-1"}"#).status }
-                }
-                var out: [HTTPResponse.Status] = []
-                for try await s in group { out.append(s) }
-                return out
-            }
+            let holds = try await concurrently(12) { _ in try await app.post("/en/shop/points/reserve", #"{"user_id":\#(user),"points":5,"order_id":"H-1"}"#).status }
             #expect(holds.filter { $0 == .created }.count == 1)
             #expect(holds.filter { $0 == .conflict }.count == 11)
             let balance = try await app.get("/en/shop/loyalty-cards/balance?user_id=\(user)")

@@ -66,7 +66,7 @@ struct TransactionTests {
             #expect(refunds.int("meta", "total") == 1)
             let byOrder = try await app.get("/en/shop/transactions?reference_number=WC-1")
             #expect(byOrder.int("meta", "total") == 1)
-            let today = String(Timestamp_today())
+            let today = todayUTC()
             let dated = try await app.get("/en/shop/transactions?date_from=\(today)&date_to=\(today)")
             #expect(dated.int("meta", "total") == 5)
             let badPage = try await app.get("/en/shop/transactions?per_page=1000")
@@ -157,15 +157,4 @@ struct TransactionTests {
             #expect(shops.int("meta", "total") == 1)
         }
     }
-}
-
-/// Today's UTC date as `YYYY-MM-DD`.
-func Timestamp_today() -> String {
-    let s = String(describing: Date_now_iso())
-    return String(s.prefix(10))
-}
-
-func Date_now_iso() -> String {
-    let f = ISO8601DateFormatter()
-    return f.string(from: Foundation.Date())
 }

@@ -17,7 +17,7 @@ enum ErrorMapping {
             return .unavailable
         case let e as HTTPError:
             switch e.status {
-            case .contentTooLarge: return APIError(status: .contentTooLarge, code: 1104, stringCode: "PAYLOAD_TOO_LARGE", messageKey: "body_too_large", args: ["limit": "the allowed number of"])
+            case .contentTooLarge: return APIError(status: .contentTooLarge, code: 1104, stringCode: "PAYLOAD_TOO_LARGE", messageKey: "body_too_large_any")
             case .notFound: return .notFound()
             case .methodNotAllowed: return APIError(status: .methodNotAllowed, code: 1000, stringCode: "METHOD_NOT_ALLOWED", messageKey: "not_found")
             default:

@@ -24,6 +24,7 @@ enum Messages {
         "malformed_json": ("The request body is not valid JSON: {detail}", "Užklausos turinys nėra tinkamas JSON: {detail}"),
         "body_not_object": ("The request body must be a JSON object.", "Užklausos turinys turi būti JSON objektas."),
         "body_too_large": ("The request body is larger than {limit} bytes.", "Užklausos turinys didesnis nei {limit} baitų."),
+        "body_too_large_any": ("The request body is too large.", "Užklausos turinys per didelis."),
         "internal_error": ("Internal server error.", "Vidinė serverio klaida."),
         "unavailable": ("The service is temporarily unavailable; retry later.", "Paslauga laikinai nepasiekiama; bandykite vėliau."),
         "user_not_found": ("User not found", "Vartotojas nerastas"),

@@ -65,9 +65,8 @@ extension ShopAPI {
         let external = f.string("external_id", maxLength: 191)
         try f.throwIfInvalid()
         let result = try await customers.customers(partnerID: call.partnerID, email: email, externalID: external, page: page)
-        var items: [JSON] = []
-        for c in result.items { items.append(Present.customer(c, card: try await customers.primaryCard(partnerID: call.partnerID, customerID: c.id))) }
-        return APIResult(data: .array(items), meta: Envelope.meta(result))
+        let cards = try await customers.primaryCards(partnerID: call.partnerID, customerIDs: result.items.map(\.id))
+        return APIResult(data: .array(result.items.map { Present.customer($0, card: cards[$0.id]) }), meta: Envelope.meta(result))
     }
 
     @Sendable func customerBalance(_ call: ShopCall) async throws -> APIResult {

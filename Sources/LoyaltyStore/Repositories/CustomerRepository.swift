@@ -19,6 +19,8 @@ public protocol CustomerRepository: Sendable {
     func card(partnerID: Int64, numberOrQR: String) async throws -> LoyaltyCard?
     /// The customer's primary (first) card.
     func primaryCard(partnerID: Int64, customerID: Int64) async throws -> LoyaltyCard?
+    /// The primary cards of several customers in one query, keyed by customer id.
+    func primaryCards(partnerID: Int64, customerIDs: [Int64]) async throws -> [Int64: LoyaltyCard]
 }
 
 public struct SQLCustomerRepository: CustomerRepository {
@@ -121,6 +123,18 @@ public struct SQLCustomerRepository: CustomerRepository {
         }
         return try await database.read { db in
             try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) ORDER BY id LIMIT 1").first().map(Rows.card)
+        }
+    }
+}
+
+extension SQLCustomerRepository {
+    public func primaryCards(partnerID: Int64, customerIDs: [Int64]) async throws -> [Int64: LoyaltyCard] {
+        guard !customerIDs.isEmpty else { return [:] }
+        return try await database.read { db in
+            let rows = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id IN (\(binds: customerIDs)) ORDER BY id").all()
+            var cards: [Int64: LoyaltyCard] = [:]
+            for card in try rows.map(Rows.card) where cards[card.customerID] == nil { cards[card.customerID] = card }
+            return cards
         }
     }
 }

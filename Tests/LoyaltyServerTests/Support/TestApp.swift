@@ -120,3 +120,18 @@ extension JSON {
         return nil
     }
 }
+
+/// Runs `count` calls of `body` at once and returns their results (in completion order).
+func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        for i in 0..<count { group.addTask { try await body(i) } }
+        var out: [T] = []
+        for try await r in group { out.append(r) }
+        return out
+    }
+}
+
+/// Today's UTC date as `YYYY-MM-DD`.
+func todayUTC() -> String {
+    String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+}
