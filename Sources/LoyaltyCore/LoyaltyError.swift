@@ -18,6 +18,14 @@ public enum LoyaltyError: Error, Sendable, Equatable {
     case reservationNotActive(status: String)
     case duplicateCustomer(field: String)
     case nothingToRefund
+    /// The programme refuses refunds that would take back points already spent.
+    case refundRefused(needed: Int64, available: Int64)
+    case unsupportedTransactionType
+    case activityNotConfigured(String)
+    case activityCapReached(activity: String, period: String)
+    case tierUnknown(String)
+    case negativeBalanceNotAllowed(available: Int64, requested: Int64)
+    case sameCustomer
 }
 
 /// What `transactions/create` asks for, already validated and converted to integers.
@@ -45,10 +53,10 @@ public struct TransactionCommand: Sendable {
     /// `refund_id` for partial refunds (the FAQ's points deduct); part of the business key.
     public var refundID: String?
     public var metadataJSON: String?
-    /// Keep refunds from pushing a balance below zero (take what is there, record the rest).
-    public var allowNegativeBalance: Bool
+    /// Cart lines, for SKU and category bonus rules.
+    public var cartItems: [CartItem] = []
 
-    public init(partnerID: Int64, shopID: Int64? = nil, customer: CustomerRef, cardID: Int64? = nil, orderID: String, type: TransactionType, orderTotalMinor: Int64? = nil, currency: String? = nil, points: Int64? = nil, pointsRedeemed: Int64? = nil, discountMinor: Int64? = nil, description: String? = nil, reason: String? = nil, refundID: String? = nil, metadataJSON: String? = nil, allowNegativeBalance: Bool = false) {
+    public init(partnerID: Int64, shopID: Int64? = nil, customer: CustomerRef, cardID: Int64? = nil, orderID: String, type: TransactionType, orderTotalMinor: Int64? = nil, currency: String? = nil, points: Int64? = nil, pointsRedeemed: Int64? = nil, discountMinor: Int64? = nil, description: String? = nil, reason: String? = nil, refundID: String? = nil, metadataJSON: String? = nil, cartItems: [CartItem] = []) {
         self.partnerID = partnerID
         self.shopID = shopID
         self.customer = customer
@@ -64,7 +72,7 @@ public struct TransactionCommand: Sendable {
         self.reason = reason
         self.refundID = refundID
         self.metadataJSON = metadataJSON
-        self.allowNegativeBalance = allowNegativeBalance
+        self.cartItems = cartItems
     }
 
     /// The idempotency key of the business operation, unique per partner.
@@ -76,6 +84,7 @@ public struct TransactionCommand: Sendable {
         case .purchase, .bonus: "purchase:\(orderID)"
         case .refund: refundID.map { "refund:\(orderID):\($0)" } ?? "refund:\(orderID)"
         case .cancellation: "cancellation:\(orderID)"
+        case .activity, .transfer, .adjustment: "\(type.rawValue):\(orderID)"
         }
     }
 }
@@ -85,10 +94,13 @@ public struct TransactionOutcome: Sendable {
     public var transaction: ShopTransaction
     public var card: LoyaltyCard
     public var customer: Customer
+    /// How the points were computed (earning lines); empty for reversals.
+    public var rulesApplied: [EarningEngine.Line]
 
-    public init(transaction: ShopTransaction, card: LoyaltyCard, customer: Customer) {
+    public init(transaction: ShopTransaction, card: LoyaltyCard, customer: Customer, rulesApplied: [EarningEngine.Line] = []) {
         self.transaction = transaction
         self.card = card
         self.customer = customer
+        self.rulesApplied = rulesApplied
     }
 }

@@ -173,6 +173,20 @@ public struct LoyaltyCard: Sendable, Hashable {
     public var lastUsedAt: Int64?
     public var createdAt: Int64
     public var updatedAt: Int64
+    /// Points of lots still in their return window: in `balance`, not spendable.
+    public var pending: Int64 = 0
+    public var lifetimeExpired: Int64 = 0
+    /// Money spent on purchases, net of refunds (minor units): the `spend` tier basis.
+    public var lifetimeSpendMinor: Int64 = 0
+    /// The earliest expiry among open lots and the points lapsing then.
+    public var nextExpiryAt: Int64?
+    public var nextExpiryPoints: Int64 = 0
+    /// The computed tier (see ``TierDecision``) and its bookkeeping.
+    public var tier: String?
+    public var tierSince: Int64?
+    public var tierGraceUntil: Int64?
+    public var tierOverride: String?
+    public var tierOverrideUntil: Int64?
 
     public init(id: Int64, partnerID: Int64, customerID: Int64, templateID: Int64, cardNumber: String, qrCode: String, balance: Int64, reserved: Int64, lifetimeEarned: Int64, lifetimeSpent: Int64, transactionsCount: Int64, isActive: Bool, lastUsedAt: Int64?, createdAt: Int64, updatedAt: Int64) {
         self.id = id
@@ -193,7 +207,21 @@ public struct LoyaltyCard: Sendable, Hashable {
     }
 
     /// Points the customer can spend now.
-    public var available: Int64 { balance - reserved }
+    public var available: Int64 { balance - pending - reserved }
+
+    public var tierState: TierDecision.State {
+        get { TierDecision.State(tier: tier, since: tierSince, graceUntil: tierGraceUntil, override: tierOverride, overrideUntil: tierOverrideUntil) }
+        set {
+            tier = newValue.tier
+            tierSince = newValue.since
+            tierGraceUntil = newValue.graceUntil
+            tierOverride = newValue.override
+            tierOverrideUntil = newValue.overrideUntil
+        }
+    }
+
+    /// The tier in force at `now` (a live override wins).
+    public func effectiveTier(now: Int64) -> String? { TierDecision.effective(tierState, now: now) }
 }
 
 /// Kinds of shop transaction (the purchase record), as on the wire.
@@ -202,6 +230,12 @@ public enum TransactionType: String, Sendable, CaseIterable {
     case refund
     case cancellation
     case bonus
+    /// A named activity (review, referral, signup, birthday, custom).
+    case activity
+    /// Points moved between two customers of one partner.
+    case transfer
+    /// A manual correction by an operator.
+    case adjustment
 }
 
 public struct ShopTransaction: Sendable, Hashable {
@@ -230,6 +264,12 @@ public struct ShopTransaction: Sendable, Hashable {
     public var metadataJSON: String?
     public var originalTransactionID: Int64?
     public var createdAt: Int64
+    /// Purchases: the money refunded so far (drives exact cumulative partial refunds).
+    public var amountRefunded: Int64 = 0
+    /// The earning lines (``EarningEngine/Line``) as JSON, for purchases.
+    public var rulesAppliedJSON: String?
+    /// Refunds: points not taken back because they had already expired (not stored).
+    public var lapsed: Int64 = 0
 
     public init(id: Int64, partnerID: Int64, shopID: Int64?, cardID: Int64, customerID: Int64, type: TransactionType, orderID: String, refundID: String?, amountMinor: Int64?, currency: String, pointsAwarded: Int64, pointsRedeemed: Int64, pointsReversed: Int64, redeemedReturned: Int64, shortfall: Int64, discountMinor: Int64?, description: String?, reason: String?, status: String, metadataJSON: String?, originalTransactionID: Int64?, createdAt: Int64) {
         self.id = id
@@ -259,8 +299,9 @@ public struct ShopTransaction: Sendable, Hashable {
     /// Net points this transaction moved (earned minus redeemed, or the reverse for refunds).
     public var netPoints: Int64 {
         switch type {
-        case .purchase, .bonus: pointsAwarded - pointsRedeemed
+        case .purchase, .bonus, .activity: pointsAwarded - pointsRedeemed
         case .refund, .cancellation: pointsRedeemed - pointsAwarded
+        case .transfer, .adjustment: pointsAwarded - pointsRedeemed
         }
     }
 }
@@ -272,6 +313,9 @@ public enum LedgerEntryType: String, Sendable, CaseIterable {
     case bonus
     case refund
     case adjusted
+    case expired
+    case transfer
+    case activity
 }
 
 /// One append-only line of a card's ledger.
@@ -332,5 +376,35 @@ public struct PointsReservation: Sendable, Hashable {
         self.sessionID = sessionID
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+}
+
+/// One award's points as a lot: what is left of it, and when it matures and expires.
+public struct PointLot: Sendable, Hashable {
+    public var id: Int64
+    public var cardID: Int64
+    public var transactionID: Int64?
+    /// earned, bonus, activity, transfer, adjusted, returned, migrated, or debt (negative).
+    public var source: String
+    public var points: Int64
+    public var remaining: Int64
+    public var expired: Int64
+    public var reversed: Int64
+    public var maturesAt: Int64?
+    public var expiresAt: Int64?
+    public var createdAt: Int64
+
+    public init(id: Int64, cardID: Int64, transactionID: Int64?, source: String, points: Int64, remaining: Int64, expired: Int64, reversed: Int64, maturesAt: Int64?, expiresAt: Int64?, createdAt: Int64) {
+        self.id = id
+        self.cardID = cardID
+        self.transactionID = transactionID
+        self.source = source
+        self.points = points
+        self.remaining = remaining
+        self.expired = expired
+        self.reversed = reversed
+        self.maturesAt = maturesAt
+        self.expiresAt = expiresAt
+        self.createdAt = createdAt
     }
 }

@@ -7,7 +7,7 @@ import LoyaltyCore
 /// override it. Names: `LOYALTY_DATABASE_URL`, `LOYALTY_DATA_DIR`, `LOYALTY_HOST`,
 /// `LOYALTY_PORT`, `LOYALTY_ENV`, `LOYALTY_RATE_LIMIT_SHOP` (requests per minute per
 /// credential, 0 = off), `LOYALTY_MAX_BODY_BYTES`, `LOYALTY_DB_TIMEOUT_SECONDS`,
-/// `LOYALTY_PG_MAX_CONNECTIONS`, `LOYALTY_LOG_LEVEL`.
+/// `LOYALTY_PG_MAX_CONNECTIONS`, `LOYALTY_LOG_LEVEL`, `LOYALTY_SWEEP_SECONDS`.
 public struct AppConfig: Sendable {
     /// `postgres://...` to use PostgreSQL; `nil` = embedded SQLite in ``dataDirectory``.
     public var databaseURL: String?
@@ -26,6 +26,8 @@ public struct AppConfig: Sendable {
     /// key takes effect at once on the node that revoked it and within this time elsewhere.
     public var credentialCacheSeconds: Double = 10
     public var logLevel: String = "info"
+    /// Seconds between background sweeps (lot maturity and expiry, tier housekeeping); 0 = off.
+    public var sweepIntervalSeconds: Double = 60
     public var version: String = "0.1.0"
 
     public init() {}
@@ -42,6 +44,7 @@ public struct AppConfig: Sendable {
         if let v = env["LOYALTY_DB_TIMEOUT_SECONDS"].flatMap(Double.init) { c.databaseTimeoutSeconds = v }
         if let v = env["LOYALTY_PG_MAX_CONNECTIONS"].flatMap(Int.init) { c.postgresMaxConnections = v }
         if let v = env["LOYALTY_LOG_LEVEL"] { c.logLevel = v }
+        if let v = env["LOYALTY_SWEEP_SECONDS"].flatMap(Double.init), v >= 0 { c.sweepIntervalSeconds = v }
         return c
     }
 }

@@ -11,7 +11,10 @@ public struct AppServices: Sendable {
     public let tenants: any TenantRepository
     public let customers: any CustomerRepository
     public let ledger: any LedgerRepository
+    public let programs: any ProgramRepository
     public let idempotency: any IdempotencyRepository
+    /// Matures, expires and re-tiers in the background (see ``LotSweeperService``).
+    public let sweeper: LotSweeper
     let authenticator: CredentialAuthenticator
     let rateLimiter: RateLimiter
 
@@ -20,7 +23,10 @@ public struct AppServices: Sendable {
         self.database = database
         self.tenants = SQLTenantRepository(database: database)
         self.customers = SQLCustomerRepository(database: database)
-        self.ledger = SQLLedgerRepository(database: database)
+        let programCache = ProgramCache()
+        self.ledger = SQLLedgerRepository(database: database, programs: programCache)
+        self.programs = SQLProgramRepository(database: database, cache: programCache)
+        self.sweeper = LotSweeper(database: database, ledger: ledger, programs: programCache)
         self.idempotency = SQLIdempotencyRepository(database: database)
         self.authenticator = CredentialAuthenticator(tenants: tenants, environment: config.environment, cacheSeconds: config.credentialCacheSeconds)
         self.rateLimiter = RateLimiter(perMinute: config.shopRateLimitPerMinute)

@@ -52,6 +52,16 @@ enum ErrorMapping {
         case let .reservationAlreadyExists(id): return .conflict("reservation_exists", code: 1302, details: [("reservation_id", .int(id))])
         case let .reservationNotActive(status): return .conflict("reservation_not_active", code: 1303, stringCode: "INVALID_STATE", args: ["status": status])
         case let .duplicateCustomer(field): return .conflict("duplicate_customer", code: 1304, stringCode: "DUPLICATE_CUSTOMER", args: ["field": field], details: [("field", .string(field))])
+        case let .refundRefused(needed, available):
+            return .conflict("refund_refused", code: 1307, stringCode: "REFUND_REFUSED", args: ["needed": String(needed), "available": String(available)], details: [("points_needed", .int(needed)), ("available_points", .int(available))])
+        case .unsupportedTransactionType: return APIError(status: .unprocessableContent, code: 1100, stringCode: "VALIDATION_ERROR", messageKey: "unsupported_type")
+        case let .activityNotConfigured(key): return .notFound("activity_not_configured", code: 1206, stringCode: "ACTIVITY_NOT_FOUND", args: ["activity": key], details: [("activity", .string(key))])
+        case let .activityCapReached(key, period):
+            return .conflict("activity_cap", code: 1308, stringCode: "ACTIVITY_LIMIT_REACHED", args: ["activity": key, "period": period], details: [("activity", .string(key)), ("period", .string(period))])
+        case let .tierUnknown(name): return APIError(status: .unprocessableContent, code: 1100, stringCode: "VALIDATION_ERROR", messageKey: "tier_unknown", args: ["tier": name], fieldErrors: [("tier", [Messages.text("tier_unknown", .en, ["tier": name])])])
+        case let .negativeBalanceNotAllowed(available, requested):
+            return APIError(status: .badRequest, code: 1400, stringCode: "INSUFFICIENT_POINTS", messageKey: "insufficient_points", args: ["available": String(available), "requested": String(requested)], details: [("available_points", .int(available)), ("requested_points", .int(requested))])
+        case .sameCustomer: return APIError(status: .unprocessableContent, code: 1100, stringCode: "VALIDATION_ERROR", messageKey: "same_customer", fieldErrors: [("to_customer_id", [Messages.text("same_customer", .en)])])
         }
     }
 }

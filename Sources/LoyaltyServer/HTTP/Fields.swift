@@ -9,10 +9,13 @@ import LoyaltyModels
 /// strings, and several SDKs send ids as strings). Unknown fields are ignored.
 struct Fields {
     let values: [String: JSON]
+    /// The body as sent (an empty object for query strings).
+    let raw: JSON
     let locale: Locale
     private(set) var errors: [(String, [String])] = []
 
     init(_ json: JSON, locale: Locale) {
+        raw = json
         if case let .object(members) = json {
             var dict: [String: JSON] = [:]
             for (k, v) in members where dict[k] == nil { dict[k] = v }
@@ -25,6 +28,7 @@ struct Fields {
 
     init(query: [String: String], locale: Locale) {
         values = query.mapValues(JSON.string)
+        raw = .object([])
         self.locale = locale
     }
 

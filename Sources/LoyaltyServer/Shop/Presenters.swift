@@ -66,7 +66,54 @@ enum Present {
     }
 
     static func balance(_ card: LoyaltyCard) -> JSON {
-        .object([("card_id", .int(card.id)), ("card_number", .string(card.cardNumber)), ("points", .int(card.balance)), ("available_points", .int(card.available)), ("reserved_points", .int(card.reserved))])
+        .object([
+            ("card_id", .int(card.id)), ("card_number", .string(card.cardNumber)), ("points", .int(card.balance)), ("available_points", .int(card.available)),
+            ("reserved_points", .int(card.reserved)), ("pending_points", .int(card.pending)), ("expiring_soon", expiring(card)),
+        ])
+    }
+
+    static func expiring(_ card: LoyaltyCard) -> JSON {
+        guard let at = card.nextExpiryAt, card.nextExpiryPoints > 0 else { return .null }
+        return .object([("date", time(at)), ("points", .int(card.nextExpiryPoints))])
+    }
+
+    /// The full points picture of a card: spendable, pending, held, expiring, lifetime
+    /// figures and the tier with progress (`basis` is the tier basis value now).
+    static func points(_ card: LoyaltyCard, program: ProgramConfig, basis: Int64, now: Int64) -> [(String, JSON)] {
+        [
+            ("points", .int(card.balance)), ("available_points", .int(card.available)), ("pending_points", .int(card.pending)),
+            ("reserved_points", .int(card.reserved)), ("expiring_soon", expiring(card)),
+            ("lifetime_earned", .int(card.lifetimeEarned)), ("lifetime_spent", .int(card.lifetimeSpent)), ("lifetime_expired", .int(card.lifetimeExpired)),
+            ("tier", tier(card, program: program, basis: basis, now: now)),
+        ]
+    }
+
+    static func tier(_ card: LoyaltyCard, program: ProgramConfig, basis: Int64, now: Int64) -> JSON {
+        let policy = program.tiers
+        guard let name = TierDecision.effectiveName(policy, card.tierState, now: now) else { return .null }
+        let next = policy.enabled ? policy.tiers.first { $0.threshold > max(basis, policy.tier(named: name)?.threshold ?? 0) } : nil
+        let live = card.tierOverride != nil && (card.tierOverrideUntil ?? Int64.max) > now
+        return .object([
+            ("name", .string(name)), ("basis", .string(policy.basis.rawValue)), ("progress", .int(basis)),
+            ("multiplier", .double(Double(policy.tier(named: name)?.multiplierPercent ?? 100) / 100)),
+            ("next_tier", next.map { .string($0.name) } ?? .null), ("points_to_next_tier", next.map { .int(max(0, $0.threshold - basis)) } ?? .null),
+            ("since", time(card.tierSince)), ("grace_until", time(card.tierGraceUntil)),
+            ("override", live ? .object([("tier", .optional(card.tierOverride)), ("until", time(card.tierOverrideUntil))]) : .null),
+        ])
+    }
+
+    static func lot(_ l: PointLot, now: Int64) -> JSON {
+        let status = l.remaining < 0 ? "debt" : l.remaining == 0 ? (l.expired > 0 ? "expired" : "used") : (l.maturesAt != nil ? "pending" : "available")
+        return .object([
+            ("id", .int(l.id)), ("source", .string(l.source)), ("transaction_id", .optional(l.transactionID)), ("points", .int(l.points)),
+            ("remaining", .int(l.remaining)), ("spent", .int(max(0, l.points - l.remaining - l.expired - l.reversed))), ("expired", .int(l.expired)),
+            ("reversed", .int(l.reversed)), ("status", .string(status)), ("matures_at", time(l.maturesAt)), ("expires_at", time(l.expiresAt)),
+            ("created_at", time(l.createdAt)),
+        ])
+    }
+
+    static func rules(_ lines: [EarningEngine.Line]) -> JSON {
+        .array(lines.map { .object([("rule", .string($0.rule)), ("name", .string($0.name)), ("points", .int($0.points))]) })
     }
 
     static func outcome(_ o: TransactionOutcome) -> JSON {
@@ -75,13 +122,17 @@ enum Present {
             ("transaction_id", .int(t.id)), ("type", .string(t.type.rawValue)), ("order_id", .string(t.orderID)),
         ]
         switch t.type {
-        case .purchase, .bonus:
-            members += [("points_awarded", .int(t.pointsAwarded)), ("points_redeemed", .int(t.pointsRedeemed)), ("discount_amount", t.discountMinor.map(JSON.money) ?? .null)]
+        case .purchase, .bonus, .activity:
+            members += [("points_awarded", .int(t.pointsAwarded)), ("points_redeemed", .int(t.pointsRedeemed)), ("discount_amount", t.discountMinor.map(JSON.money) ?? .null),
+                        ("rules_applied", rules(o.rulesApplied))]
         case .refund, .cancellation:
-            members += [("points_awarded", .int(0)), ("points_reversed", .int(t.pointsAwarded)), ("points_returned", .int(t.pointsRedeemed)), ("points_shortfall", .int(t.shortfall)), ("refund_id", .optional(t.refundID))]
+            members += [("points_awarded", .int(0)), ("points_reversed", .int(t.pointsAwarded)), ("points_returned", .int(t.pointsRedeemed)), ("points_shortfall", .int(t.shortfall)),
+                        ("points_lapsed", .int(t.lapsed)), ("refund_id", .optional(t.refundID))]
+        case .transfer, .adjustment:
+            members += [("points", .int(t.pointsAwarded - t.pointsRedeemed)), ("reason", .optional(t.reason))]
         }
         members += [
-            ("points_balance", .int(o.card.balance)), ("available_points", .int(o.card.available)), ("loyalty_card_id", .int(o.card.id)),
+            ("points_balance", .int(o.card.balance)), ("available_points", .int(o.card.available)), ("pending_points", .int(o.card.pending)), ("loyalty_card_id", .int(o.card.id)),
             ("card_number", .string(o.card.cardNumber)), ("user_id", .int(o.customer.id)), ("shop_id", .optional(t.shopID)),
             ("order_total", t.amountMinor.map(JSON.money) ?? .null), ("currency", .string(t.currency)), ("created_at", time(t.createdAt)),
         ]
@@ -93,6 +144,7 @@ enum Present {
         let stored = t.metadataJSON.flatMap { try? JSONDecoder().decode(JSON.self, from: Data($0.utf8)) }
         let clientMeta = stored?["meta_data"]
         let source: JSON = clientMeta?["source"] ?? .string("api")
+        let rulesApplied: JSON = t.rulesAppliedJSON.flatMap { try? JSONDecoder().decode(JSON.self, from: Data($0.utf8)) } ?? .null
         return .object([
             ("id", .int(t.id)), ("type", .string(t.type.rawValue)), ("points", .int(t.netPoints)), ("amount", t.amountMinor.map(JSON.money) ?? .null),
             ("currency", .string(t.currency)), ("description", .optional(t.description)), ("reference_number", .string(t.orderID)),
@@ -101,6 +153,7 @@ enum Present {
             ("shop", t.shopID.map { .object([("id", .int($0)), ("name", .optional(v.shopName))]) } ?? .null),
             ("metadata", .object([
                 ("source", source), ("points_awarded", .int(t.type == .refund || t.type == .cancellation ? 0 : t.pointsAwarded)),
+                ("rules_applied", rulesApplied),
                 ("points_deducted", .int(t.type == .refund || t.type == .cancellation ? t.pointsAwarded : t.pointsRedeemed)),
                 ("items_count", stored?["items_count"] ?? .int(0)), ("reason", .optional(t.reason)), ("meta_data", clientMeta ?? .null),
             ])),

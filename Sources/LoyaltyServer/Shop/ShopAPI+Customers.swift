@@ -9,24 +9,24 @@ import LoyaltyStore
 /// deduct (refunds by refund id, proportional partial refunds), and bulk award.
 extension ShopAPI {
     /// `customer_id` (our id; a non-numeric value is taken as the external id),
-    /// `external_id` or `email`.
-    func customerRef(_ f: inout Fields, call: ShopCall) async throws -> TransactionCommand.CustomerRef? {
+    /// `external_id` or `email` (other field names for the second party of a transfer).
+    func customerRef(_ f: inout Fields, call: ShopCall, idField: String = "customer_id", externalField: String = "external_id", emailField: String = "email") async throws -> TransactionCommand.CustomerRef? {
         var id: Int64?
-        var external = f.string("external_id", maxLength: 191)
-        if case let .string(s)? = f.values["customer_id"], Int64(s) == nil, !s.isEmpty {
-            external = external ?? f.string("customer_id", maxLength: 191)
+        var external = f.string(externalField, maxLength: 191)
+        if case let .string(s)? = f.values[idField], Int64(s) == nil, !s.isEmpty {
+            external = external ?? f.string(idField, maxLength: 191)
         } else {
-            id = f.int("customer_id", min: 1, max: Int64.max)
+            id = f.int(idField, min: 1, max: Int64.max)
         }
-        let email = f.email("email")
-        if id == nil && external == nil && email == nil && !f.errors.contains(where: { $0.0 == "customer_id" }) {
-            f.fail("customer_id", "one_of_required", ["fields": "customer_id, external_id, email"])
+        let email = f.email(emailField)
+        if id == nil && external == nil && email == nil && !f.errors.contains(where: { $0.0 == idField }) {
+            f.fail(idField, "one_of_required", ["fields": "\(idField), \(externalField), \(emailField)"])
         }
         try f.throwIfInvalid()
         if let id { return .id(id) }
         if let email { return .email(email) }
         guard let c = try await customers.customer(partnerID: call.partnerID, externalID: external!) else {
-            throw APIError.notFound("customer_not_found", code: 1201, stringCode: "CUSTOMER_NOT_FOUND", args: ["id": external!], details: [("customer_id", .string(external!)), ("shop_id", .optional(call.principal.shopID))])
+            throw APIError.notFound("customer_not_found", code: 1201, stringCode: "CUSTOMER_NOT_FOUND", args: ["id": external!], details: [(idField, .string(external!)), ("shop_id", .optional(call.principal.shopID))])
         }
         return .id(c.id)
     }
@@ -72,11 +72,7 @@ extension ShopAPI {
     @Sendable func customerBalance(_ call: ShopCall) async throws -> APIResult {
         let c = try await loadCustomer(call)
         let card = try await customers.primaryCard(partnerID: call.partnerID, customerID: c.id)
-        return APIResult(data: .object([
-            ("customer_id", .int(c.id)), ("points", .int(card?.balance ?? 0)), ("available_points", .int(card?.available ?? 0)),
-            ("reserved_points", .int(card?.reserved ?? 0)), ("lifetime_earned", .int(card?.lifetimeEarned ?? 0)),
-            ("lifetime_spent", .int(card?.lifetimeSpent ?? 0)), ("card_id", .optional(card?.id)), ("card_number", .optional(card?.cardNumber)),
-        ]))
+        return APIResult(data: try await customerPoints(c, card: card, call: call))
     }
 
     // MARK: Points award / deduct / bulk

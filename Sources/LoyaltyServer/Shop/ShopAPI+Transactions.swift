@@ -43,7 +43,35 @@ extension ShopAPI {
             partnerID: call.partnerID, shopID: shopID ?? call.principal.shopID, customer: customer, cardID: userID != nil || email != nil ? cardID : nil,
             orderID: orderID!, type: type, orderTotalMinor: total, currency: currency, points: points, pointsRedeemed: redeemed,
             discountMinor: discount, description: description, reason: type == .purchase ? "purchase" : type.rawValue,
-            metadataJSON: JSON.object(stored).serializedString())
+            metadataJSON: JSON.object(stored).serializedString(), cartItems: (items ?? []).compactMap(Self.cartItem))
+    }
+
+    /// A cart line for bonus rules: `sku` (or `product_id`), `category`, and the line
+    /// total from `total_price`, else `unit_price` x `quantity`. Lines without a usable
+    /// amount are ignored by the rules (they were validated as objects above).
+    static func cartItem(_ json: JSON) -> CartItem? {
+        func text(_ key: String) -> String? {
+            switch json[key] {
+            case let .string(s)? where !s.isEmpty: String(s.prefix(191))
+            case let .int(i)?: String(i)
+            default: nil
+            }
+        }
+        func amount(_ key: String) -> Int64? {
+            switch json[key] {
+            case let .int(i)?: i >= 0 && i <= Money.maximumMinor / 100 ? i * 100 : nil
+            case let .double(d)?: d >= 0 ? Money.minorUnits(fromDecimal: d) : nil
+            case let .string(s)?: Double(s).flatMap { $0 >= 0 ? Money.minorUnits(fromDecimal: $0) : nil }
+            default: nil
+            }
+        }
+        let quantity: Int64 = switch json["quantity"] {
+        case let .int(q)? where q > 0 && q <= 1_000_000: q
+        case let .double(d)? where d > 0 && d <= 1_000_000: Int64(d.rounded())
+        default: 1
+        }
+        guard let line = amount("total_price") ?? amount("unit_price").map({ $0 * quantity }) else { return nil }
+        return CartItem(sku: text("sku") ?? text("product_id"), category: text("category"), amountMinor: line)
     }
 
     @Sendable func createTransaction(_ call: ShopCall) async throws -> APIResult {

@@ -30,6 +30,7 @@ struct ShopAPI {
         routes.get("customers", lookupCustomers)
         routes.get("customers/:id", customer)
         routes.get("customers/:id/balance", customerBalance)
+        registerProgram(routes)
     }
 
     var tenants: any TenantRepository { services.tenants }

@@ -50,6 +50,16 @@ struct ShopRoutes {
         group.post(RouterPath(path)) { request, context in try await run(request, context, body: bulk ? .bulk : .json, handler) }
     }
 
+    func put(_ path: String, _ handler: @escaping @Sendable (ShopCall) async throws -> APIResult) {
+        recorder.record("PUT", "/:locale/shop/" + path)
+        group.put(RouterPath(path)) { request, context in try await run(request, context, body: .json, handler) }
+    }
+
+    func delete(_ path: String, _ handler: @escaping @Sendable (ShopCall) async throws -> APIResult) {
+        recorder.record("DELETE", "/:locale/shop/" + path)
+        group.delete(RouterPath(path)) { request, context in try await run(request, context, body: .none, handler) }
+    }
+
     private func run(_ request: Request, _ context: LoyaltyRequestContext, body kind: BodyKind, _ handler: @Sendable (ShopCall) async throws -> APIResult) async throws -> Response {
         let localeParam = context.parameters.get("locale") ?? ""
         guard let locale = Locale(rawValue: localeParam) else { throw APIError.notFound("unknown_locale", args: ["locale": String(localeParam.prefix(16))]) }

@@ -126,5 +126,53 @@ enum Schema {
             """,
             "CREATE INDEX outbox_partner_idx ON outbox (partner_id, id)",
         ]),
+        // The programme engine: per-partner configuration, point lots (expiry, pending,
+        // exact reversal), tiers, activity caps.
+        Step(version: 2, statements: [
+            """
+            CREATE TABLE programs (
+              partner_id BIGINT PRIMARY KEY REFERENCES partners(id), version BIGINT NOT NULL,
+              config TEXT NOT NULL, updated_by TEXT, updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE point_lots (
+              id {ID}, partner_id BIGINT NOT NULL, card_id BIGINT NOT NULL, transaction_id BIGINT, source TEXT NOT NULL,
+              points BIGINT NOT NULL, remaining BIGINT NOT NULL, expired BIGINT NOT NULL DEFAULT 0, reversed BIGINT NOT NULL DEFAULT 0,
+              matures_at BIGINT, expires_at BIGINT, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX point_lots_card_idx ON point_lots (partner_id, card_id, expires_at) WHERE remaining <> 0",
+            "CREATE INDEX point_lots_tx_idx ON point_lots (partner_id, transaction_id)",
+            "CREATE INDEX point_lots_due_idx ON point_lots (expires_at) WHERE remaining > 0",
+            "CREATE INDEX point_lots_pending_idx ON point_lots (matures_at) WHERE matures_at IS NOT NULL",
+            "ALTER TABLE loyalty_cards ADD COLUMN pending BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE loyalty_cards ADD COLUMN lifetime_expired BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE loyalty_cards ADD COLUMN lifetime_spend_minor BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE loyalty_cards ADD COLUMN next_expiry_at BIGINT",
+            "ALTER TABLE loyalty_cards ADD COLUMN next_expiry_points BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE loyalty_cards ADD COLUMN tier TEXT",
+            "ALTER TABLE loyalty_cards ADD COLUMN tier_since BIGINT",
+            "ALTER TABLE loyalty_cards ADD COLUMN tier_grace_until BIGINT",
+            "ALTER TABLE loyalty_cards ADD COLUMN tier_override TEXT",
+            "ALTER TABLE loyalty_cards ADD COLUMN tier_override_until BIGINT",
+            "ALTER TABLE transactions ADD COLUMN amount_refunded BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE transactions ADD COLUMN rules_applied TEXT",
+            "ALTER TABLE ledger_entries ADD COLUMN details TEXT",
+            """
+            CREATE TABLE tier_changes (
+              id {ID}, partner_id BIGINT NOT NULL, card_id BIGINT NOT NULL, customer_id BIGINT NOT NULL,
+              from_tier TEXT, to_tier TEXT, reason TEXT NOT NULL, actor TEXT, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX tier_changes_card_idx ON tier_changes (partner_id, card_id, id)",
+            """
+            CREATE TABLE activity_claims (
+              partner_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, activity TEXT NOT NULL, period_start BIGINT NOT NULL,
+              slot BIGINT NOT NULL, transaction_id BIGINT, PRIMARY KEY (partner_id, customer_id, activity, period_start, slot))
+            """,
+            // Balances written before lots existed become one never-expiring lot each.
+            """
+            INSERT INTO point_lots (partner_id, card_id, transaction_id, source, points, remaining, matures_at, expires_at, created_at)
+            SELECT partner_id, id, NULL, 'migrated', balance, balance, NULL, NULL, updated_at FROM loyalty_cards WHERE balance <> 0
+            """,
+        ]),
     ]
 }

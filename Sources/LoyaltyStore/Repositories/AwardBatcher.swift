@@ -80,6 +80,11 @@ final class AwardBatcher: Sendable {
         var currency: String
         var points: Int64
         var now: Int64
+        /// The lot's expiry and maturity (nil: never / at once).
+        var expiresAt: Int64?
+        var maturesAt: Int64?
+        /// The earning lines as JSON, stored on the transaction and its ledger entry.
+        var details: String?
     }
 
     enum Outcome: Sendable {

@@ -10,7 +10,7 @@ enum LedgerPosting {
     /// Adds `points` (negative to take away) to the card and appends the ledger entry.
     ///
     /// A negative posting only succeeds while the points the customer can spend
-    /// (`balance - reserved`, after `releaseReserved` is released) cover it, unless
+    /// (`balance - pending - reserved`, after `releaseReserved` is released) cover it, unless
     /// `allowNegative`. Returns the updated card, or `nil` when the condition failed
     /// (nothing was written). No read-modify-write: concurrent postings cannot lose an
     /// update, and the row lock taken by the UPDATE orders them. `touch` also counts a
@@ -18,9 +18,10 @@ enum LedgerPosting {
     static func post(
         _ db: any SQLDatabase, partnerID: Int64, cardID: Int64, shopID: Int64?, transactionID: Int64?,
         type: LedgerEntryType, points: Int64, reference: String?, description: String?, now: Int64,
-        allowNegative: Bool, releaseReserved: Int64 = 0, earnedDelta: Int64? = nil, spentDelta: Int64? = nil, touch: Bool = false
+        allowNegative: Bool, releaseReserved: Int64 = 0, earnedDelta: Int64? = nil, spentDelta: Int64? = nil, touch: Bool = false,
+        details: String? = nil
     ) async throws -> LoyaltyCard? {
-        let earned = earnedDelta ?? ((type == .earned || type == .bonus) && points > 0 ? points : 0)
+        let earned = earnedDelta ?? ((type == .earned || type == .bonus || type == .activity) && points > 0 ? points : 0)
         let spent = spentDelta ?? (type == .redeemed ? -points : 0)
         var sql: SQLQueryString = """
             UPDATE loyalty_cards SET balance = balance + \(bind: points), reserved = reserved - \(bind: releaseReserved),
@@ -30,15 +31,15 @@ enum LedgerPosting {
         if touch { sql += ", transactions_count = transactions_count + 1, last_used_at = \(bind: now)" }
         sql += " WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID)"
         if points < 0 && !allowNegative {
-            sql += " AND balance + \(bind: points) >= reserved - \(bind: releaseReserved)"
+            sql += " AND balance - pending + \(bind: points) >= reserved - \(bind: releaseReserved)"
         }
         sql += " RETURNING \(unsafeRaw: Rows.cardColumns)"
         guard let row = try await db.raw(sql).first() else { return nil }
         let card = try Rows.card(row)
         if points != 0 {
             try await db.raw("""
-                INSERT INTO ledger_entries (partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description, created_at)
-                VALUES (\(bind: partnerID), \(bind: cardID), \(bind: shopID), \(bind: transactionID), \(bind: type.rawValue), \(bind: points), \(bind: card.balance), \(bind: reference), \(bind: description), \(bind: now))
+                INSERT INTO ledger_entries (partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description, details, created_at)
+                VALUES (\(bind: partnerID), \(bind: cardID), \(bind: shopID), \(bind: transactionID), \(bind: type.rawValue), \(bind: points), \(bind: card.balance), \(bind: reference), \(bind: description), \(bind: details), \(bind: now))
                 """).run()
         }
         return card

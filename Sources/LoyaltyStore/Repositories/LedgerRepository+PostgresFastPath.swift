@@ -36,17 +36,28 @@ extension SQLLedgerRepository {
             }
         }
         guard let r = resolved, r.hold == nil, r.shopKnown, r.card.isActive else { return nil }
-        let points = c.points ?? r.template.earning.points(forOrderTotalMinor: c.orderTotalMinor ?? 0)
+        let program = try await pg.read { [programs] db in try await programs.config(db, partnerID: c.partnerID, version: r.programVersion) }
+        let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
+        let earning = Self.earningResult(c, template: r.template, program: program, card: r.card, moment: moment)
+        let points = earning.points
         let currency = c.currency ?? r.template.currency
-        switch try await batcher.awards.submit(AwardBatcher.Item(command: c, cardID: r.card.id, customerID: r.customer.id, currency: currency, points: points, now: now)) {
+        let lines = Self.linesJSON(earning)
+        let item = AwardBatcher.Item(command: c, cardID: r.card.id, customerID: r.customer.id, currency: currency, points: points, now: now,
+                                     expiresAt: program.expiry.expiresAt(awardedAt: moment, templateDays: r.template.pointsExpirationDays), maturesAt: c.type == .purchase ? program.maturesAt(now) : nil, details: lines)
+        switch try await batcher.awards.submit(item) {
         case .duplicate:
             let existing = try await database.read { db in
                 try await db.raw("SELECT id FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: c.businessKey)").first()
             }
             throw LoyaltyError.duplicateTransaction(existingTransactionID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
-        case let .written(txID, card):
-            let tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: c.shopID, cardID: card.id, customerID: r.customer.id, type: c.type, orderID: c.orderID, refundID: nil, amountMinor: c.orderTotalMinor, currency: currency, pointsAwarded: points, pointsRedeemed: 0, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: c.discountMinor, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: nil, createdAt: now)
-            return TransactionOutcome(transaction: tx, card: card, customer: r.customer)
+        case .written(let txID, var card):
+            if Tiers.mayChange(card, policy: program.tiers, now: now) {
+                let evaluated = try await evaluateTier(partnerID: c.partnerID, cardID: card.id)
+                card.tierState = evaluated.tierState
+            }
+            var tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: c.shopID, cardID: card.id, customerID: r.customer.id, type: c.type, orderID: c.orderID, refundID: nil, amountMinor: c.orderTotalMinor, currency: currency, pointsAwarded: points, pointsRedeemed: 0, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: c.discountMinor, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: nil, createdAt: now)
+            tx.rulesAppliedJSON = lines
+            return TransactionOutcome(transaction: tx, card: card, customer: r.customer, rulesApplied: earning.lines)
         }
     }
 }

@@ -20,9 +20,27 @@ public protocol LedgerRepository: Sendable {
     func reservation(partnerID: Int64, reservationID: Int64?, orderID: String?) async throws -> PointsReservation?
     func transactions(partnerID: Int64, filter: TransactionFilter, page: PageRequest) async throws -> Page<TransactionView>
     func ledgerEntries(partnerID: Int64, cardID: Int64, limit: Int) async throws -> [LedgerEntry]
-    /// Cards whose materialised balance differs from the sum of their ledger entries, whose
-    /// balance is below zero, or one of whose entries has a `balance_after` that is not
-    /// the running sum up to it (always empty unless something is broken).
+    func transfer(_ command: TransferCommand) async throws -> TransferOutcome
+    func adjust(_ command: AdjustmentCommand) async throws -> TransactionOutcome
+    /// Credits an activity (and, for a referral, the referred customer); results in that order.
+    func recordActivity(_ command: ActivityCommand) async throws -> [TransactionOutcome]
+    /// Sets (or with `tier == nil` removes) a manual tier that holds until `until`.
+    func setTierOverride(partnerID: Int64, customerID: Int64, tier: String?, until: Int64?, reason: String, actor: String?) async throws -> LoyaltyCard
+    /// Re-evaluates the card's tier now (locked), recording any change.
+    func evaluateTier(partnerID: Int64, cardID: Int64) async throws -> LoyaltyCard
+    /// The value the programme's tiers measure for this card now (lifetime points,
+    /// rolling-window points or spend).
+    func tierBasis(card: LoyaltyCard, program: ProgramConfig) async throws -> Int64
+    /// The programme in force for the partner (cached by version).
+    func program(partnerID: Int64) async throws -> ProgramConfig
+    /// The card's lots (open ones only when `openOnly`), oldest first, at most 1000.
+    func lots(partnerID: Int64, cardID: Int64, openOnly: Bool) async throws -> [PointLot]
+    /// Every broken invariant (always empty unless something is broken): a materialised
+    /// balance that differs from the sum of the card's ledger entries or of its lots'
+    /// remaining points, a pending figure that differs from its maturing lots, holds
+    /// larger than the balance, a lot that gave out more than it held, or an entry whose
+    /// `balance_after` is not the running sum up to it. Negative balances are allowed
+    /// only as debt lots (refund or adjustment policy).
     func invariantViolations(partnerID: Int64?) async throws -> [InvariantViolation]
 }
 
@@ -59,15 +77,19 @@ public struct InvariantViolation: Sendable, Equatable {
     public var cardID: Int64
     public var balance: Int64
     public var ledgerSum: Int64
+    /// Which invariant: ledger, lots, pending, reserved, lot, running.
+    public var kind: String = "ledger"
 }
 
 public struct SQLLedgerRepository: LedgerRepository {
     let database: any DatabaseClient
     /// Group commit for PostgreSQL awards (one per repository, so one per process).
     let awardBatcher: AwardBatcher?
+    let programs: ProgramCache
 
-    public init(database: any DatabaseClient) {
+    public init(database: any DatabaseClient, programs: ProgramCache = ProgramCache()) {
         self.database = database
+        self.programs = programs
         self.awardBatcher = (database as? PostgresDatabaseClient).map { AwardBatcher(database: $0) }
     }
 
@@ -76,13 +98,15 @@ public struct SQLLedgerRepository: LedgerRepository {
     public func post(_ command: TransactionCommand) async throws -> TransactionOutcome {
         if database.kind == .postgres, let outcome = try await postgresFastAward(command) { return outcome }
         let lock = forUpdate
+        let programs = programs
         return try await database.write { db in
-            try await Self.post(db, command, now: Clock.nowMillis(), forUpdate: lock)
+            try await Self.post(db, command, now: Clock.nowMillis(), forUpdate: lock, programs: programs)
         }
     }
 
     public func postEach(_ commands: [TransactionCommand]) async throws -> [Result<TransactionOutcome, LoyaltyError>] {
         let lock = forUpdate
+        let programs = programs
         var results: [Result<TransactionOutcome, LoyaltyError>] = []
         results.reserveCapacity(commands.count)
         // Chunks bound the time one transaction holds the writer; savepoints make each
@@ -94,7 +118,7 @@ public struct SQLLedgerRepository: LedgerRepository {
                 for command in chunk {
                     try await db.raw("SAVEPOINT bulk_item").run()
                     do {
-                        out.append(.success(try await Self.post(db, command, now: now, forUpdate: lock)))
+                        out.append(.success(try await Self.post(db, command, now: now, forUpdate: lock, programs: programs)))
                         try await db.raw("RELEASE SAVEPOINT bulk_item").run()
                     } catch let error as LoyaltyError {
                         try await db.raw("ROLLBACK TO SAVEPOINT bulk_item").run()
@@ -119,6 +143,8 @@ public struct SQLLedgerRepository: LedgerRepository {
         var hold: PointsReservation?
         /// Whether the command's shop belongs to the partner (true when none was named).
         var shopKnown: Bool
+        /// The partner's programme version (nil: never configured).
+        var programVersion: Int64?
     }
 
     /// The joined column list of ``resolve``, built once.
@@ -131,12 +157,13 @@ public struct SQLLedgerRepository: LedgerRepository {
     /// reservation and the shop, in one query; issues the default card on first use.
     static func resolve(_ db: any SQLDatabase, partnerID: Int64, customer ref: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String?, shopID: Int64?, now: Int64, issueCard: Bool = true) async throws -> Resolved? {
         var sql: SQLQueryString = """
-            SELECT \(unsafeRaw: Self.resolveColumns), s.id AS shop_found
+            SELECT \(unsafeRaw: Self.resolveColumns), s.id AS shop_found, pr.version AS p_version
             FROM customers cu
             LEFT JOIN loyalty_cards lc ON lc.partner_id = cu.partner_id AND lc.customer_id = cu.id
             LEFT JOIN card_templates t ON t.partner_id = lc.partner_id AND t.id = lc.template_id
             LEFT JOIN reservations r ON r.partner_id = cu.partner_id AND r.card_id = lc.id AND r.order_id = \(bind: orderID) AND r.status = 'active'
             LEFT JOIN shops s ON s.partner_id = cu.partner_id AND s.id = \(bind: shopID)
+            LEFT JOIN programs pr ON pr.partner_id = cu.partner_id
             WHERE cu.partner_id = \(bind: partnerID)
             """
         switch ref {
@@ -158,7 +185,7 @@ public struct SQLLedgerRepository: LedgerRepository {
         guard issueCard else { return nil }
         guard let template = try await CardIssuer.defaultTemplate(db, partnerID: partnerID) else { throw LoyaltyError.noCardTemplate }
         let card = try await CardIssuer.issue(db, partnerID: partnerID, customerID: customer.id, template: template, now: now)
-        return Resolved(customer: customer, card: card, template: template, hold: nil, shopKnown: shopKnown)
+        return Resolved(customer: customer, card: card, template: template, hold: nil, shopKnown: shopKnown, programVersion: try row.decode(column: "p_version", as: Int64?.self))
     }
 
     /// Decodes a resolve row; `nil` when the customer has no card yet.
@@ -166,24 +193,25 @@ public struct SQLLedgerRepository: LedgerRepository {
         guard try row.decode(column: "k_id", as: Int64?.self) != nil else { return nil }
         let shopFound = try row.decode(column: "shop_found", as: Int64?.self)
         let hold = try row.decode(column: "r_id", as: Int64?.self) == nil ? nil : try Rows.reservation(row, prefix: "r_")
-        return Resolved(customer: try Rows.customer(row, prefix: "c_"), card: try Rows.card(row, prefix: "k_"), template: try Rows.template(row, prefix: "t_"), hold: hold, shopKnown: shopID == nil || shopFound != nil)
+        return Resolved(customer: try Rows.customer(row, prefix: "c_"), card: try Rows.card(row, prefix: "k_"), template: try Rows.template(row, prefix: "t_"), hold: hold, shopKnown: shopID == nil || shopFound != nil, programVersion: try row.decode(column: "p_version", as: Int64?.self))
     }
 
-    static func post(_ db: any SQLDatabase, _ command: TransactionCommand, now: Int64, forUpdate: String) async throws -> TransactionOutcome {
+    static func post(_ db: any SQLDatabase, _ command: TransactionCommand, now: Int64, forUpdate: String, programs: ProgramCache) async throws -> TransactionOutcome {
         switch command.type {
-        case .purchase, .bonus: return try await postPurchase(db, command, now: now)
-        case .refund, .cancellation: return try await postReversal(db, command, now: now, forUpdate: forUpdate)
+        case .purchase, .bonus: return try await postPurchase(db, command, now: now, programs: programs)
+        case .refund, .cancellation: return try await postReversal(db, command, now: now, forUpdate: forUpdate, programs: programs)
+        case .activity, .transfer, .adjustment: throw LoyaltyError.unsupportedTransactionType
         }
     }
 
     /// Inserts the transaction row under its business key; a clash means "already done".
-    static func insertTransaction(_ db: any SQLDatabase, _ c: TransactionCommand, cardID: Int64, customerID: Int64, currency: String, points: Int64, redeemed: Int64, shortfall: Int64, discount: Int64?, originalID: Int64?, now: Int64) async throws -> Int64 {
+    static func insertTransaction(_ db: any SQLDatabase, _ c: TransactionCommand, cardID: Int64, customerID: Int64, currency: String, points: Int64, redeemed: Int64, shortfall: Int64, discount: Int64?, originalID: Int64?, now: Int64, rulesApplied: String? = nil) async throws -> Int64 {
         let row = try await db.raw("""
             INSERT INTO transactions (partner_id, shop_id, card_id, customer_id, type, order_id, refund_id, business_key, amount_minor, currency,
-              points_awarded, points_redeemed, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id, created_at)
+              points_awarded, points_redeemed, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id, created_at, rules_applied)
             VALUES (\(bind: c.partnerID), \(bind: c.shopID), \(bind: cardID), \(bind: customerID), \(bind: c.type.rawValue), \(bind: c.orderID), \(bind: c.refundID),
               \(bind: c.businessKey), \(bind: c.orderTotalMinor), \(bind: currency), \(bind: points), \(bind: redeemed), \(bind: shortfall), \(bind: discount),
-              \(bind: c.description), \(bind: c.reason), 'completed', \(bind: c.metadataJSON), \(bind: originalID), \(bind: now))
+              \(bind: c.description), \(bind: c.reason), 'completed', \(bind: c.metadataJSON), \(bind: originalID), \(bind: now), \(bind: rulesApplied))
             ON CONFLICT (partner_id, business_key) DO NOTHING
             RETURNING id
             """).first()
@@ -193,12 +221,21 @@ public struct SQLLedgerRepository: LedgerRepository {
     }
 
     /// A purchase or award: redeem first (the customer cannot spend what this order
-    /// earns), then earn. Round trips: resolve, insert, one or two postings, outbox.
-    static func postPurchase(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64) async throws -> TransactionOutcome {
+    /// earns; points are drawn from lots, earliest expiry first), then earn (a new lot
+    /// under the programme's expiry and pending policies), then re-evaluate the tier.
+    static func postPurchase(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64, programs: ProgramCache) async throws -> TransactionOutcome {
         let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now)!
         guard r.shopKnown else { throw LoyaltyError.shopNotFound }
         guard r.card.isActive else { throw LoyaltyError.cardInactive }
-        let points = c.points ?? r.template.earning.points(forOrderTotalMinor: c.orderTotalMinor ?? 0)
+        let program = try await programs.config(db, partnerID: c.partnerID, version: r.programVersion)
+        var card = r.card
+        if card.pending > 0 {
+            try await Lots.mature(db, partnerID: c.partnerID, cardID: card.id, now: now)
+            card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id)
+        }
+        let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
+        let earning = earningResult(c, template: r.template, program: program, card: card, moment: moment)
+        let points = earning.points
         // An open hold for this order is what the customer meant to spend, unless the call says otherwise.
         let redeem = c.pointsRedeemed ?? r.hold?.points ?? 0
         if redeem > 0, let violation = r.template.redemption.violation(forPoints: redeem) {
@@ -206,14 +243,14 @@ public struct SQLLedgerRepository: LedgerRepository {
         }
         let currency = c.currency ?? r.template.currency
         let discount = c.discountMinor ?? (redeem > 0 ? r.template.redemption.discountMinor(forPoints: redeem) : nil)
-        let txID = try await insertTransaction(db, c, cardID: r.card.id, customerID: r.customer.id, currency: currency, points: points, redeemed: redeem, shortfall: 0, discount: discount, originalID: nil, now: now)
+        let lines = linesJSON(earning)
+        let txID = try await insertTransaction(db, c, cardID: card.id, customerID: r.customer.id, currency: currency, points: points, redeemed: redeem, shortfall: 0, discount: discount, originalID: nil, now: now, rulesApplied: lines)
         let release = r.hold?.points ?? 0
-        var card = r.card
         if redeem > 0 {
-            guard let updated = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: .redeemed, points: -redeem, reference: c.orderID, description: c.description, now: now, allowNegative: false, releaseReserved: release, touch: points == 0) else {
-                throw LoyaltyError.insufficientPoints(available: r.card.available + release, requested: redeem)
+            guard try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: .redeemed, points: -redeem, reference: c.orderID, description: c.description, now: now, allowNegative: false, releaseReserved: release, touch: points == 0) != nil else {
+                throw LoyaltyError.insufficientPoints(available: card.available + release, requested: redeem)
             }
-            card = updated
+            guard try await Lots.draw(db, partnerID: c.partnerID, cardID: card.id, points: redeem).uncovered == 0 else { throw LotShortage(cardID: card.id) }
         } else if release > 0 {
             try await db.raw("UPDATE loyalty_cards SET reserved = reserved - \(bind: release) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id)").run()
         }
@@ -222,72 +259,31 @@ public struct SQLLedgerRepository: LedgerRepository {
         }
         if points > 0 {
             let type: LedgerEntryType = c.type == .bonus ? .bonus : .earned
-            card = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: type, points: points, reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true, touch: true)!
+            _ = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: type, points: points, reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true, touch: true, details: lines)
+            try await Lots.open(db, partnerID: c.partnerID, cardID: card.id, transactionID: txID, source: type.rawValue, points: points, maturesAt: c.type == .purchase ? program.maturesAt(now) : nil, expiresAt: program.expiry.expiresAt(awardedAt: moment, templateDays: r.template.pointsExpirationDays), now: now)
         } else if redeem == 0 {
-            card = try await LedgerPosting.touch(db, partnerID: c.partnerID, cardID: card.id, now: now)
+            _ = try await LedgerPosting.touch(db, partnerID: c.partnerID, cardID: card.id, now: now)
         }
-        let tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: c.shopID, cardID: card.id, customerID: r.customer.id, type: c.type, orderID: c.orderID, refundID: nil, amountMinor: c.orderTotalMinor, currency: currency, pointsAwarded: points, pointsRedeemed: redeem, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: discount, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: nil, createdAt: now)
+        card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id, spendDelta: c.type == .purchase ? max(0, c.orderTotalMinor ?? 0) : 0)
+        card = try await Tiers.evaluate(db, card: card, program: program, now: now)
+        var tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: c.shopID, cardID: card.id, customerID: r.customer.id, type: c.type, orderID: c.orderID, refundID: nil, amountMinor: c.orderTotalMinor, currency: currency, pointsAwarded: points, pointsRedeemed: redeem, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: discount, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: nil, createdAt: now)
+        tx.rulesAppliedJSON = lines
         try await Outbox.append(db, partnerID: c.partnerID, type: "transaction.created", data: eventData(tx, card: card), now: now)
-        return TransactionOutcome(transaction: tx, card: card, customer: r.customer)
+        return TransactionOutcome(transaction: tx, card: card, customer: r.customer, rulesApplied: earning.lines)
     }
 
-    /// A refund or cancellation of an earlier purchase of the same order: gives back
-    /// redeemed points, then takes back earned points, never more than remain.
-    static func postReversal(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64, forUpdate: String) async throws -> TransactionOutcome {
-        if let shopID = c.shopID, try await db.raw("SELECT id FROM shops WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: shopID)").first() == nil {
-            throw LoyaltyError.shopNotFound
-        }
-        guard let original = try await db.raw("SELECT \(unsafeRaw: Rows.transactionColumns) FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: "purchase:\(c.orderID)")\(unsafeRaw: forUpdate)").first().map(Rows.transaction) else {
-            throw LoyaltyError.originalTransactionNotFound(orderID: c.orderID)
-        }
-        // The caller may name the customer; it must be the one who made the purchase.
-        let customer = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: original.customerID)").first().map { try Rows.customer($0) }!
-        switch c.customer {
-        case let .id(id) where id != customer.id: throw LoyaltyError.originalTransactionNotFound(orderID: c.orderID)
-        case let .email(email) where email.lowercased() != customer.email: throw LoyaltyError.originalTransactionNotFound(orderID: c.orderID)
-        case let .card(id) where id != original.cardID: throw LoyaltyError.originalTransactionNotFound(orderID: c.orderID)
-        default: break
-        }
-        let remainingPoints = original.pointsAwarded - original.pointsReversed
-        let remainingRedeemed = original.pointsRedeemed - original.redeemedReturned
-        if remainingPoints <= 0 && remainingRedeemed <= 0 && (original.pointsAwarded > 0 || original.pointsRedeemed > 0) {
-            throw LoyaltyError.nothingToRefund
-        }
-        var wantPoints = remainingPoints
-        var wantReturn = remainingRedeemed
+    /// The points a purchase or award earns and why: explicit points are one `manual`
+    /// line; otherwise ``EarningEngine`` on the template's rule and the programme.
+    static func earningResult(_ c: TransactionCommand, template: CardTemplate, program: ProgramConfig, card: LoyaltyCard, moment: LocalMoment) -> EarningEngine.Result {
         if let explicit = c.points {
-            wantPoints = explicit
-            wantReturn = 0
-        } else if let refund = c.orderTotalMinor, let amount = original.amountMinor, refund < amount {
-            wantPoints = RefundMath.proportionalPoints(refundMinor: refund, originalMinor: amount, originalPoints: original.pointsAwarded)
-            wantReturn = RefundMath.proportionalPoints(refundMinor: refund, originalMinor: amount, originalPoints: original.pointsRedeemed)
+            return EarningEngine.Result(points: explicit, lines: explicit > 0 ? [EarningEngine.Line(rule: "manual", name: c.reason ?? "Manual award", points: explicit)] : [])
         }
-        wantPoints = min(max(0, wantPoints), remainingPoints)
-        wantReturn = min(max(0, wantReturn), remainingRedeemed)
-        guard let cardRow = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: original.cardID)\(unsafeRaw: forUpdate)").first() else { throw LoyaltyError.cardNotFound }
-        var card = try Rows.card(cardRow)
-        var command = c
-        command.shopID = c.shopID ?? original.shopID
-        let available = card.available + wantReturn
-        let (deducted, shortfall) = RefundMath.clampedDeduction(wanted: wantPoints, available: available, allowNegative: c.allowNegativeBalance)
-        let txID = try await insertTransaction(db, command, cardID: card.id, customerID: customer.id, currency: original.currency, points: deducted, redeemed: wantReturn, shortfall: shortfall, discount: nil, originalID: original.id, now: now)
-        if wantReturn > 0 {
-            card = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: command.shopID, transactionID: txID, type: .refund, points: wantReturn, reference: c.orderID, description: "Redeemed points returned", now: now, allowNegative: true, earnedDelta: 0, spentDelta: -wantReturn, touch: deducted == 0)!
-        }
-        if deducted > 0 {
-            guard let updated = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: command.shopID, transactionID: txID, type: .refund, points: -deducted, reference: c.orderID, description: c.description ?? "Points reversed", now: now, allowNegative: c.allowNegativeBalance, earnedDelta: -deducted, spentDelta: 0, touch: true) else {
-                throw LoyaltyError.insufficientPoints(available: available, requested: deducted)
-            }
-            card = updated
-        }
-        if wantReturn == 0 && deducted == 0 {
-            card = try await LedgerPosting.touch(db, partnerID: c.partnerID, cardID: card.id, now: now)
-        }
-        // Record everything asked for as reversed (shortfall included), so it is never taken twice.
-        try await db.raw("UPDATE transactions SET points_reversed = points_reversed + \(bind: wantPoints), redeemed_returned = redeemed_returned + \(bind: wantReturn) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: original.id)").run()
-        let tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: command.shopID, cardID: card.id, customerID: customer.id, type: c.type, orderID: c.orderID, refundID: c.refundID, amountMinor: c.orderTotalMinor, currency: original.currency, pointsAwarded: deducted, pointsRedeemed: wantReturn, pointsReversed: 0, redeemedReturned: 0, shortfall: shortfall, discountMinor: nil, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: original.id, createdAt: now)
-        try await Outbox.append(db, partnerID: c.partnerID, type: "transaction.created", data: eventData(tx, card: card), now: now)
-        return TransactionOutcome(transaction: tx, card: card, customer: customer)
+        let tier = TierDecision.effectiveName(program.tiers, card.tierState, now: moment.epochMillis)
+        return EarningEngine.compute(base: template.earning, program: program, orderTotalMinor: c.orderTotalMinor ?? 0, items: c.cartItems, tier: tier, at: moment)
+    }
+
+    static func linesJSON(_ r: EarningEngine.Result) -> String? {
+        r.lines.isEmpty ? nil : JSON.array(r.lines.map { .object([("rule", .string($0.rule)), ("name", .string($0.name)), ("points", .int($0.points))]) }).serializedString()
     }
 
     static func eventData(_ tx: ShopTransaction, card: LoyaltyCard) -> JSON {
@@ -403,9 +399,32 @@ public struct SQLLedgerRepository: LedgerRepository {
                 FROM loyalty_cards lc LEFT JOIN ledger_entries le ON le.partner_id = lc.partner_id AND le.card_id = lc.id
                 \(scope)
                 GROUP BY lc.id, lc.balance, lc.reserved
-                HAVING lc.balance <> CAST(COALESCE(SUM(le.points), 0) AS BIGINT) OR lc.balance < 0 OR lc.reserved < 0 OR lc.reserved > lc.balance
+                HAVING lc.balance <> CAST(COALESCE(SUM(le.points), 0) AS BIGINT) OR lc.reserved < 0 OR (lc.reserved > 0 AND lc.reserved > lc.balance - lc.pending)
                 """).all()
             var violations = try rows.map { InvariantViolation(cardID: try $0.decode(column: "id", as: Int64.self), balance: try $0.decode(column: "balance", as: Int64.self), ledgerSum: try $0.decode(column: "total", as: Int64.self)) }
+            // balance == sum of lots' remaining; pending == remaining of maturing lots.
+            let lotRows = try await db.raw("""
+                SELECT lc.id AS id, lc.balance AS balance, lc.pending AS pending,
+                  CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) AS lots,
+                  CAST(COALESCE(SUM(CASE WHEN l.matures_at IS NOT NULL AND l.remaining > 0 THEN l.remaining ELSE 0 END), 0) AS BIGINT) AS maturing
+                FROM loyalty_cards lc LEFT JOIN point_lots l ON l.partner_id = lc.partner_id AND l.card_id = lc.id
+                \(scope)
+                GROUP BY lc.id, lc.balance, lc.pending
+                HAVING lc.balance <> CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT)
+                  OR lc.pending <> CAST(COALESCE(SUM(CASE WHEN l.matures_at IS NOT NULL AND l.remaining > 0 THEN l.remaining ELSE 0 END), 0) AS BIGINT)
+                """).all()
+            for r in lotRows {
+                let id = try r.decode(column: "id", as: Int64.self), balance = try r.decode(column: "balance", as: Int64.self), lots = try r.decode(column: "lots", as: Int64.self)
+                if balance != lots { violations.append(InvariantViolation(cardID: id, balance: balance, ledgerSum: lots, kind: "lots")) }
+                let pending = try r.decode(column: "pending", as: Int64.self), maturing = try r.decode(column: "maturing", as: Int64.self)
+                if pending != maturing { violations.append(InvariantViolation(cardID: id, balance: pending, ledgerSum: maturing, kind: "pending")) }
+            }
+            let lotScope: SQLQueryString = partnerID.map { " AND partner_id = \(bind: $0)" } ?? ""
+            let badLots = try await db.raw("""
+                SELECT card_id, points, remaining FROM point_lots
+                WHERE ((points > 0 AND (remaining < 0 OR remaining + expired + reversed > points)) OR (points < 0 AND (remaining > 0 OR remaining < points)))\(lotScope)
+                """).all()
+            violations += try badLots.map { InvariantViolation(cardID: try $0.decode(column: "card_id", as: Int64.self), balance: try $0.decode(column: "remaining", as: Int64.self), ledgerSum: try $0.decode(column: "points", as: Int64.self), kind: "lot") }
             // Every entry's balance_after is the running sum of the card's entries up to it.
             let entryScope: SQLQueryString = partnerID.map { "WHERE partner_id = \(bind: $0)" } ?? ""
             let drifted = try await db.raw("""
@@ -413,7 +432,7 @@ public struct SQLLedgerRepository: LedgerRepository {
                   SELECT card_id, balance_after, SUM(points) OVER (PARTITION BY card_id ORDER BY id) AS running FROM ledger_entries \(entryScope)
                 ) x WHERE balance_after <> running
                 """).all()
-            violations += try drifted.map { InvariantViolation(cardID: try $0.decode(column: "card_id", as: Int64.self), balance: try $0.decode(column: "balance_after", as: Int64.self), ledgerSum: try $0.decode(column: "running", as: Int64.self)) }
+            violations += try drifted.map { InvariantViolation(cardID: try $0.decode(column: "card_id", as: Int64.self), balance: try $0.decode(column: "balance_after", as: Int64.self), ledgerSum: try $0.decode(column: "running", as: Int64.self), kind: "running") }
             return violations
         }
     }

@@ -14,15 +14,16 @@ enum PostgresStatements {
     /// Many resolve reads in one statement: customer, primary card, template, the
     /// order's open hold and the shop, per (partner, customer, order, shop) item.
     struct ResolveBatch: PostgresPreparedStatement {
-        static let name = "loyalty_resolve_batch_v1"
+        static let name = "loyalty_resolve_batch_v2"
         static let sql = """
-            SELECT i.idx, \(SQLLedgerRepository.resolveColumns), s.id AS shop_found
+            SELECT i.idx, \(SQLLedgerRepository.resolveColumns), s.id AS shop_found, pr.version AS p_version
             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) AS i(idx, partner_id, customer_id, order_id, shop_id)
             JOIN customers cu ON cu.partner_id = i.partner_id AND cu.id = i.customer_id
             LEFT JOIN LATERAL (SELECT * FROM loyalty_cards c WHERE c.partner_id = i.partner_id AND c.customer_id = cu.id ORDER BY c.id LIMIT 1) lc ON true
             LEFT JOIN card_templates t ON t.partner_id = lc.partner_id AND t.id = lc.template_id
             LEFT JOIN reservations r ON r.partner_id = i.partner_id AND r.card_id = lc.id AND r.order_id = i.order_id AND r.status = 'active'
             LEFT JOIN shops s ON s.partner_id = i.partner_id AND s.id = NULLIF(i.shop_id, 0)
+            LEFT JOIN programs pr ON pr.partner_id = i.partner_id
             """
         static var bindingDataTypes: [PostgresDataType] { [.int8Array, .int8Array, .int8Array, .textArray, .int8Array] }
 
@@ -42,27 +43,44 @@ enum PostgresStatements {
     }
 
     struct AwardBatch: PostgresPreparedStatement {
-        static let name = "loyalty_award_batch_v1"
+        static let name = "loyalty_award_batch_v2"
         static let sql = """
             WITH input AS (
               SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[],
-                $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::text[], $18::text[])
-                AS i(idx, partner_id, shop_id, card_id, customer_id, type, order_id, bkey, amount, currency, points, discount, description, reason, metadata, now, etype, ldesc)
+                $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::text[], $18::text[],
+                $19::bigint[], $20::bigint[], $21::text[])
+                AS i(idx, partner_id, shop_id, card_id, customer_id, type, order_id, bkey, amount, currency, points, discount, description, reason, metadata, now, etype, ldesc,
+                  expires, matures, details)
             ), tx AS (
               INSERT INTO transactions (partner_id, shop_id, card_id, customer_id, type, order_id, refund_id, business_key, amount_minor, currency,
-                points_awarded, points_redeemed, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id, created_at)
+                points_awarded, points_redeemed, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id, created_at, rules_applied)
               SELECT partner_id, NULLIF(shop_id, 0), card_id, customer_id, type, order_id, NULL, bkey, NULLIF(amount, -1), currency,
-                points, 0, 0, NULLIF(discount, -1), NULLIF(description, ''), NULLIF(reason, ''), 'completed', NULLIF(metadata, ''), NULL, now
+                points, 0, 0, NULLIF(discount, -1), NULLIF(description, ''), NULLIF(reason, ''), 'completed', NULLIF(metadata, ''), NULL, now, NULLIF(details, '')
               FROM input ORDER BY idx
               ON CONFLICT (partner_id, business_key) DO NOTHING
               RETURNING id, partner_id, business_key
             ), txi AS (
               SELECT tx.id AS tx_id, input.* FROM tx JOIN input ON input.partner_id = tx.partner_id AND input.bkey = tx.business_key
+            ), sums0 AS (
+              SELECT partner_id, card_id, SUM(points)::bigint AS total, COUNT(*)::bigint AS n, MAX(now) AS now,
+                SUM(CASE WHEN matures > 0 THEN points ELSE 0 END)::bigint AS pend,
+                SUM(CASE WHEN type = 'purchase' THEN GREATEST(amount, 0) ELSE 0 END)::bigint AS spend,
+                MIN(CASE WHEN points > 0 THEN NULLIF(expires, 0) END) AS min_exp
+              FROM txi GROUP BY partner_id, card_id
             ), sums AS (
-              SELECT partner_id, card_id, SUM(points)::bigint AS total, COUNT(*)::bigint AS n, MAX(now) AS now FROM txi GROUP BY partner_id, card_id
+              SELECT sums0.*, (SELECT COALESCE(SUM(t.points), 0) FROM txi t WHERE t.partner_id = sums0.partner_id AND t.card_id = sums0.card_id
+                AND t.points > 0 AND t.expires = sums0.min_exp)::bigint AS min_pts FROM sums0
             ), upd AS (
+              -- The lot summary moves with the new lots: pending grows by maturing awards and
+              -- the next expiry is the earlier of the card's and this batch's.
               UPDATE loyalty_cards lc SET balance = lc.balance + sums.total, lifetime_earned = lc.lifetime_earned + sums.total,
-                transactions_count = lc.transactions_count + sums.n, last_used_at = sums.now, updated_at = sums.now
+                transactions_count = lc.transactions_count + sums.n, last_used_at = sums.now, updated_at = sums.now,
+                pending = lc.pending + sums.pend, lifetime_spend_minor = lc.lifetime_spend_minor + sums.spend,
+                next_expiry_at = CASE WHEN sums.min_exp IS NULL THEN lc.next_expiry_at
+                  WHEN lc.next_expiry_at IS NULL OR sums.min_exp < lc.next_expiry_at THEN sums.min_exp ELSE lc.next_expiry_at END,
+                next_expiry_points = CASE WHEN sums.min_exp IS NULL THEN lc.next_expiry_points
+                  WHEN lc.next_expiry_at IS NULL OR sums.min_exp < lc.next_expiry_at THEN sums.min_pts
+                  WHEN sums.min_exp = lc.next_expiry_at THEN lc.next_expiry_points + sums.min_pts ELSE lc.next_expiry_points END
               FROM sums WHERE lc.partner_id = sums.partner_id AND lc.id = sums.card_id
               RETURNING \(Rows.cardColumns.split(separator: ",").map { "lc." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", "))
             ), ranked AS (
@@ -70,9 +88,13 @@ enum PostgresStatements {
                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::bigint AS balance_after
               FROM txi JOIN upd ON upd.id = txi.card_id
             ), led AS (
-              INSERT INTO ledger_entries (partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description, created_at)
-              SELECT partner_id, card_id, NULLIF(shop_id, 0), tx_id, etype, points, balance_after, order_id, NULLIF(ldesc, ''), now
+              INSERT INTO ledger_entries (partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description, details, created_at)
+              SELECT partner_id, card_id, NULLIF(shop_id, 0), tx_id, etype, points, balance_after, order_id, NULLIF(ldesc, ''), NULLIF(details, ''), now
               FROM ranked WHERE points <> 0 ORDER BY idx
+            ), lots AS (
+              INSERT INTO point_lots (partner_id, card_id, transaction_id, source, points, remaining, matures_at, expires_at, created_at)
+              SELECT partner_id, card_id, tx_id, etype, points, points, NULLIF(matures, 0), NULLIF(expires, 0), now
+              FROM ranked WHERE points > 0 ORDER BY idx
             ), ob AS (
               INSERT INTO outbox (partner_id, event_type, payload, created_at)
               SELECT partner_id, 'transaction.created', json_build_object(
@@ -87,13 +109,14 @@ enum PostgresStatements {
             """
         static var bindingDataTypes: [PostgresDataType] {
             [.int8Array, .int8Array, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .textArray,
-             .int8Array, .textArray, .int8Array, .int8Array, .textArray, .textArray, .textArray, .int8Array, .textArray, .textArray]
+             .int8Array, .textArray, .int8Array, .int8Array, .textArray, .textArray, .textArray, .int8Array, .textArray, .textArray,
+             .int8Array, .int8Array, .textArray]
         }
 
         var items: [AwardBatcher.Item]
 
         func makeBindings() throws -> PostgresBindings {
-            var b = PostgresBindings(capacity: 18)
+            var b = PostgresBindings(capacity: 21)
             b.append(items.indices.map { Int64($0) })
             b.append(items.map { $0.command.partnerID })
             b.append(items.map { $0.command.shopID ?? 0 })
@@ -112,6 +135,9 @@ enum PostgresStatements {
             b.append(items.map(\.now))
             b.append(items.map { ($0.command.type == .bonus ? LedgerEntryType.bonus : .earned).rawValue })
             b.append(items.map { $0.command.description ?? $0.command.reason ?? "" })
+            b.append(items.map { $0.expiresAt ?? 0 })
+            b.append(items.map { $0.maturesAt ?? 0 })
+            b.append(items.map { $0.details ?? "" })
             return b
         }
 
@@ -181,11 +207,24 @@ extension Rows {
     /// batched balance read).
     static func card(_ row: PostgresRandomAccessRow, offset o: Int) throws -> LoyaltyCard {
         func i64(_ i: Int) throws -> Int64 { try row[o + i].decode(Int64.self, context: .default) }
-        return LoyaltyCard(
+        var card = LoyaltyCard(
             id: try i64(0), partnerID: try i64(1), customerID: try i64(2), templateID: try i64(3),
             cardNumber: try row[o + 4].decode(String.self, context: .default), qrCode: try row[o + 5].decode(String.self, context: .default),
             balance: try i64(6), reserved: try i64(7), lifetimeEarned: try i64(8), lifetimeSpent: try i64(9), transactionsCount: try i64(10),
             isActive: try row[o + 11].decode(Bool.self, context: .default), lastUsedAt: try row[o + 12].decode(Int64?.self, context: .default),
             createdAt: try i64(13), updatedAt: try i64(14))
+        func opt(_ i: Int) throws -> Int64? { try row[o + i].decode(Int64?.self, context: .default) }
+        func text(_ i: Int) throws -> String? { try row[o + i].decode(String?.self, context: .default) }
+        card.pending = try i64(15)
+        card.lifetimeExpired = try i64(16)
+        card.lifetimeSpendMinor = try i64(17)
+        card.nextExpiryAt = try opt(18)
+        card.nextExpiryPoints = try i64(19)
+        card.tier = try text(20)
+        card.tierSince = try opt(21)
+        card.tierGraceUntil = try opt(22)
+        card.tierOverride = try text(23)
+        card.tierOverrideUntil = try opt(24)
+        return card
     }
 }

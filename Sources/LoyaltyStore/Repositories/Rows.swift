@@ -90,12 +90,12 @@ enum Rows {
         }.joined(separator: ", ")
     }
 
-    static let cardColumns = "id, partner_id, customer_id, template_id, card_number, qr_code, balance, reserved, lifetime_earned, lifetime_spent, transactions_count, is_active, last_used_at, created_at, updated_at"
+    static let cardColumns = "id, partner_id, customer_id, template_id, card_number, qr_code, balance, reserved, lifetime_earned, lifetime_spent, transactions_count, is_active, last_used_at, created_at, updated_at, pending, lifetime_expired, lifetime_spend_minor, next_expiry_at, next_expiry_points, tier, tier_since, tier_grace_until, tier_override, tier_override_until"
 
     static func card(_ r: any SQLRow) throws -> LoyaltyCard { try card(r, prefix: "") }
 
     static func card(_ r: any SQLRow, prefix p: String) throws -> LoyaltyCard {
-        LoyaltyCard(
+        var card = LoyaltyCard(
             id: try r.decode(column: p + "id", as: Int64.self), partnerID: try r.decode(column: p + "partner_id", as: Int64.self),
             customerID: try r.decode(column: p + "customer_id", as: Int64.self), templateID: try r.decode(column: p + "template_id", as: Int64.self),
             cardNumber: try r.decode(column: p + "card_number", as: String.self), qrCode: try r.decode(column: p + "qr_code", as: String.self),
@@ -104,12 +104,23 @@ enum Rows {
             transactionsCount: try r.decode(column: p + "transactions_count", as: Int64.self), isActive: try r.decode(column: p + "is_active", as: Bool.self),
             lastUsedAt: try r.decode(column: p + "last_used_at", as: Int64?.self),
             createdAt: try r.decode(column: p + "created_at", as: Int64.self), updatedAt: try r.decode(column: p + "updated_at", as: Int64.self))
+        card.pending = try r.decode(column: p + "pending", as: Int64.self)
+        card.lifetimeExpired = try r.decode(column: p + "lifetime_expired", as: Int64.self)
+        card.lifetimeSpendMinor = try r.decode(column: p + "lifetime_spend_minor", as: Int64.self)
+        card.nextExpiryAt = try r.decode(column: p + "next_expiry_at", as: Int64?.self)
+        card.nextExpiryPoints = try r.decode(column: p + "next_expiry_points", as: Int64.self)
+        card.tier = try r.decode(column: p + "tier", as: String?.self)
+        card.tierSince = try r.decode(column: p + "tier_since", as: Int64?.self)
+        card.tierGraceUntil = try r.decode(column: p + "tier_grace_until", as: Int64?.self)
+        card.tierOverride = try r.decode(column: p + "tier_override", as: String?.self)
+        card.tierOverrideUntil = try r.decode(column: p + "tier_override_until", as: Int64?.self)
+        return card
     }
 
-    static let transactionColumns = "id, partner_id, shop_id, card_id, customer_id, type, order_id, refund_id, amount_minor, currency, points_awarded, points_redeemed, points_reversed, redeemed_returned, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id, created_at"
+    static let transactionColumns = "id, partner_id, shop_id, card_id, customer_id, type, order_id, refund_id, amount_minor, currency, points_awarded, points_redeemed, points_reversed, redeemed_returned, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id, created_at, amount_refunded, rules_applied"
 
     static func transaction(_ r: any SQLRow) throws -> ShopTransaction {
-        ShopTransaction(
+        var tx = ShopTransaction(
             id: try r.decode(column: "id", as: Int64.self), partnerID: try r.decode(column: "partner_id", as: Int64.self),
             shopID: try r.decode(column: "shop_id", as: Int64?.self), cardID: try r.decode(column: "card_id", as: Int64.self),
             customerID: try r.decode(column: "customer_id", as: Int64.self),
@@ -123,6 +134,9 @@ enum Rows {
             status: try r.decode(column: "status", as: String.self), metadataJSON: try r.decode(column: "metadata", as: String?.self),
             originalTransactionID: try r.decode(column: "original_transaction_id", as: Int64?.self),
             createdAt: try r.decode(column: "created_at", as: Int64.self))
+        tx.amountRefunded = try r.decode(column: "amount_refunded", as: Int64.self)
+        tx.rulesAppliedJSON = try r.decode(column: "rules_applied", as: String?.self)
+        return tx
     }
 
     static let ledgerColumns = "id, partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description, created_at"

@@ -1,0 +1,38 @@
+import Hummingbird
+import Logging
+import LoyaltyStore
+import ServiceLifecycle
+
+/// Runs ``LotSweeper`` every `LOYALTY_SWEEP_SECONDS` (default 60, 0 = off): matures
+/// pending lots, expires lapsed ones, then tier housekeeping. Every node may run it:
+/// the sweeper's batches skip cards another node holds. A failed tick is logged and
+/// retried at the next one.
+struct LotSweeperService: Service {
+    let sweeper: LotSweeper
+    let intervalSeconds: Double
+    let logger: Logger
+
+    func run() async throws {
+        guard intervalSeconds > 0 else { return }
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(Int(intervalSeconds * 1000)))
+                await tick()
+            }
+        }
+    }
+
+    func tick() async {
+        let now = Clock.nowMillis()
+        do {
+            let matured = try await sweeper.mature(now: now)
+            let expired = try await sweeper.expire(now: now)
+            let tiers = try await sweeper.tiers(now: now)
+            if matured + expired.lots + tiers > 0 {
+                logger.info("sweep: \(matured) cards matured, \(expired.lots) lots expired (\(expired.points) points on \(expired.cards) cards), \(tiers) tier evaluations")
+            }
+        } catch {
+            logger.error("sweep failed: \(String(reflecting: error))")
+        }
+    }
+}

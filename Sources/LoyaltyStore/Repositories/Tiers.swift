@@ -1,0 +1,67 @@
+import LoyaltyCore
+import LoyaltyModels
+import SQLKit
+
+/// Applies ``TierDecision`` to a card inside the caller's write transaction: stores
+/// the new tier state, records each change with its reason in `tier_changes` and emits
+/// `tier.changed` through the outbox.
+enum Tiers {
+    /// The value the programme's tiers are measured on, for this card now.
+    static func basisValue(_ db: any SQLDatabase, card: LoyaltyCard, policy: TierPolicy, now: Int64) async throws -> Int64 {
+        switch policy.basis {
+        case .lifetimePoints: return card.lifetimeEarned
+        case .spend: return card.lifetimeSpendMinor
+        case .rollingPoints:
+            let since = now - policy.windowDays * 86_400_000
+            let row = try await db.raw("""
+                SELECT CAST(COALESCE(SUM(points - reversed), 0) AS BIGINT) AS v FROM point_lots
+                WHERE partner_id = \(bind: card.partnerID) AND card_id = \(bind: card.id) AND created_at >= \(bind: since) AND points > 0
+                  AND source IN ('earned', 'bonus', 'activity')
+                """).first()
+            return try row?.decode(column: "v", as: Int64.self) ?? 0
+        }
+    }
+
+    /// Whether an award just written on the fast path may have moved the card's tier
+    /// (upgrades only: awards never lower a basis), so it is worth a locked evaluation.
+    static func mayChange(_ card: LoyaltyCard, policy: TierPolicy, now: Int64) -> Bool {
+        if let until = card.tierOverrideUntil, until <= now { return true }
+        guard policy.enabled else { return false }
+        let current = policy.index(of: card.tier) ?? 0
+        let ceiling = policy.basis == .spend ? card.lifetimeSpendMinor : card.lifetimeEarned
+        return (policy.qualifiedIndex(for: ceiling) ?? 0) > current
+    }
+
+    @discardableResult
+    static func evaluate(_ db: any SQLDatabase, card: LoyaltyCard, program: ProgramConfig, now: Int64, actor: String? = nil, forcedReason: String? = nil) async throws -> LoyaltyCard {
+        guard program.tiers.enabled || card.tierOverride != nil else { return card }
+        let value = try await basisValue(db, card: card, policy: program.tiers, now: now)
+        let outcome = TierDecision.evaluate(program.tiers, state: card.tierState, basisValue: value, now: now)
+        return try await store(db, card: card, state: outcome.state, reason: forcedReason ?? outcome.reason, program: program, now: now, actor: actor)
+    }
+
+    /// Writes `state` and, when the effective tier changed, the change record and event.
+    static func store(_ db: any SQLDatabase, card: LoyaltyCard, state: TierDecision.State, reason: String?, program: ProgramConfig, now: Int64, actor: String?) async throws -> LoyaltyCard {
+        var updated = card
+        if state != card.tierState {
+            updated.tierState = state
+            try await db.raw("""
+                UPDATE loyalty_cards SET tier = \(bind: state.tier), tier_since = \(bind: state.since), tier_grace_until = \(bind: state.graceUntil),
+                  tier_override = \(bind: state.override), tier_override_until = \(bind: state.overrideUntil), updated_at = \(bind: now)
+                WHERE partner_id = \(bind: card.partnerID) AND id = \(bind: card.id)
+                """).run()
+        }
+        let before = TierDecision.effectiveName(program.tiers, card.tierState, now: now) ?? card.tierOverride
+        let after = TierDecision.effectiveName(program.tiers, state, now: now) ?? state.override
+        guard let reason, before != after else { return updated }
+        try await db.raw("""
+            INSERT INTO tier_changes (partner_id, card_id, customer_id, from_tier, to_tier, reason, actor, created_at)
+            VALUES (\(bind: card.partnerID), \(bind: card.id), \(bind: card.customerID), \(bind: before), \(bind: after), \(bind: reason), \(bind: actor), \(bind: now))
+            """).run()
+        try await Outbox.append(db, partnerID: card.partnerID, type: "tier.changed", data: .object([
+            ("user_id", .int(card.customerID)), ("loyalty_card_id", .int(card.id)), ("from_tier", .optional(before)), ("to_tier", .optional(after)),
+            ("reason", .string(reason)), ("actor", .optional(actor)), ("override_until", .optional(state.overrideUntil)),
+        ]), now: now)
+        return updated
+    }
+}
