@@ -114,7 +114,8 @@ public enum TierDecision {
     /// Applies qualification (`basisValue`) and the downgrade rule to `state` at `now`.
     public static func evaluate(_ policy: TierPolicy, state: State, basisValue: Int64, now: Int64) -> Outcome {
         var s = state
-        let before = effective(state, now: now)
+        // What the customer was last shown: a lapsed override still counts until cleared here.
+        let before = state.override ?? state.tier
         var reason: String?
         if s.override != nil, let until = s.overrideUntil, until <= now {
             s.override = nil
@@ -122,7 +123,7 @@ public enum TierDecision {
             reason = "override_expired"
         }
         guard policy.enabled, let qualified = policy.qualifiedIndex(for: basisValue) else {
-            return Outcome(state: s, reason: effective(s, now: now) == before ? nil : reason)
+            return Outcome(state: s, reason: (effective(s, now: now) ?? policy.tiers.first?.name) == (before ?? policy.tiers.first?.name) ? nil : reason)
         }
         // No stored tier means the first one: nothing is written until a card moves up.
         let current = policy.index(of: s.tier) ?? 0
@@ -145,7 +146,7 @@ public enum TierDecision {
                 }
             }
         }
-        let after = effective(s, now: now)
-        return Outcome(state: s, reason: after == before ? nil : (reason ?? "evaluation"))
+        let first = policy.tiers.first?.name
+        return Outcome(state: s, reason: (effective(s, now: now) ?? first) == (before ?? first) ? nil : (reason ?? "evaluation"))
     }
 }

@@ -51,7 +51,7 @@ enum Tiers {
                 WHERE partner_id = \(bind: card.partnerID) AND id = \(bind: card.id)
                 """).run()
         }
-        let before = TierDecision.effectiveName(program.tiers, card.tierState, now: now) ?? card.tierOverride
+        let before = card.tierOverride ?? card.tier ?? (program.tiers.enabled ? program.tiers.tiers.first?.name : nil)
         let after = TierDecision.effectiveName(program.tiers, state, now: now) ?? state.override
         guard let reason, before != after else { return updated }
         try await db.raw("""
