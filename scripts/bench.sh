@@ -99,6 +99,8 @@ measure_api() { # $1 label, remaining: database flags
     echo "$label: cards whose balance != sum(ledger entries): $BAD"
     DRIFT=$(psql -tA loyalty -c "SELECT count(*) FROM (SELECT balance_after, SUM(points) OVER (PARTITION BY card_id ORDER BY id) AS running FROM ledger_entries) x WHERE balance_after <> running")
     echo "$label: ledger entries whose balance_after != running sum: $DRIFT"
+    LOTS=$(psql -tA loyalty -c "SELECT count(*) FROM (SELECT lc.id FROM loyalty_cards lc LEFT JOIN point_lots l ON l.card_id = lc.id GROUP BY lc.id, lc.balance HAVING lc.balance <> COALESCE(SUM(l.remaining),0)) x")
+    echo "$label: cards whose balance != sum(lots remaining): $LOTS"
   fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
