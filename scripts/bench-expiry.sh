@@ -44,11 +44,11 @@ cat <<SQL
 INSERT INTO customers (partner_id, external_id, email, name, created_at, updated_at)
   SELECT 1, 'x-' || g, 'x' || g || '@example.com', 'X ' || g, $1, $1 FROM generate_series(1, $CARDS) g;
 INSERT INTO loyalty_cards (partner_id, customer_id, template_id, card_number, qr_code, balance, lifetime_earned, next_expiry_at, next_expiry_points, created_at, updated_at)
-  SELECT 1, c.id, 1, 'B' || c.id, 'q-' || c.id, 100, 100, $1 - 86400000, 100, $1, $1 FROM customers c;
+  SELECT 1, c.id, 1, 'B' || c.id, 'q-' || c.id, 100, 100, $1 - 86400000::bigint, 100, $1, $1 FROM customers c;
 INSERT INTO ledger_entries (partner_id, card_id, type, points, balance_after, description, created_at)
-  SELECT 1, id, 'earned', 100, 100, 'seed', $1 - 200 * 86400000 FROM loyalty_cards;
+  SELECT 1, id, 'earned', 100, 100, 'seed', $1 - 200 * 86400000::bigint FROM loyalty_cards;
 INSERT INTO point_lots (partner_id, card_id, source, points, remaining, expires_at, created_at)
-  SELECT 1, lc.id, 'earned', 10, 10, $1 - 86400000 - g * 1000, $1 - 200 * 86400000 FROM loyalty_cards lc, generate_series(1, 10) g;
+  SELECT 1, lc.id, 'earned', 10, 10, $1 - 86400000::bigint - g * 1000, $1 - 200 * 86400000::bigint FROM loyalty_cards lc, generate_series(1, 10) g;
 SQL
 }
 NOW=$(($(date +%s) * 1000))

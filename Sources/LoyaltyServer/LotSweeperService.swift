@@ -13,7 +13,8 @@ struct LotSweeperService: Service {
     let logger: Logger
 
     func run() async throws {
-        guard intervalSeconds > 0 else { return }
+        // A service that returns ends the whole application: when sweeping is off, idle until shutdown.
+        guard intervalSeconds > 0 else { try? await gracefulShutdown(); return }
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: .milliseconds(Int(intervalSeconds * 1000)))

@@ -142,6 +142,7 @@ enum Schema {
             """,
             "CREATE INDEX point_lots_card_idx ON point_lots (partner_id, card_id, expires_at) WHERE remaining <> 0",
             "CREATE INDEX point_lots_tx_idx ON point_lots (partner_id, transaction_id)",
+            "CREATE INDEX point_lots_card_created_idx ON point_lots (partner_id, card_id, created_at)",
             "CREATE INDEX point_lots_due_idx ON point_lots (expires_at) WHERE remaining > 0",
             "CREATE INDEX point_lots_pending_idx ON point_lots (matures_at) WHERE matures_at IS NOT NULL",
             "ALTER TABLE loyalty_cards ADD COLUMN pending BIGINT NOT NULL DEFAULT 0",

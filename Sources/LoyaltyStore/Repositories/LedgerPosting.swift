@@ -24,7 +24,7 @@ enum LedgerPosting {
         let earned = earnedDelta ?? ((type == .earned || type == .bonus || type == .activity) && points > 0 ? points : 0)
         let spent = spentDelta ?? (type == .redeemed ? -points : 0)
         var sql: SQLQueryString = """
-            UPDATE loyalty_cards SET balance = balance + \(bind: points), reserved = reserved - \(bind: releaseReserved),
+            UPDATE loyalty_cards SET balance = balance + \(bind: points), reserved = \(Self.released(releaseReserved)),
               lifetime_earned = lifetime_earned + \(bind: earned), lifetime_spent = lifetime_spent + \(bind: spent),
               updated_at = \(bind: now)
             """
@@ -43,6 +43,12 @@ enum LedgerPosting {
                 """).run()
         }
         return card
+    }
+
+    /// `reserved` less a released hold, never below zero: expiry may already have shrunk
+    /// the card's holds (see ``LotSweeper``).
+    static func released(_ points: Int64) -> SQLQueryString {
+        points == 0 ? "reserved" : "CASE WHEN reserved > \(bind: points) THEN reserved - \(bind: points) ELSE 0 END"
     }
 
     /// Counts a card use without moving points.

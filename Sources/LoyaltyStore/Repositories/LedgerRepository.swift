@@ -252,7 +252,7 @@ public struct SQLLedgerRepository: LedgerRepository {
             }
             guard try await Lots.draw(db, partnerID: c.partnerID, cardID: card.id, points: redeem).uncovered == 0 else { throw LotShortage(cardID: card.id) }
         } else if release > 0 {
-            try await db.raw("UPDATE loyalty_cards SET reserved = reserved - \(bind: release) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id)").run()
+            try await db.raw("UPDATE loyalty_cards SET reserved = \(LedgerPosting.released(release)) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id)").run()
         }
         if let hold = r.hold {
             try await db.raw("UPDATE reservations SET status = 'consumed', updated_at = \(bind: now) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: hold.id)").run()
@@ -300,8 +300,12 @@ public struct SQLLedgerRepository: LedgerRepository {
     public func reserve(partnerID: Int64, customer: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String, points: Int64, sessionID: String?) async throws -> PointsReservation {
         try await database.write { db in
             let now = Clock.nowMillis()
-            let r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, orderID: nil, shopID: nil, now: now)!
+            var r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, orderID: nil, shopID: nil, now: now)!
             if let violation = r.template.redemption.violation(forPoints: points) { throw LoyaltyError.redemptionNotAllowed(violation) }
+            if r.card.pending > 0 {
+                try await Lots.mature(db, partnerID: partnerID, cardID: r.card.id, now: now)
+                r.card = try await Lots.refreshCard(db, partnerID: partnerID, cardID: r.card.id)
+            }
             // The partial unique index decides between concurrent holds for one order.
             guard let row = try await db.raw("""
                 INSERT INTO reservations (partner_id, card_id, customer_id, order_id, points, status, session_id, created_at, updated_at)
@@ -314,7 +318,7 @@ public struct SQLLedgerRepository: LedgerRepository {
             }
             guard try await db.raw("""
                 UPDATE loyalty_cards SET reserved = reserved + \(bind: points), updated_at = \(bind: now)
-                WHERE partner_id = \(bind: partnerID) AND id = \(bind: r.card.id) AND balance - reserved >= \(bind: points) RETURNING id
+                WHERE partner_id = \(bind: partnerID) AND id = \(bind: r.card.id) AND balance - pending - reserved >= \(bind: points) RETURNING id
                 """).first() != nil else {
                 throw LoyaltyError.insufficientPoints(available: r.card.available, requested: points)
             }
@@ -328,7 +332,7 @@ public struct SQLLedgerRepository: LedgerRepository {
             let now = Clock.nowMillis()
             guard var reservation = try await Self.findReservation(db, partnerID: partnerID, reservationID: reservationID, orderID: orderID, forUpdate: lock) else { throw LoyaltyError.reservationNotFound }
             guard reservation.status == .active else { throw LoyaltyError.reservationNotActive(status: reservation.status.rawValue) }
-            try await db.raw("UPDATE loyalty_cards SET reserved = reserved - \(bind: reservation.points), updated_at = \(bind: now) WHERE partner_id = \(bind: partnerID) AND id = \(bind: reservation.cardID)").run()
+            try await db.raw("UPDATE loyalty_cards SET reserved = \(LedgerPosting.released(reservation.points)), updated_at = \(bind: now) WHERE partner_id = \(bind: partnerID) AND id = \(bind: reservation.cardID)").run()
             try await db.raw("UPDATE reservations SET status = 'released', updated_at = \(bind: now) WHERE id = \(bind: reservation.id)").run()
             reservation.status = .released
             reservation.updatedAt = now
