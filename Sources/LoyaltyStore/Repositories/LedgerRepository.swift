@@ -105,6 +105,7 @@ public struct SQLLedgerRepository: LedgerRepository {
     }
 
     public func postEach(_ commands: [TransactionCommand]) async throws -> [Result<TransactionOutcome, LoyaltyError>] {
+        if database.kind == .postgres { return try await postConcurrently(commands) }
         let lock = forUpdate
         let programs = programs
         var results: [Result<TransactionOutcome, LoyaltyError>] = []
@@ -131,6 +132,29 @@ public struct SQLLedgerRepository: LedgerRepository {
             results += chunkResults
         }
         return results
+    }
+
+    /// PostgreSQL: each command is its own transaction, 64 in flight, so awards share
+    /// the group-commit batches of the fast path (10,000 items take seconds, not one
+    /// long transaction that holds row locks).
+    func postConcurrently(_ commands: [TransactionCommand]) async throws -> [Result<TransactionOutcome, LoyaltyError>] {
+        var results = [Result<TransactionOutcome, LoyaltyError>?](repeating: nil, count: commands.count)
+        try await withThrowingTaskGroup(of: (Int, Result<TransactionOutcome, LoyaltyError>).self) { group in
+            var next = 0
+            func start() {
+                let i = next
+                next += 1
+                group.addTask {
+                    do { return (i, .success(try await post(commands[i]))) } catch let e as LoyaltyError { return (i, .failure(e)) }
+                }
+            }
+            while next < min(64, commands.count) { start() }
+            for try await (i, r) in group {
+                results[i] = r
+                if next < commands.count { start() }
+            }
+        }
+        return results.map { $0! }
     }
 
     // MARK: - Posting (inside a write transaction)
