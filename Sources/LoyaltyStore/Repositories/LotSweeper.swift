@@ -85,23 +85,50 @@ public final class LotSweeper: Sendable {
         return report
     }
 
+    /// Up to `batchCards` (partner, card) pairs with lots matching `condition`, locked,
+    /// grouped by partner (statements name the partner so the card index applies).
+    func lockedCandidates(_ db: any SQLDatabase, condition: SQLQueryString, order: String) async throws -> [Int64: [Int64]] {
+        let rows = try await db.raw("SELECT partner_id, card_id FROM point_lots WHERE \(condition) ORDER BY \(unsafeRaw: order) LIMIT \(literal: batchCards * 2)").all()
+        var partnerOf: [Int64: Int64] = [:]
+        var order: [Int64] = []
+        for row in rows {
+            let card = try row.decode(column: "card_id", as: Int64.self)
+            if partnerOf[card] == nil, order.count < batchCards {
+                partnerOf[card] = try row.decode(column: "partner_id", as: Int64.self)
+                order.append(card)
+            }
+        }
+        var byPartner: [Int64: [Int64]] = [:]
+        for card in try await lock(db, order) { byPartner[partnerOf[card]!, default: []].append(card) }
+        return byPartner
+    }
+
     func expireBatch(_ db: any SQLDatabase, now: Int64) async throws -> SweepReport? {
-        let candidates = try await db.raw("""
-            SELECT card_id FROM point_lots WHERE expires_at <= \(bind: now) AND remaining > 0 ORDER BY expires_at LIMIT \(literal: batchCards * 2)
-            """).all().map { try $0.decode(column: "card_id", as: Int64.self) }
-        var seen = Set<Int64>()
-        let unique = candidates.filter { seen.insert($0).inserted }.prefix(batchCards)
-        let cards = try await lock(db, Array(unique))
-        guard !cards.isEmpty else { return nil }
+        let groups = try await lockedCandidates(db, condition: "expires_at <= \(bind: now) AND remaining > 0", order: "expires_at")
+        guard !groups.isEmpty else { return nil }
+        var report = SweepReport()
+        for (partnerID, cards) in groups.sorted(by: { $0.key < $1.key }) {
+            let r = try await expire(db, partnerID: partnerID, cards: cards, now: now)
+            report.cards += r.cards
+            report.lots += r.lots
+            report.points += r.points
+        }
+        return report
+    }
+
+    /// Expires the due lots of `cards` (locked, all of `partnerID`).
+    func expire(_ db: any SQLDatabase, partnerID: Int64, cards: [Int64], now: Int64) async throws -> SweepReport {
         let list = Self.idList(cards)
+        let scope: SQLQueryString = "partner_id = \(bind: partnerID) AND card_id IN (\(unsafeRaw: list)) AND remaining <> 0"
         // Debts are repaid before anything expires, so a debt never outlives the points that could cover it.
-        for row in try await db.raw("SELECT DISTINCT partner_id, card_id FROM point_lots WHERE card_id IN (\(unsafeRaw: list)) AND remaining < 0").all() {
-            let partnerID = try row.decode(column: "partner_id", as: Int64.self), cardID = try row.decode(column: "card_id", as: Int64.self)
+        for row in try await db.raw("SELECT DISTINCT card_id FROM point_lots WHERE \(scope) AND remaining < 0").all() {
+            let cardID = try row.decode(column: "card_id", as: Int64.self)
             _ = try await Lots.settleDebt(db, partnerID: partnerID, lots: try await Lots.openLots(db, partnerID: partnerID, cardID: cardID))
         }
+        let dueScope: SQLQueryString = "\(scope) AND remaining > 0 AND expires_at <= \(bind: now)"
         let due = try await db.raw("""
             SELECT card_id, CAST(SUM(remaining) AS BIGINT) AS total, CAST(SUM(CASE WHEN matures_at IS NOT NULL THEN remaining ELSE 0 END) AS BIGINT) AS pend, COUNT(*) AS n
-            FROM point_lots WHERE card_id IN (\(unsafeRaw: list)) AND expires_at <= \(bind: now) AND remaining > 0 GROUP BY card_id
+            FROM point_lots WHERE \(dueScope) GROUP BY card_id
             """).all().map { (card: try $0.decode(column: "card_id", as: Int64.self), total: try $0.decode(column: "total", as: Int64.self), pend: try $0.decode(column: "pend", as: Int64.self), n: try $0.decode(column: "n", as: Int64.self)) }
         var report = SweepReport()
         guard !due.isEmpty else { return report }
@@ -113,30 +140,27 @@ public final class LotSweeper: Sendable {
             let updated = try await db.raw("""
                 UPDATE loyalty_cards SET balance = balance - v.column2, pending = pending - v.column3, lifetime_expired = lifetime_expired + v.column2,
                   reserved = CASE WHEN reserved > \(after) THEN (CASE WHEN \(after) > 0 THEN \(after) ELSE 0 END) ELSE reserved END, updated_at = \(bind: now)
-                FROM (VALUES \(values)) AS v WHERE id = v.column1
-                RETURNING id, partner_id, customer_id, balance
-                """).all().map { (id: try $0.decode(column: "id", as: Int64.self), partner: try $0.decode(column: "partner_id", as: Int64.self), customer: try $0.decode(column: "customer_id", as: Int64.self), balance: try $0.decode(column: "balance", as: Int64.self)) }
+                FROM (VALUES \(values)) AS v WHERE partner_id = \(bind: partnerID) AND id = v.column1
+                RETURNING id, customer_id, balance
+                """).all().map { (id: try $0.decode(column: "id", as: Int64.self), customer: try $0.decode(column: "customer_id", as: Int64.self), balance: try $0.decode(column: "balance", as: Int64.self)) }
             let totals = Dictionary(uniqueKeysWithValues: chunk.map { ($0.card, $0.total) })
             var entries: SQLQueryString = ""
             var events: SQLQueryString = ""
             for (i, u) in updated.enumerated() {
                 let sep = i == 0 ? "" : ", "
                 let points = totals[u.id] ?? 0
-                entries += "\(unsafeRaw: sep)(\(bind: u.partner), \(bind: u.id), 'expired', \(bind: -points), \(bind: u.balance), 'Points expired', \(bind: now))"
-                let payload = JSON.object([("event", .string("points.expired")), ("partner_id", .int(u.partner)), ("data", .object([
+                entries += "\(unsafeRaw: sep)(\(bind: partnerID), \(bind: u.id), 'expired', \(bind: -points), \(bind: u.balance), 'Points expired', \(bind: now))"
+                let payload = JSON.object([("event", .string("points.expired")), ("partner_id", .int(partnerID)), ("data", .object([
                     ("user_id", .int(u.customer)), ("loyalty_card_id", .int(u.id)), ("points_expired", .int(points)), ("points_balance", .int(u.balance)),
                 ]))]).serializedString()
-                events += "\(unsafeRaw: sep)(\(bind: u.partner), 'points.expired', \(bind: payload), \(bind: now))"
+                events += "\(unsafeRaw: sep)(\(bind: partnerID), 'points.expired', \(bind: payload), \(bind: now))"
             }
             if !updated.isEmpty {
                 try await db.raw("INSERT INTO ledger_entries (partner_id, card_id, type, points, balance_after, description, created_at) VALUES \(entries)").run()
                 try await db.raw("INSERT INTO outbox (partner_id, event_type, payload, created_at) VALUES \(events)").run()
             }
         }
-        try await db.raw("""
-            UPDATE point_lots SET expired = expired + remaining, remaining = 0, matures_at = NULL
-            WHERE card_id IN (\(unsafeRaw: list)) AND expires_at <= \(bind: now) AND remaining > 0
-            """).run()
+        try await db.raw("UPDATE point_lots SET expired = expired + remaining, remaining = 0, matures_at = NULL WHERE \(dueScope)").run()
         try await Lots.refreshCards(db, ids: due.map(\.card))
         report.cards = due.count
         report.lots = Int(due.reduce(0) { $0 + $1.n })
@@ -149,12 +173,16 @@ public final class LotSweeper: Sendable {
         var total = 0
         while true {
             let n = try await database.write { [self] db -> Int? in
-                let candidates = try await db.raw("SELECT card_id FROM point_lots WHERE matures_at IS NOT NULL AND matures_at <= \(bind: now) ORDER BY matures_at LIMIT \(literal: batchCards * 2)").all().map { try $0.decode(column: "card_id", as: Int64.self) }
-                let cards = try await lock(db, Array(Set(candidates)).sorted().prefix(batchCards).map { $0 })
-                guard !cards.isEmpty else { return nil }
-                try await db.raw("UPDATE point_lots SET matures_at = NULL WHERE card_id IN (\(unsafeRaw: Self.idList(cards))) AND matures_at IS NOT NULL AND matures_at <= \(bind: now)").run()
-                try await Lots.refreshCards(db, ids: cards)
-                return cards.count
+                let groups = try await lockedCandidates(db, condition: "matures_at IS NOT NULL AND matures_at <= \(bind: now)", order: "matures_at")
+                guard !groups.isEmpty else { return nil }
+                for (partnerID, cards) in groups {
+                    try await db.raw("""
+                        UPDATE point_lots SET matures_at = NULL
+                        WHERE partner_id = \(bind: partnerID) AND card_id IN (\(unsafeRaw: Self.idList(cards))) AND matures_at IS NOT NULL AND matures_at <= \(bind: now)
+                        """).run()
+                    try await Lots.refreshCards(db, ids: cards)
+                }
+                return groups.values.reduce(0) { $0 + $1.count }
             }
             guard let n else { break }
             total += n

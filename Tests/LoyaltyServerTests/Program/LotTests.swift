@@ -26,6 +26,10 @@ struct LotTests {
             #expect(try await app.points(user).int("data", "available_points") == 5)
             try await app.expectLedgerConsistent()
 
+            // A purchase refunded inside its return window leaves a spent-out pending lot behind.
+            try await app.post("/en/shop/transactions/create", #"{"order_id":"P-2","user_id":\#(user),"order_total":10.00}"#)
+            let inWindow = try await app.post("/en/shop/transactions/create", #"{"order_id":"P-2","user_id":\#(user),"type":"refund"}"#)
+            #expect(inWindow.int("data", "points_reversed") == 10 && inWindow.int("data", "pending_points") == 50)
             let now = Clock.nowMillis()
             #expect(try await app.services.sweeper.mature(now: now + 15 * day) == 1)
             p = try await app.points(user)
