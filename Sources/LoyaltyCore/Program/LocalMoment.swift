@@ -9,7 +9,8 @@ public struct LocalMoment: Sendable, Hashable {
 
     public init(epochMillis: Int64, timeZone: String) {
         self.epochMillis = epochMillis
-        let zone = Self.zone(timeZone) ?? TimeZone(secondsFromGMT: 0)!
+        // UTC (the default programme) is on every award's path: no Foundation call for it.
+        guard timeZone != "UTC", let zone = Self.zone(timeZone) else { offsetSeconds = 0; return }
         offsetSeconds = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(epochMillis) / 1000)))
     }
 

@@ -140,10 +140,11 @@ enum Schema {
               points BIGINT NOT NULL, remaining BIGINT NOT NULL, expired BIGINT NOT NULL DEFAULT 0, reversed BIGINT NOT NULL DEFAULT 0,
               matures_at BIGINT, expires_at BIGINT, created_at BIGINT NOT NULL)
             """,
-            "CREATE INDEX point_lots_card_idx ON point_lots (partner_id, card_id, expires_at) WHERE remaining <> 0",
-            "CREATE INDEX point_lots_tx_idx ON point_lots (partner_id, transaction_id)",
-            "CREATE INDEX point_lots_card_created_idx ON point_lots (partner_id, card_id, created_at)",
-            "CREATE INDEX point_lots_due_idx ON point_lots (expires_at) WHERE remaining > 0",
+            // Few indexes on purpose: every award inserts a lot (measured on the award path).
+            // The card index serves draws, summaries, refunds (by transaction within the
+            // card) and history; lots that never expire stay out of the due index.
+            "CREATE INDEX point_lots_card_idx ON point_lots (partner_id, card_id, expires_at)",
+            "CREATE INDEX point_lots_due_idx ON point_lots (expires_at) WHERE remaining > 0 AND expires_at IS NOT NULL",
             "CREATE INDEX point_lots_pending_idx ON point_lots (matures_at) WHERE matures_at IS NOT NULL",
             "ALTER TABLE loyalty_cards ADD COLUMN pending BIGINT NOT NULL DEFAULT 0",
             "ALTER TABLE loyalty_cards ADD COLUMN lifetime_expired BIGINT NOT NULL DEFAULT 0",

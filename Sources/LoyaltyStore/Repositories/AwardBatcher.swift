@@ -102,7 +102,7 @@ final class AwardBatcher: Sendable {
     }
 
     let awards: GroupBatcher<Item, Outcome>
-    let lookups: GroupBatcher<Lookup, (any SQLRow)?>
+    let lookups: GroupBatcher<Lookup, PostgresRandomAccessRow?>
 
     init(database: PostgresDatabaseClient) {
         awards = GroupBatcher(key: { "\($0.command.partnerID):\($0.command.businessKey)" }) { items in
@@ -110,8 +110,8 @@ final class AwardBatcher: Sendable {
         }
         lookups = GroupBatcher { lookups in
             let rows = try await database.all(PostgresStatements.ResolveBatch(lookups: lookups))
-            var out = [(any SQLRow)?](repeating: nil, count: lookups.count)
-            for row in rows.map({ $0.sql() }) { out[Int(try row.decode(column: "idx", as: Int64.self))] = row }
+            var out = [PostgresRandomAccessRow?](repeating: nil, count: lookups.count)
+            for row in rows.map({ $0.makeRandomAccess() }) { out[Int(try row[0].decode(Int64.self, context: .default))] = row }
             return out
         }
     }

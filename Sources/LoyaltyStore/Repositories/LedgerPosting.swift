@@ -19,7 +19,7 @@ enum LedgerPosting {
         _ db: any SQLDatabase, partnerID: Int64, cardID: Int64, shopID: Int64?, transactionID: Int64?,
         type: LedgerEntryType, points: Int64, reference: String?, description: String?, now: Int64,
         allowNegative: Bool, releaseReserved: Int64 = 0, earnedDelta: Int64? = nil, spentDelta: Int64? = nil, touch: Bool = false,
-        details: String? = nil
+        details: String? = nil, newLot: NewLot? = nil
     ) async throws -> LoyaltyCard? {
         let earned = earnedDelta ?? ((type == .earned || type == .bonus || type == .activity) && points > 0 ? points : 0)
         let spent = spentDelta ?? (type == .redeemed ? -points : 0)
@@ -29,6 +29,19 @@ enum LedgerPosting {
               updated_at = \(bind: now)
             """
         if touch { sql += ", transactions_count = transactions_count + 1, last_used_at = \(bind: now)" }
+        if let lot = newLot {
+            // The card's lot summary moves with the lot this posting opens, in the same
+            // statement (what ``Lots/refreshCard`` would compute, without reading the lots).
+            sql += ", lifetime_spend_minor = lifetime_spend_minor + \(bind: lot.spendMinor)"
+            if lot.pending { sql += ", pending = pending + \(bind: lot.points)" }
+            if let e = lot.expiresAt {
+                sql += """
+                    , next_expiry_points = CASE WHEN next_expiry_at IS NULL OR \(bind: e) < next_expiry_at THEN \(bind: lot.points)
+                        WHEN \(bind: e) = next_expiry_at THEN next_expiry_points + \(bind: lot.points) ELSE next_expiry_points END,
+                      next_expiry_at = CASE WHEN next_expiry_at IS NULL OR \(bind: e) < next_expiry_at THEN \(bind: e) ELSE next_expiry_at END
+                    """
+            }
+        }
         sql += " WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID)"
         if points < 0 && !allowNegative {
             sql += " AND balance - pending + \(bind: points) >= reserved - \(bind: releaseReserved)"
@@ -59,6 +72,15 @@ enum LedgerPosting {
             """).first()
         return try Rows.card(row!)
     }
+}
+
+/// A lot that a positive posting opens, for the card summary update.
+struct NewLot {
+    var points: Int64
+    var expiresAt: Int64?
+    var pending: Bool
+    /// Purchase money to add to `lifetime_spend_minor`.
+    var spendMinor: Int64
 }
 
 /// Appends events to the transactional outbox, in the caller's transaction, so an

@@ -36,7 +36,11 @@ extension SQLLedgerRepository {
             }
         }
         guard let r = resolved, r.hold == nil, r.shopKnown, r.card.isActive else { return nil }
-        let program = try await pg.read { [programs] db in try await programs.config(db, partnerID: c.partnerID, version: r.programVersion) }
+        var program = programs.cached(partnerID: c.partnerID, version: r.programVersion)
+        if program == nil {
+            program = try await pg.read { [programs] db in try await programs.config(db, partnerID: c.partnerID, version: r.programVersion) }
+        }
+        guard let program else { return nil }
         let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
         let earning = Self.earningResult(c, template: r.template, program: program, card: r.card, moment: moment)
         let points = earning.points

@@ -281,14 +281,21 @@ public struct SQLLedgerRepository: LedgerRepository {
         if let hold = r.hold {
             try await db.raw("UPDATE reservations SET status = 'consumed', updated_at = \(bind: now) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: hold.id)").run()
         }
+        let spend = c.type == .purchase ? max(0, c.orderTotalMinor ?? 0) : 0
+        var summarised = false
         if points > 0 {
             let type: LedgerEntryType = c.type == .bonus ? .bonus : .earned
-            _ = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: type, points: points, reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true, touch: true, details: lines)
-            try await Lots.open(db, partnerID: c.partnerID, cardID: card.id, transactionID: txID, source: type.rawValue, points: points, maturesAt: c.type == .purchase ? program.maturesAt(now) : nil, expiresAt: program.expiry.expiresAt(awardedAt: moment, templateDays: r.template.pointsExpirationDays), now: now)
+            let maturesAt = c.type == .purchase ? program.maturesAt(now) : nil
+            let expiresAt = program.expiry.expiresAt(awardedAt: moment, templateDays: r.template.pointsExpirationDays)
+            // Without a draw the summary moves by this lot alone, in the posting's own UPDATE.
+            let lot = redeem == 0 ? NewLot(points: points, expiresAt: expiresAt, pending: maturesAt != nil, spendMinor: spend) : nil
+            card = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: type, points: points, reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true, touch: true, details: lines, newLot: lot)!
+            summarised = lot != nil
+            try await Lots.open(db, partnerID: c.partnerID, cardID: card.id, transactionID: txID, source: type.rawValue, points: points, maturesAt: maturesAt, expiresAt: expiresAt, now: now)
         } else if redeem == 0 {
             _ = try await LedgerPosting.touch(db, partnerID: c.partnerID, cardID: card.id, now: now)
         }
-        card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id, spendDelta: c.type == .purchase ? max(0, c.orderTotalMinor ?? 0) : 0)
+        if !summarised { card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id, spendDelta: spend) }
         card = try await Tiers.evaluate(db, card: card, program: program, now: now)
         var tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: c.shopID, cardID: card.id, customerID: r.customer.id, type: c.type, orderID: c.orderID, refundID: nil, amountMinor: c.orderTotalMinor, currency: currency, pointsAwarded: points, pointsRedeemed: redeem, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: discount, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: nil, createdAt: now)
         tx.rulesAppliedJSON = lines

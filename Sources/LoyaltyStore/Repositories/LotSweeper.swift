@@ -62,7 +62,7 @@ public final class LotSweeper: Sendable {
         try await database.read { db in
             try await db.raw("""
                 SELECT partner_id, COUNT(DISTINCT card_id) AS cards, COUNT(*) AS lots, CAST(SUM(remaining) AS BIGINT) AS points
-                FROM point_lots WHERE expires_at <= \(bind: now) AND remaining > 0 GROUP BY partner_id ORDER BY partner_id
+                FROM point_lots WHERE expires_at IS NOT NULL AND expires_at <= \(bind: now) AND remaining > 0 GROUP BY partner_id ORDER BY partner_id
                 """).all().map {
                 ExpiryPreview(partnerID: try $0.decode(column: "partner_id", as: Int64.self), cards: Int(try $0.decode(column: "cards", as: Int64.self)),
                               lots: Int(try $0.decode(column: "lots", as: Int64.self)), points: try $0.decode(column: "points", as: Int64.self))
@@ -104,7 +104,8 @@ public final class LotSweeper: Sendable {
     }
 
     func expireBatch(_ db: any SQLDatabase, now: Int64) async throws -> SweepReport? {
-        let groups = try await lockedCandidates(db, condition: "expires_at <= \(bind: now) AND remaining > 0", order: "expires_at")
+        // The terms repeat the due index's predicate so SQLite uses it too.
+        let groups = try await lockedCandidates(db, condition: "expires_at IS NOT NULL AND expires_at <= \(bind: now) AND remaining > 0", order: "expires_at")
         guard !groups.isEmpty else { return nil }
         var report = SweepReport()
         for (partnerID, cards) in groups.sorted(by: { $0.key < $1.key }) {
@@ -119,7 +120,7 @@ public final class LotSweeper: Sendable {
     /// Expires the due lots of `cards` (locked, all of `partnerID`).
     func expire(_ db: any SQLDatabase, partnerID: Int64, cards: [Int64], now: Int64) async throws -> SweepReport {
         let list = Self.idList(cards)
-        let scope: SQLQueryString = "partner_id = \(bind: partnerID) AND card_id IN (\(unsafeRaw: list)) AND remaining <> 0"
+        let scope: SQLQueryString = "partner_id = \(bind: partnerID) AND card_id IN (\(unsafeRaw: list))"
         // Debts are repaid before anything expires, so a debt never outlives the points that could cover it.
         for row in try await db.raw("SELECT DISTINCT card_id FROM point_lots WHERE \(scope) AND remaining < 0").all() {
             let cardID = try row.decode(column: "card_id", as: Int64.self)

@@ -127,12 +127,11 @@ enum Lots {
         }
     }
 
-    // `remaining <> 0` repeats the partial index's predicate so both databases use it.
     static let summary = """
-        pending = (SELECT COALESCE(SUM(l.remaining), 0) FROM point_lots l WHERE l.partner_id = loyalty_cards.partner_id AND l.card_id = loyalty_cards.id AND l.remaining <> 0 AND l.remaining > 0 AND l.matures_at IS NOT NULL),
-        next_expiry_at = (SELECT MIN(l.expires_at) FROM point_lots l WHERE l.partner_id = loyalty_cards.partner_id AND l.card_id = loyalty_cards.id AND l.remaining <> 0 AND l.remaining > 0),
-        next_expiry_points = (SELECT COALESCE(SUM(l.remaining), 0) FROM point_lots l WHERE l.partner_id = loyalty_cards.partner_id AND l.card_id = loyalty_cards.id AND l.remaining <> 0 AND l.remaining > 0
-          AND l.expires_at = (SELECT MIN(l2.expires_at) FROM point_lots l2 WHERE l2.partner_id = loyalty_cards.partner_id AND l2.card_id = loyalty_cards.id AND l2.remaining <> 0 AND l2.remaining > 0))
+        pending = (SELECT COALESCE(SUM(l.remaining), 0) FROM point_lots l WHERE l.partner_id = loyalty_cards.partner_id AND l.card_id = loyalty_cards.id AND l.remaining > 0 AND l.matures_at IS NOT NULL),
+        next_expiry_at = (SELECT MIN(l.expires_at) FROM point_lots l WHERE l.partner_id = loyalty_cards.partner_id AND l.card_id = loyalty_cards.id AND l.remaining > 0),
+        next_expiry_points = (SELECT COALESCE(SUM(l.remaining), 0) FROM point_lots l WHERE l.partner_id = loyalty_cards.partner_id AND l.card_id = loyalty_cards.id AND l.remaining > 0
+          AND l.expires_at = (SELECT MIN(l2.expires_at) FROM point_lots l2 WHERE l2.partner_id = loyalty_cards.partner_id AND l2.card_id = loyalty_cards.id AND l2.remaining > 0))
         """
 
     /// Recomputes the card's lot summary (`pending`, next expiry) from its lots and

@@ -47,6 +47,15 @@ public final class ProgramCache: Sendable {
 
     public init() {}
 
+    /// The programme at `version` when this node has it parsed already (always for a
+    /// partner without a programme), without touching the database.
+    func cached(partnerID: Int64, version: Int64?) -> ProgramConfig? {
+        let v = version ?? 0
+        if v == 0 { return .standard }
+        guard let hit = entries.withLock({ $0[partnerID] }), hit.version == v else { return nil }
+        return hit.config
+    }
+
     /// The programme at `version` (as the caller's query saw it), loading it on a miss.
     func config(_ db: any SQLDatabase, partnerID: Int64, version: Int64?) async throws -> ProgramConfig {
         let v = version ?? 0
