@@ -6,6 +6,7 @@
 #   - the same two on embedded SQLite (for the one-machine set-up)
 # PostgreSQL runs with default durability (fsync and synchronous_commit on).
 # Usage: scripts/bench.sh [--quick]   (quick = 5 s per measurement instead of 15 s)
+#        BENCH_BIN=/path/to/loyalty scripts/bench.sh   (measure another build instead)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=15; [ "${1:-}" = "--quick" ] && DUR=5
@@ -22,9 +23,13 @@ if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteract
 command -v initdb >/dev/null || export PATH="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1):$PATH"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-echo "building release binary..."
-swift build -c release --product loyalty >/dev/null
-BIN=$(swift build -c release --show-bin-path)/loyalty
+if [ -n "${BENCH_BIN:-}" ]; then
+  BIN=$BENCH_BIN   # another build to compare (e.g. the previous release), same ceilings
+else
+  echo "building release binary..."
+  swift build -c release --product loyalty >/dev/null
+  BIN=$(swift build -c release --show-bin-path)/loyalty
+fi
 
 pids=()
 cleanup() {
@@ -99,7 +104,7 @@ measure_api() { # $1 label, remaining: database flags
     echo "$label: cards whose balance != sum(ledger entries): $BAD"
     DRIFT=$(psql -tA loyalty -c "SELECT count(*) FROM (SELECT balance_after, SUM(points) OVER (PARTITION BY card_id ORDER BY id) AS running FROM ledger_entries) x WHERE balance_after <> running")
     echo "$label: ledger entries whose balance_after != running sum: $DRIFT"
-    LOTS=$(psql -tA loyalty -c "SELECT count(*) FROM (SELECT lc.id FROM loyalty_cards lc LEFT JOIN point_lots l ON l.card_id = lc.id GROUP BY lc.id, lc.balance HAVING lc.balance <> COALESCE(SUM(l.remaining),0)) x")
+    LOTS=$(psql -tA loyalty -c "SELECT count(*) FROM (SELECT lc.id FROM loyalty_cards lc LEFT JOIN point_lots l ON l.card_id = lc.id GROUP BY lc.id, lc.balance HAVING lc.balance <> COALESCE(SUM(l.remaining),0)) x" 2>/dev/null || echo "n/a (no lots table)")
     echo "$label: cards whose balance != sum(lots remaining): $LOTS"
   fi
   kill "$pid"; wait "$pid" 2>/dev/null || true

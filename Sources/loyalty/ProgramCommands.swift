@@ -16,11 +16,15 @@ struct ProgramCommand: AsyncParsableCommand {
 
         func run() async throws {
             let partnerID = partnerId
-            let (version, config) = try await withServices(database.config()) { services in
+            let (version, config, template) = try await withServices(database.config()) { services in
                 guard try await services.tenants.partner(id: partnerID) != nil else { throw ValidationError("No partner with id \(partnerID)") }
-                return try await services.programs.program(partnerID: partnerID)
+                let (version, config) = try await services.programs.program(partnerID: partnerID)
+                let template = try await services.tenants.templates(partnerID: partnerID, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first
+                return (version, config, template)
             }
-            print(JSON.object([("version", .int(version)), ("program", config.encoded())]).serializedString())
+            guard case var .object(members) = config.encoded() else { return }
+            if let template { members += TemplateRulesPatch.encoded(template.earning, template.redemption) }
+            print(JSON.object([("version", .int(version)), ("program", .object(members))]).serializedString())
         }
     }
 
@@ -34,16 +38,17 @@ struct ProgramCommand: AsyncParsableCommand {
         func run() async throws {
             let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
             guard let json = try? JSONDecoder().decode(JSON.self, from: data) else { throw ValidationError("\(file) is not valid JSON") }
-            let config: ProgramConfig
-            do {
-                config = try ProgramConfig.decode(json["program"] ?? json)
-            } catch {
-                throw ValidationError("invalid programme:\n" + error.problems.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))
-            }
-            let partnerID = partnerId
+            let document = json["program"] ?? json
+            var problems: [(String, String)] = []
+            var config = ProgramConfig()
+            var rules = TemplateRulesPatch()
+            do { config = try ProgramConfig.decode(document) } catch { problems += error.problems }
+            do { rules = try TemplateRulesPatch.decode(document) } catch { problems += error.problems }
+            guard problems.isEmpty else { throw ValidationError("invalid programme:\n" + problems.map { "  \($0.0): \($0.1)" }.joined(separator: "\n")) }
+            let (partnerID, program, templateRules) = (partnerId, config, rules)
             let version = try await withServices(database.config()) { services in
                 guard try await services.tenants.partner(id: partnerID) != nil else { throw ValidationError("No partner with id \(partnerID)") }
-                return try await services.programs.setProgram(partnerID: partnerID, config: config, actor: "cli")
+                return try await services.programs.setProgram(partnerID: partnerID, config: program, templateRules: templateRules, actor: "cli")
             }
             print("programme of partner \(partnerID) is now version \(version)")
         }

@@ -197,7 +197,8 @@ struct ConfigReader {
     mutating func program(_ json: JSON) -> ProgramConfig {
         var c = ProgramConfig()
         guard case let .object(members) = json else { fail("program", "must be a JSON object"); return c }
-        let known: Set<String> = ["min_order_amount", "rules", "activities", "tiers", "expiry", "pending_days", "allow_negative_balance", "refund_when_spent", "timezone"]
+        // `earning` and `redemption` belong to the card templates (``TemplateRulesPatch``).
+        let known: Set<String> = ["min_order_amount", "rules", "activities", "tiers", "expiry", "pending_days", "allow_negative_balance", "refund_when_spent", "timezone", "earning", "redemption"]
         for (key, _) in members where !known.contains(key) { fail(key, "is not a programme setting") }
         c.minOrderMinor = money(json["min_order_amount"], "min_order_amount") ?? 0
         var ids = Set<String>()

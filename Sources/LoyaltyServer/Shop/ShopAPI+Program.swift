@@ -25,20 +25,30 @@ extension ShopAPI {
     }
 
     @Sendable func getProgram(_ call: ShopCall) async throws -> APIResult {
+        APIResult(data: try await programDocument(call))
+    }
+
+    /// `{version, program}`, the programme with the base earning and redemption rules
+    /// of the partner's (first active) card template.
+    func programDocument(_ call: ShopCall) async throws -> JSON {
         let (version, config) = try await services.programs.program(partnerID: call.partnerID)
-        return APIResult(data: .object([("version", .int(version)), ("program", config.encoded())]))
+        guard case var .object(members) = config.encoded() else { return .null }
+        if let t = try await tenants.templates(partnerID: call.partnerID, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first {
+            members += TemplateRulesPatch.encoded(t.earning, t.redemption)
+        }
+        return .object([("version", .int(version)), ("program", .object(members))])
     }
 
     @Sendable func putProgram(_ call: ShopCall) async throws -> APIResult {
         let document = call.fields.raw["program"] ?? call.fields.raw
-        let config: ProgramConfig
-        do {
-            config = try ProgramConfig.decode(document)
-        } catch {
-            throw APIError.validation(error.problems.map { ($0.0, ["\($0.0) \($0.1)"]) })
-        }
-        let version = try await services.programs.setProgram(partnerID: call.partnerID, config: config, actor: actor(call, nil))
-        return APIResult(messageKey: "program_updated", data: .object([("version", .int(version)), ("program", config.encoded())]))
+        var problems: [(String, String)] = []
+        var config = ProgramConfig()
+        var rules = TemplateRulesPatch()
+        do { config = try ProgramConfig.decode(document) } catch { problems += error.problems }
+        do { rules = try TemplateRulesPatch.decode(document) } catch { problems += error.problems }
+        guard problems.isEmpty else { throw APIError.validation(problems.map { ($0.0, ["\($0.0) \($0.1)"]) }) }
+        _ = try await services.programs.setProgram(partnerID: call.partnerID, config: config, templateRules: rules, actor: actor(call, nil))
+        return APIResult(messageKey: "program_updated", data: try await programDocument(call))
     }
 
     @Sendable func transfer(_ call: ShopCall) async throws -> APIResult {

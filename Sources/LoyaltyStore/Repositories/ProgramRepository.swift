@@ -8,9 +8,10 @@ import Synchronization
 public protocol ProgramRepository: Sendable {
     /// The current programme and its version (0 and the defaults when never set).
     func program(partnerID: Int64) async throws -> (version: Int64, config: ProgramConfig)
-    /// Replaces the programme; returns the new version. Rules already applied to past
+    /// Replaces the programme and applies `templateRules` to the partner's card
+    /// templates, atomically; returns the new version. Rules already applied to past
     /// transactions are recorded with them and do not change.
-    func setProgram(partnerID: Int64, config: ProgramConfig, actor: String?) async throws -> Int64
+    func setProgram(partnerID: Int64, config: ProgramConfig, templateRules: TemplateRulesPatch, actor: String?) async throws -> Int64
 }
 
 public struct SQLProgramRepository: ProgramRepository {
@@ -26,10 +27,11 @@ public struct SQLProgramRepository: ProgramRepository {
         try await database.read { db in try await ProgramCache.load(db, partnerID: partnerID) }
     }
 
-    public func setProgram(partnerID: Int64, config: ProgramConfig, actor: String?) async throws -> Int64 {
+    public func setProgram(partnerID: Int64, config: ProgramConfig, templateRules: TemplateRulesPatch, actor: String?) async throws -> Int64 {
         let text = config.encoded().serializedString()
         return try await database.write { db in
             let now = Clock.nowMillis()
+            _ = try await SQLTenantRepository.applyTemplateRules(db, partnerID: partnerID, patch: templateRules)
             let row = try await db.raw("""
                 INSERT INTO programs (partner_id, version, config, updated_by, updated_at) VALUES (\(bind: partnerID), 1, \(bind: text), \(bind: actor), \(bind: now))
                 ON CONFLICT (partner_id) DO UPDATE SET version = programs.version + 1, config = excluded.config, updated_by = excluded.updated_by, updated_at = excluded.updated_at

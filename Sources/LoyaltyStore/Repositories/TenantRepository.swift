@@ -14,6 +14,8 @@ public protocol TenantRepository: Sendable {
     /// Creates the partner's default card template (1 point per EUR 1, 100 points = EUR 1).
     func createDefaultTemplate(partnerID: Int64, title: String) async throws -> CardTemplate
     func template(partnerID: Int64, id: Int64) async throws -> CardTemplate?
+    /// Applies the patch to every card template of the partner; returns how many changed.
+    func updateTemplateRules(partnerID: Int64, patch: TemplateRulesPatch) async throws -> Int
     func templates(partnerID: Int64, filter: TemplateFilter, page: PageRequest) async throws -> Page<CardTemplate>
     /// Creates a credential and returns it with its secret, which is not stored and never shown again.
     func createCredential(partnerID: Int64, shopID: Int64?, environment: DeploymentEnvironment, name: String?, expiresAt: Int64?) async throws -> (ApiCredential, secret: String)
@@ -118,6 +120,35 @@ public struct SQLTenantRepository: TenantRepository {
                 """).first()
             return try Rows.template(row!)
         }
+    }
+
+    public func updateTemplateRules(partnerID: Int64, patch: TemplateRulesPatch) async throws -> Int {
+        guard !patch.isEmpty else { return 0 }
+        return try await database.write { db in try await Self.applyTemplateRules(db, partnerID: partnerID, patch: patch) }
+    }
+
+    /// The template update, inside the caller's transaction (the programme `PUT` writes
+    /// it together with the programme document).
+    static func applyTemplateRules(_ db: any SQLDatabase, partnerID: Int64, patch p: TemplateRulesPatch) async throws -> Int {
+        guard !p.isEmpty else { return 0 }
+        let now = Clock.nowMillis()
+        return try await db.raw("""
+            UPDATE card_templates SET
+              points_enabled = COALESCE(\(bind: p.earningEnabled), points_enabled),
+              points_per_currency = COALESCE(\(bind: p.pointsPerCurrency), points_per_currency),
+              currency_amount_minor = COALESCE(\(bind: p.currencyAmountMinor), currency_amount_minor),
+              round_points_up = COALESCE(\(bind: p.roundUp), round_points_up),
+              points_per_visit = COALESCE(\(bind: p.pointsPerVisit), points_per_visit),
+              min_points_per_purchase = COALESCE(\(bind: p.minPointsPerPurchase), min_points_per_purchase),
+              max_points_per_purchase = COALESCE(\(bind: p.maxPointsPerPurchase), max_points_per_purchase),
+              redemption_enabled = COALESCE(\(bind: p.redemptionEnabled), redemption_enabled),
+              redemption_points_per_currency = COALESCE(\(bind: p.redemptionPointsPerCurrency), redemption_points_per_currency),
+              redemption_currency_amount_minor = COALESCE(\(bind: p.redemptionCurrencyAmountMinor), redemption_currency_amount_minor),
+              min_points_for_redemption = COALESCE(\(bind: p.minPointsForRedemption), min_points_for_redemption),
+              max_points_per_redemption = COALESCE(\(bind: p.maxPointsPerRedemption), max_points_per_redemption),
+              updated_at = \(bind: now)
+            WHERE partner_id = \(bind: partnerID) RETURNING id
+            """).all().count
     }
 
     public func template(partnerID: Int64, id: Int64) async throws -> CardTemplate? {

@@ -31,6 +31,30 @@ struct ProgramConfigTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func baseEarningAndRedemptionRulesAreEditable(_ backend: Backend) async throws {
+        try await TestApp.with(backend) { app in
+            let bad = try await app.call(.put, "/en/shop/program", json: #"{"earning": {"points_per_currency": -1, "colour": 2}, "redemption": {"currency_amount": 0}}"#)
+            #expect(bad.status == .unprocessableContent)
+            let fields = bad.json["errors"].map { json -> [String] in if case let .object(m) = json { m.map(\.0) } else { [] } } ?? []
+            #expect(Set(fields) == ["earning.points_per_currency", "earning.colour", "redemption.currency_amount"], "\(fields)")
+
+            // The spec's rule: 10 points per EUR 1 plus 5 per visit; EUR 15.50 earns 160.
+            try await app.setProgram(#"{"earning": {"points_per_currency": 10, "currency_amount": 1.00, "points_per_visit": 5}, "redemption": {"min_points": 50}}"#)
+            let doc = try await app.get("/en/shop/program")
+            #expect(doc.data["program"]?["earning"]?["points_per_visit"] == .int(5))
+            let template = try await app.get("/en/shop/loyalty-cards")
+            #expect(template.data.arrayFirst?["points_per_currency"] == .int(10) && template.data.arrayFirst?["min_points_for_redemption"] == .int(50))
+            let user = try await app.customer("base@example.com")
+            let buy = try await app.post("/en/shop/transactions/create", #"{"order_id":"BASE-1","user_id":\#(user),"order_total":15.50}"#)
+            #expect(buy.int("data", "points_awarded") == 160)
+            let small = try await app.post("/en/shop/transactions/create", #"{"order_id":"BASE-2","user_id":\#(user),"order_total":0,"points_redeemed":10}"#)
+            #expect(small.status == .badRequest, "below the new redemption minimum")
+            let info = try await app.get("/en/shop/loyalty-cards/info?user_id=\(user)")
+            #expect(info.string("data", "tier", "name") == "Bronze" && info.int("data", "tier", "points_to_next_tier") == 840)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func rulesApplyInOrderAndRefundsUseTheRuleOfThen(_ backend: Backend) async throws {
         try await TestApp.with(backend) { app in
             try await app.setProgram(#"{"rules": [{"id": "coffee", "name": "Coffee x3", "multiplier": 3, "categories": ["coffee"]}, {"id": "campaign", "multiplier": 2, \#(alwaysOn)}]}"#)
