@@ -19,17 +19,22 @@ final class GroupBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
 
     private struct State {
         var pending: [Waiter] = []
-        var running = false
+        /// Batches in flight (at most `maxInFlight`).
+        var running = 0
     }
 
     private let state = Mutex(State())
     private let maxBatch: Int
+    private let maxInFlight: Int
     private let key: @Sendable (Item) -> String?
     private let run: @Sendable ([Item]) async throws -> [Outcome]
 
     /// - Parameter run: executes a batch; returns one outcome per item, in order.
-    init(maxBatch: Int = 128, key: @escaping @Sendable (Item) -> String? = { _ in nil }, run: @escaping @Sendable ([Item]) async throws -> [Outcome]) {
+    /// - Parameter maxInFlight: batches that may run at once; a second one overlaps the
+    ///   first one's round trip and commit.
+    init(maxBatch: Int = 128, maxInFlight: Int = 1, key: @escaping @Sendable (Item) -> String? = { _ in nil }, run: @escaping @Sendable ([Item]) async throws -> [Outcome]) {
         self.maxBatch = maxBatch
+        self.maxInFlight = maxInFlight
         self.key = key
         self.run = run
     }
@@ -38,8 +43,8 @@ final class GroupBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { s -> Bool in
                 s.pending.append((item, continuation))
-                if s.running { return false }
-                s.running = true
+                if s.running >= maxInFlight { return false }
+                s.running += 1
                 return true
             }
             if start { Task { await self.drain() } }
@@ -57,7 +62,7 @@ final class GroupBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
                     if taken.count < maxBatch, k.map({ keys.insert($0).inserted }) ?? true { taken.append(w) } else { left.append(w) }
                 }
                 s.pending = left
-                if taken.isEmpty { s.running = false }
+                if taken.isEmpty { s.running -= 1 }
                 return taken
             }
             if batch.isEmpty { return }
@@ -105,7 +110,7 @@ final class AwardBatcher: Sendable {
     let lookups: GroupBatcher<Lookup, PostgresRandomAccessRow?>
 
     init(database: PostgresDatabaseClient) {
-        awards = GroupBatcher(key: { "\($0.command.partnerID):\($0.command.businessKey)" }) { items in
+        awards = GroupBatcher(maxInFlight: 2, key: { "\($0.command.partnerID):\($0.command.businessKey)" }) { items in
             try await Self.write(items, database: database)
         }
         lookups = GroupBatcher { lookups in

@@ -56,8 +56,11 @@ extension SQLLedgerRepository {
             throw LoyaltyError.duplicateTransaction(existingTransactionID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
         case .written(let txID, var card):
             if Tiers.mayChange(card, policy: program.tiers, now: now) {
-                let evaluated = try await evaluateTier(partnerID: c.partnerID, cardID: card.id)
-                card.tierState = evaluated.tierState
+                if let upgraded = try await Tiers.upgradeInOneStatement(pg, card: card, program: program, now: now) {
+                    card.tierState = upgraded
+                } else {
+                    card.tierState = try await evaluateTier(partnerID: c.partnerID, cardID: card.id).tierState
+                }
             }
             var tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: c.shopID, cardID: card.id, customerID: r.customer.id, type: c.type, orderID: c.orderID, refundID: nil, amountMinor: c.orderTotalMinor, currency: currency, pointsAwarded: points, pointsRedeemed: 0, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: c.discountMinor, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: nil, createdAt: now)
             tx.rulesAppliedJSON = lines

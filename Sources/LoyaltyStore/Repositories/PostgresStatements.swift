@@ -43,7 +43,7 @@ enum PostgresStatements {
     }
 
     struct AwardBatch: PostgresPreparedStatement {
-        static let name = "loyalty_award_batch_v2"
+        static let name = "loyalty_award_batch_v3"
         static let sql = """
             WITH input AS (
               SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[],
@@ -70,6 +70,8 @@ enum PostgresStatements {
             ), sums AS (
               SELECT sums0.*, (SELECT COALESCE(SUM(t.points), 0) FROM txi t WHERE t.partner_id = sums0.partner_id AND t.card_id = sums0.card_id
                 AND t.points > 0 AND t.expires = sums0.min_exp)::bigint AS min_pts FROM sums0
+              -- Card order, so two batches in flight lock shared cards in the same order.
+              ORDER BY card_id
             ), upd AS (
               -- The lot summary moves with the new lots: pending grows by maturing awards and
               -- the next expiry is the earlier of the card's and this batch's.

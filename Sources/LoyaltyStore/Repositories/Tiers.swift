@@ -1,5 +1,6 @@
 import LoyaltyCore
 import LoyaltyModels
+import PostgresKit
 import SQLKit
 
 /// Applies ``TierDecision`` to a card inside the caller's write transaction: stores
@@ -30,6 +31,43 @@ enum Tiers {
         let current = policy.index(of: card.tier) ?? 0
         let ceiling = policy.basis == .spend ? card.lifetimeSpendMinor : card.lifetimeEarned
         return (policy.qualifiedIndex(for: ceiling) ?? 0) > current
+    }
+
+    /// The common upgrade after a fast-path award, as ONE statement instead of a locked
+    /// transaction of five (measured: the evaluation transactions were ~10% of server
+    /// CPU in an award benchmark whose cards crossed thresholds). Applies only to the
+    /// lifetime-points and spend bases without a manual override; the update is
+    /// conditional on the tier the caller saw, so a concurrent change wins and this one
+    /// is skipped (the next award re-checks). Returns the new state, or `nil` when the
+    /// locked evaluation must decide.
+    static func upgradeInOneStatement(_ pg: PostgresDatabaseClient, card: LoyaltyCard, program: ProgramConfig, now: Int64) async throws -> TierDecision.State? {
+        let policy = program.tiers
+        guard policy.enabled, policy.basis != .rollingPoints, card.tierOverride == nil else { return nil }
+        let value = policy.basis == .spend ? card.lifetimeSpendMinor : card.lifetimeEarned
+        let outcome = TierDecision.evaluate(policy, state: card.tierState, basisValue: value, now: now)
+        guard outcome.reason == "upgrade", let to = outcome.state.tier else { return nil }
+        let from = card.tier ?? policy.tiers.first?.name
+        let payload = JSON.object([("event", .string("tier.changed")), ("partner_id", .int(card.partnerID)), ("data", .object([
+            ("user_id", .int(card.customerID)), ("loyalty_card_id", .int(card.id)), ("from_tier", .optional(from)), ("to_tier", .string(to)),
+            ("reason", .string("upgrade")), ("actor", .null), ("override_until", .null),
+        ]))]).serializedString()
+        // One statement on an autocommit connection: atomic without BEGIN/COMMIT.
+        let written = try await pg.read { db in
+            try await db.raw("""
+                WITH upd AS (
+                  UPDATE loyalty_cards SET tier = \(bind: to), tier_since = \(bind: now), tier_grace_until = NULL, updated_at = \(bind: now)
+                  WHERE partner_id = \(bind: card.partnerID) AND id = \(bind: card.id) AND tier IS NOT DISTINCT FROM CAST(\(bind: card.tier) AS TEXT) AND tier_override IS NULL
+                  RETURNING id, customer_id
+                ), ch AS (
+                  INSERT INTO tier_changes (partner_id, card_id, customer_id, from_tier, to_tier, reason, actor, created_at)
+                  SELECT \(bind: card.partnerID), id, customer_id, \(bind: from), \(bind: to), 'upgrade', NULL, \(bind: now) FROM upd
+                ), ob AS (
+                  INSERT INTO outbox (partner_id, event_type, payload, created_at) SELECT \(bind: card.partnerID), 'tier.changed', \(bind: payload), \(bind: now) FROM upd
+                )
+                SELECT id FROM upd
+                """).first()
+        }
+        return written == nil ? card.tierState : outcome.state
     }
 
     @discardableResult
