@@ -55,7 +55,18 @@ extension ShopAPI {
 
     @Sendable func customer(_ call: ShopCall) async throws -> APIResult {
         let c = try await loadCustomer(call)
-        return APIResult(data: Present.customer(c, card: try await customers.primaryCard(partnerID: call.partnerID, customerID: c.id)))
+        let card = try await customers.primaryCard(partnerID: call.partnerID, customerID: c.id)
+        guard case var .object(members) = Present.customer(c, card: card) else { throw LoyaltyError.customerNotFound }
+        // One customer: worth the programme read for the tier and its progress.
+        if let card {
+            let program = try await ledger.program(partnerID: call.partnerID)
+            let basis = try await ledger.tierBasis(card: card, program: program)
+            members += [("pending_points", .int(card.pending)), ("expiring_soon", Present.expiring(card)),
+                        ("tier", Present.tier(card, program: program, basis: basis, now: Clock.nowMillis()))]
+        } else {
+            members += [("pending_points", .int(0)), ("expiring_soon", .null), ("tier", .null)]
+        }
+        return APIResult(data: .object(members))
     }
 
     @Sendable func lookupCustomers(_ call: ShopCall) async throws -> APIResult {

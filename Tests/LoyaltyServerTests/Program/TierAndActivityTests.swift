@@ -19,6 +19,8 @@ struct TierAndActivityTests {
             p = try await app.points(user)
             #expect(p.string("data", "tier", "name") == "Silver")
             #expect(p.string("data", "tier", "next_tier") == "Gold" && p.int("data", "tier", "points_to_next_tier") == 850)
+            let customer = try await app.get("/en/shop/customers/\(user)")
+            #expect(customer.string("data", "tier", "name") == "Silver" && customer.int("data", "tier", "progress") == 150)
             #expect(try await app.outboxTypes().contains("tier.changed"))
             #expect(try await app.column("SELECT reason FROM tier_changes", "reason") == ["upgrade"])
             // Silver doubles purchase points, and says so.
