@@ -26,6 +26,9 @@ public enum LoyaltyError: Error, Sendable, Equatable {
     case tierUnknown(String)
     case negativeBalanceNotAllowed(available: Int64, requested: Int64)
     case sameCustomer
+    /// One item of a bulk request failed for a reason that is not the caller's (database
+    /// unavailable, timeout); nothing of that item was written and it may be retried.
+    case itemFailed
 }
 
 /// What `transactions/create` asks for, already validated and converted to integers.

@@ -15,6 +15,9 @@
 /// base's round-up option. With no rules and a x1 tier the result equals
 /// ``EarningRule/points(forOrderTotalMinor:)``.
 public enum EarningEngine {
+    /// The most points one purchase can earn, whatever the rules (10^12).
+    public static let maxPoints: Int64 = 1_000_000_000_000
+
     public struct Line: Sendable, Hashable {
         /// `base`, `per_visit`, `clamp`, `tier`, `manual` or a rule id.
         public var rule: String
@@ -79,6 +82,8 @@ public enum EarningEngine {
         var clamped = max(0, running)
         if clamped < Int128(rule.minPointsPerPurchase) { clamped = Int128(rule.minPointsPerPurchase) }
         if rule.maxPointsPerPurchase > 0, clamped > Int128(rule.maxPointsPerPurchase) { clamped = Int128(rule.maxPointsPerPurchase) }
+        // Beyond any sane programme: keeps a balance far from Int64's range.
+        if clamped > Int128(maxPoints) { clamped = Int128(maxPoints) }
         if clamped != running { lines.append(Line(rule: "clamp", name: "Per-purchase limit", points: Int64(clamping: clamped - running))) }
         return Result(points: Int64(clamping: clamped), lines: lines)
     }

@@ -264,6 +264,9 @@ struct ConfigReader {
         if json["key"] == nil { fail("\(p).key", "is required") }
         let points = int(json["points"], "\(p).points", max: 1_000_000)
         if json["points"] == nil { fail("\(p).points", "is required") }
+        if let key, !key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
+            fail("\(p).key", "may contain only letters, digits, _ and -")
+        }
         var a = Activity(key: key ?? "", name: string(json["name"], "\(p).name"), points: points ?? 0)
         a.refereePoints = int(json["referee_points"], "\(p).referee_points", max: 1_000_000) ?? 0
         if let cap = object(json["cap"], "\(p).cap") {

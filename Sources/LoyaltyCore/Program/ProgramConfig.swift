@@ -41,6 +41,14 @@ public struct ProgramConfig: Sendable, Hashable {
     /// When a purchase earned at `now` matures (its return window ends), or `nil` when
     /// it is spendable at once. Bonus, activity and adjustment points never wait.
     public func maturesAt(_ now: Int64) -> Int64? { pendingDays > 0 ? now + pendingDays * 86_400_000 : nil }
+
+    /// A new lot's maturity and expiry. Expiry counts from when the points become
+    /// spendable, so pending points never lapse before they mature.
+    public func lotDates(at moment: LocalMoment, templateDays: Int64, purchase: Bool) -> (maturesAt: Int64?, expiresAt: Int64?) {
+        let matures = purchase ? maturesAt(moment.epochMillis) : nil
+        let from = matures.map { LocalMoment(epochMillis: $0, timeZone: timeZone) } ?? moment
+        return (matures, expiry.expiresAt(awardedAt: from, templateDays: templateDays))
+    }
 }
 
 /// What a refund does when the points it takes back were already spent (seed FAQ:

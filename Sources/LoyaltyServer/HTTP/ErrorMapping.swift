@@ -61,6 +61,7 @@ enum ErrorMapping {
         case let .tierUnknown(name): return APIError(status: .unprocessableContent, code: 1100, stringCode: "VALIDATION_ERROR", messageKey: "tier_unknown", args: ["tier": name], fieldErrors: [("tier", [Messages.text("tier_unknown", .en, ["tier": name])])])
         case let .negativeBalanceNotAllowed(available, requested):
             return APIError(status: .badRequest, code: 1400, stringCode: "INSUFFICIENT_POINTS", messageKey: "insufficient_points", args: ["available": String(available), "requested": String(requested)], details: [("available_points", .int(available)), ("requested_points", .int(requested))])
+        case .itemFailed: return .unavailable
         case .sameCustomer: return APIError(status: .unprocessableContent, code: 1100, stringCode: "VALIDATION_ERROR", messageKey: "same_customer", fieldErrors: [("to_customer_id", [Messages.text("same_customer", .en)])])
         }
     }

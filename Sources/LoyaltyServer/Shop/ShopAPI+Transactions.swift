@@ -70,7 +70,12 @@ extension ShopAPI {
         case let .double(d)? where d > 0 && d <= 1_000_000: Int64(d.rounded())
         default: 1
         }
-        guard let line = amount("total_price") ?? amount("unit_price").map({ $0 * quantity }) else { return nil }
+        // A product that overflows (or exceeds the money limit) is not a usable line.
+        let product = amount("unit_price").flatMap { price -> Int64? in
+            let (line, overflow) = price.multipliedReportingOverflow(by: quantity)
+            return overflow || line > Money.maximumMinor ? nil : line
+        }
+        guard let line = amount("total_price") ?? product else { return nil }
         return CartItem(sku: text("sku") ?? text("product_id"), category: text("category"), amountMinor: line)
     }
 

@@ -44,7 +44,7 @@ enum LedgerPosting {
         }
         sql += " WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID)"
         if points < 0 && !allowNegative {
-            sql += " AND balance - pending + \(bind: points) >= reserved - \(bind: releaseReserved)"
+            sql += " AND balance - pending + \(bind: points) >= \(Self.released(releaseReserved))"
         }
         sql += " RETURNING \(unsafeRaw: Rows.cardColumns)"
         guard let row = try await db.raw(sql).first() else { return nil }

@@ -88,6 +88,7 @@ extension SQLLedgerRepository {
                 _ = try await LedgerPosting.post(db, partnerID: a.partnerID, cardID: card.id, shopID: a.shopID, transactionID: txID, type: .adjusted, points: a.points, reference: a.reference, description: a.reason, now: now, allowNegative: true, earnedDelta: 0, spentDelta: 0, touch: true, details: details)
                 guard try await Lots.draw(db, partnerID: a.partnerID, cardID: card.id, points: covered).uncovered == 0 else { throw LotShortage(cardID: card.id) }
                 try await Lots.open(db, partnerID: a.partnerID, cardID: card.id, transactionID: txID, source: "debt", points: covered - take, maturesAt: nil, expiresAt: nil, now: now)
+                if card.reserved > 0 { try await Lots.clampHolds(db, partnerID: a.partnerID, cardID: card.id) }
             }
             card = try await Tiers.evaluate(db, card: try await Lots.refreshCard(db, partnerID: a.partnerID, cardID: card.id), program: program, now: now)
             let tx = ShopTransaction(id: txID, partnerID: a.partnerID, shopID: a.shopID, cardID: card.id, customerID: r.customer.id, type: .adjustment, orderID: a.reference, refundID: nil, amountMinor: nil, currency: r.template.currency, pointsAwarded: max(0, a.points), pointsRedeemed: max(0, -a.points), pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: nil, description: a.reason, reason: a.reason, status: "completed", metadataJSON: meta, originalTransactionID: nil, createdAt: now)
@@ -111,7 +112,12 @@ extension SQLLedgerRepository {
             if activity.capCount > 0 {
                 let start = moment.periodStart(activity.capPeriod)
                 var claimed = false
-                for slot in 1...activity.capCount {
+                // Start after the slots already taken; a concurrent claim of the same slot moves on.
+                let taken = try Rows.count(try await db.raw("""
+                    SELECT COUNT(*) AS n FROM activity_claims
+                    WHERE partner_id = \(bind: a.partnerID) AND customer_id = \(bind: r.customer.id) AND activity = \(bind: a.activity) AND period_start = \(bind: start)
+                    """).first())
+                for slot in Int64(taken + 1)..<(activity.capCount + 1) {
                     if try await db.raw("""
                         INSERT INTO activity_claims (partner_id, customer_id, activity, period_start, slot, transaction_id)
                         VALUES (\(bind: a.partnerID), \(bind: r.customer.id), \(bind: a.activity), \(bind: start), \(bind: slot), \(bind: outcomes[0].transaction.id))

@@ -46,8 +46,9 @@ extension SQLLedgerRepository {
         let points = earning.points
         let currency = c.currency ?? r.template.currency
         let lines = Self.linesJSON(earning)
+        let dates = program.lotDates(at: moment, templateDays: r.template.pointsExpirationDays, purchase: c.type == .purchase)
         let item = AwardBatcher.Item(command: c, cardID: r.card.id, customerID: r.customer.id, currency: currency, points: points, now: now,
-                                     expiresAt: program.expiry.expiresAt(awardedAt: moment, templateDays: r.template.pointsExpirationDays), maturesAt: c.type == .purchase ? program.maturesAt(now) : nil, details: lines)
+                                     expiresAt: dates.expiresAt, maturesAt: dates.maturesAt, details: lines)
         switch try await batcher.awards.submit(item) {
         case .duplicate:
             let existing = try await database.read { db in

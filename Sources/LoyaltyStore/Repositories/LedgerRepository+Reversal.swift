@@ -63,6 +63,7 @@ extension SQLLedgerRepository {
         var card = try Rows.card(cardRow)
         let program = try await programs.current(db, partnerID: c.partnerID)
         if card.pending > 0 {
+            // The card row is locked above (FOR UPDATE), so the summary sees every lot.
             try await Lots.mature(db, partnerID: c.partnerID, cardID: card.id, now: now)
             card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id)
         }
@@ -135,6 +136,7 @@ extension SQLLedgerRepository {
               amount_refunded = amount_refunded + \(bind: refunded)
             WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: original.id)
             """).run()
+        if card.reserved > 0 { try await Lots.clampHolds(db, partnerID: c.partnerID, cardID: card.id) }
         card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id, spendDelta: original.type == .purchase ? -refunded : 0)
         card = try await Tiers.evaluate(db, card: card, program: program, now: now)
         tx.lapsed = lapsed

@@ -145,7 +145,9 @@ public struct SQLLedgerRepository: LedgerRepository {
                 let i = next
                 next += 1
                 group.addTask {
-                    do { return (i, .success(try await post(commands[i]))) } catch let e as LoyaltyError { return (i, .failure(e)) }
+                    // Every item reports its own outcome: one failing item must not abort
+                    // the others mid-flight (a retry of the request would then repeat them).
+                    do { return (i, .success(try await post(commands[i]))) } catch let e as LoyaltyError { return (i, .failure(e)) } catch { return (i, .failure(.itemFailed)) }
                 }
             }
             while next < min(64, commands.count) { start() }
@@ -222,7 +224,7 @@ public struct SQLLedgerRepository: LedgerRepository {
 
     static func post(_ db: any SQLDatabase, _ command: TransactionCommand, now: Int64, forUpdate: String, programs: ProgramCache) async throws -> TransactionOutcome {
         switch command.type {
-        case .purchase, .bonus: return try await postPurchase(db, command, now: now, programs: programs)
+        case .purchase, .bonus: return try await postPurchase(db, command, now: now, forUpdate: forUpdate, programs: programs)
         case .refund, .cancellation: return try await postReversal(db, command, now: now, forUpdate: forUpdate, programs: programs)
         case .activity, .transfer, .adjustment: throw LoyaltyError.unsupportedTransactionType
         }
@@ -247,16 +249,14 @@ public struct SQLLedgerRepository: LedgerRepository {
     /// A purchase or award: redeem first (the customer cannot spend what this order
     /// earns; points are drawn from lots, earliest expiry first), then earn (a new lot
     /// under the programme's expiry and pending policies), then re-evaluate the tier.
-    static func postPurchase(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64, programs: ProgramCache) async throws -> TransactionOutcome {
+    static func postPurchase(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64, forUpdate: String, programs: ProgramCache) async throws -> TransactionOutcome {
         let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now)!
         guard r.shopKnown else { throw LoyaltyError.shopNotFound }
         guard r.card.isActive else { throw LoyaltyError.cardInactive }
         let program = try await programs.config(db, partnerID: c.partnerID, version: r.programVersion)
         var card = r.card
-        if card.pending > 0 {
-            try await Lots.mature(db, partnerID: c.partnerID, cardID: card.id, now: now)
-            card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id)
-        }
+        // Lock before maturing: the summary must be computed from the lots as of the lock.
+        if card.pending > 0 { card = try await lockCards(db, partnerID: c.partnerID, ids: [card.id], forUpdate: forUpdate, now: now)[card.id] ?? card }
         let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
         let earning = earningResult(c, template: r.template, program: program, card: card, moment: moment)
         let points = earning.points
@@ -285,8 +285,7 @@ public struct SQLLedgerRepository: LedgerRepository {
         var summarised = false
         if points > 0 {
             let type: LedgerEntryType = c.type == .bonus ? .bonus : .earned
-            let maturesAt = c.type == .purchase ? program.maturesAt(now) : nil
-            let expiresAt = program.expiry.expiresAt(awardedAt: moment, templateDays: r.template.pointsExpirationDays)
+            let (maturesAt, expiresAt) = program.lotDates(at: moment, templateDays: r.template.pointsExpirationDays, purchase: c.type == .purchase)
             // Without a draw the summary moves by this lot alone, in the posting's own UPDATE.
             let lot = redeem == 0 ? NewLot(points: points, expiresAt: expiresAt, pending: maturesAt != nil, spendMinor: spend) : nil
             card = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: type, points: points, reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true, touch: true, details: lines, newLot: lot)!
@@ -329,14 +328,12 @@ public struct SQLLedgerRepository: LedgerRepository {
     // MARK: - Reservations
 
     public func reserve(partnerID: Int64, customer: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String, points: Int64, sessionID: String?) async throws -> PointsReservation {
-        try await database.write { db in
+        let lock = forUpdate
+        return try await database.write { db in
             let now = Clock.nowMillis()
             var r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, orderID: nil, shopID: nil, now: now)!
             if let violation = r.template.redemption.violation(forPoints: points) { throw LoyaltyError.redemptionNotAllowed(violation) }
-            if r.card.pending > 0 {
-                try await Lots.mature(db, partnerID: partnerID, cardID: r.card.id, now: now)
-                r.card = try await Lots.refreshCard(db, partnerID: partnerID, cardID: r.card.id)
-            }
+            if r.card.pending > 0 { r.card = try await Self.lockCards(db, partnerID: partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id] ?? r.card }
             // The partial unique index decides between concurrent holds for one order.
             guard let row = try await db.raw("""
                 INSERT INTO reservations (partner_id, card_id, customer_id, order_id, points, status, session_id, created_at, updated_at)

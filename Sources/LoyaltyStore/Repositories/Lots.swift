@@ -115,6 +115,16 @@ enum Lots {
         return lots.map { var l = $0; l.remaining -= delta[l.id] ?? 0; return l }
     }
 
+    /// Shrinks the card's holds to what is spendable after a deduction that may go into
+    /// them (a refund taking back the order's own points, a debt): a hold never exceeds
+    /// `balance - pending`, and never goes below zero.
+    static func clampHolds(_ db: any SQLDatabase, partnerID: Int64, cardID: Int64) async throws {
+        try await db.raw("""
+            UPDATE loyalty_cards SET reserved = CASE WHEN balance - pending > 0 THEN balance - pending ELSE 0 END
+            WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID) AND reserved > 0 AND reserved > balance - pending
+            """).run()
+    }
+
     /// Ends the return window of the card's lots whose maturity has passed.
     static func mature(_ db: any SQLDatabase, partnerID: Int64, cardID: Int64, now: Int64) async throws {
         try await db.raw("UPDATE point_lots SET matures_at = NULL WHERE partner_id = \(bind: partnerID) AND card_id = \(bind: cardID) AND matures_at IS NOT NULL AND matures_at <= \(bind: now)").run()

@@ -17,7 +17,7 @@ struct PositionalRow {
 }
 
 extension Rows {
-    static func count(_ columns: String) -> Int { columns.split(separator: ",").count }
+    static func columnCount(_ columns: String) -> Int { columns.split(separator: ",").count }
 
     static func customer(_ p: PositionalRow, offset o: Int) throws -> Customer {
         Customer(id: try p.i64(o), partnerID: try p.i64(o + 1), externalID: try p.optStr(o + 2), email: try p.optStr(o + 3), phone: try p.optStr(o + 4),
@@ -48,10 +48,10 @@ extension SQLLedgerRepository {
     /// Where each part of ``PostgresStatements/ResolveBatch``'s row starts.
     enum ResolveLayout {
         static let customer = 1
-        static let card = customer + Rows.count(Rows.customerColumns)
-        static let template = card + Rows.count(Rows.cardColumns)
-        static let reservation = template + Rows.count(Rows.templateColumns)
-        static let shopFound = reservation + Rows.count(Rows.reservationColumns)
+        static let card = customer + Rows.columnCount(Rows.customerColumns)
+        static let template = card + Rows.columnCount(Rows.cardColumns)
+        static let reservation = template + Rows.columnCount(Rows.templateColumns)
+        static let shopFound = reservation + Rows.columnCount(Rows.reservationColumns)
         static let programVersion = shopFound + 1
     }
 

@@ -37,16 +37,17 @@ struct LotTests {
             try await app.expectLedgerConsistent()
 
             // The dry run shows what would lapse and changes nothing.
-            let preview = try await app.services.sweeper.preview(now: now + 31 * day)
+            // The purchase lot expires 30 days after it matures (day 44), the bonus 30 days after the award.
+            let preview = try await app.services.sweeper.preview(now: now + 45 * day)
             #expect(preview.first?.points == 55 && preview.first?.lots == 2)
             #expect(try await app.balance(user) == 55)
-            let swept = try await app.services.sweeper.expire(now: now + 31 * day)
+            let swept = try await app.services.sweeper.expire(now: now + 45 * day)
             #expect(swept.points == 55 && swept.lots == 2 && swept.cards == 1)
             p = try await app.points(user)
             #expect(p.int("data", "points") == 0 && p.int("data", "lifetime_expired") == 55)
             #expect(p.data["expiring_soon"] == .null)
             // Idempotent: a second sweep finds nothing.
-            #expect(try await app.services.sweeper.expire(now: now + 31 * day).lots == 0)
+            #expect(try await app.services.sweeper.expire(now: now + 45 * day).lots == 0)
             let expiredEntries = try await app.column("SELECT points FROM ledger_entries WHERE type = 'expired'", "points")
             #expect(expiredEntries == ["-55"], "\(expiredEntries)")
             #expect(try await app.outboxTypes().contains("points.expired"))
@@ -118,6 +119,57 @@ struct LotTests {
             #expect(negative.status == .created && negative.int("data", "points_balance") == -30)
             #expect(try await app.column("SELECT metadata FROM transactions WHERE type = 'adjustment' ORDER BY id", "metadata").first?.contains("alice") == true)
             try await app.expectLedgerConsistent()
+        }
+    }
+}
+
+@Suite("Lots: holds, maturity before expiry, hostile cart lines")
+struct LotEdgeTests {
+    @Test(arguments: Backend.allCases)
+    func refundIntoHeldPointsShrinksTheHold(_ backend: Backend) async throws {
+        try await TestApp.with(backend) { app in
+            let user = try await app.customer("hold@example.com")
+            try await app.post("/en/shop/transactions/create", #"{"order_id":"H-1","user_id":\#(user),"order_total":100.00}"#)
+            let hold = try await app.post("/en/shop/points/reserve", #"{"user_id":\#(user),"order_id":"CART-1","points":80}"#)
+            #expect(hold.status == .created)
+            let refund = try await app.post("/en/shop/transactions/create", #"{"order_id":"H-1","user_id":\#(user),"type":"refund"}"#)
+            #expect(refund.int("data", "points_reversed") == 100)
+            let p = try await app.points(user)
+            #expect(p.int("data", "points") == 0 && p.int("data", "reserved_points") == 0)
+            // Consuming or releasing the shrunken hold never takes the balance below zero.
+            let consume = try await app.post("/en/shop/transactions/create", #"{"order_id":"CART-1","user_id":\#(user),"order_total":0}"#)
+            #expect(consume.status == .badRequest, "\(consume.json.serializedString())")
+            #expect(try await app.post("/en/shop/points/release", #"{"order_id":"CART-1"}"#).status == .ok)
+            try await app.expectLedgerConsistent()
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func pendingPointsExpireOnlyAfterTheyMature(_ backend: Backend) async throws {
+        try await TestApp.with(backend) { app in
+            try await app.setProgram(#"{"pending_days": 14, "expiry": {"policy": "days", "days": 7}}"#)
+            let user = try await app.customer("mature@example.com")
+            try await app.post("/en/shop/transactions/create", #"{"order_id":"M-1","user_id":\#(user),"order_total":10.00}"#)
+            let lot = try #require(try await app.lots(user).first)
+            let matures = try #require(lot["matures_at"]?.string), expires = try #require(lot["expires_at"]?.string)
+            #expect(expires > matures, "expires \(expires) before it matures \(matures)")
+            let now = Clock.nowMillis()
+            #expect(try await app.services.sweeper.expire(now: now + 10 * day).lots == 0)
+            #expect(try await app.services.sweeper.mature(now: now + 15 * day) == 1)
+            #expect(try await app.points(user).int("data", "available_points") == 10)
+            #expect(try await app.services.sweeper.expire(now: now + 22 * day).points == 10)
+            try await app.expectLedgerConsistent()
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func hostileCartLinesAreIgnoredNotFatal(_ backend: Backend) async throws {
+        try await TestApp.with(backend) { app in
+            try await app.setProgram(#"{"rules": [{"id": "c", "multiplier": 2, "categories": ["x"]}]}"#)
+            let user = try await app.customer("cart@example.com")
+            let r = try await app.post("/en/shop/transactions/create", #"{"order_id":"X-1","user_id":\#(user),"order_total":10.00,"cart_items":[{"category":"x","unit_price":1000000000000,"quantity":1000000},{"category":"x","unit_price":"-5"},{"category":"x","total_price":2.00}]}"#)
+            #expect(r.status == .created, "\(r.json.serializedString())")
+            #expect(r.int("data", "points_awarded") == 12)
         }
     }
 }
