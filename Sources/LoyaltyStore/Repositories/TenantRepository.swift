@@ -14,8 +14,6 @@ public protocol TenantRepository: Sendable {
     /// Creates the partner's default card template (1 point per EUR 1, 100 points = EUR 1).
     func createDefaultTemplate(partnerID: Int64, title: String) async throws -> CardTemplate
     func template(partnerID: Int64, id: Int64) async throws -> CardTemplate?
-    /// Applies the patch to every card template of the partner; returns how many changed.
-    func updateTemplateRules(partnerID: Int64, patch: TemplateRulesPatch) async throws -> Int
     func templates(partnerID: Int64, filter: TemplateFilter, page: PageRequest) async throws -> Page<CardTemplate>
     /// Creates a credential and returns it with its secret, which is not stored and never shown again.
     func createCredential(partnerID: Int64, shopID: Int64?, environment: DeploymentEnvironment, name: String?, expiresAt: Int64?) async throws -> (ApiCredential, secret: String)
@@ -122,13 +120,9 @@ public struct SQLTenantRepository: TenantRepository {
         }
     }
 
-    public func updateTemplateRules(partnerID: Int64, patch: TemplateRulesPatch) async throws -> Int {
-        guard !patch.isEmpty else { return 0 }
-        return try await database.write { db in try await Self.applyTemplateRules(db, partnerID: partnerID, patch: patch) }
-    }
-
-    /// The template update, inside the caller's transaction (the programme `PUT` writes
-    /// it together with the programme document).
+    /// Applies the patch to every card template of the partner, inside the caller's
+    /// transaction (the programme `PUT` writes it together with the programme document);
+    /// returns how many templates changed.
     static func applyTemplateRules(_ db: any SQLDatabase, partnerID: Int64, patch p: TemplateRulesPatch) async throws -> Int {
         guard !p.isEmpty else { return 0 }
         let now = Clock.nowMillis()
