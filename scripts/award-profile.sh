@@ -6,16 +6,14 @@
 # Usage: scripts/award-profile.sh [binary] [label]   (default: this tree's release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${1:-}; L=${2:-current}
-if [ -z "$BIN" ]; then swift build -c release --product loyalty >/dev/null; BIN=$(swift build -c release --show-bin-path)/loyalty; fi
-command -v initdb >/dev/null || export PATH="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1):$PATH"
+. scripts/lib.sh
+BENCH_BIN=${1:-}; L=${2:-current}
+install_missing wrk:wrk pgbench:postgresql-contrib
+release_binary
 R=/tmp/award-profile-$L; PORT=25440; API=18097
-rm -rf $R; mkdir -p $R; chown postgres:postgres $R
-runuser -u postgres -- initdb -D $R/pg -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-runuser -u postgres -- pg_ctl -D $R/pg -l $R/pg.log -w -o "-h 127.0.0.1 -p $PORT -k $R -c max_connections=200 -c shared_preload_libraries=pg_stat_statements" start >/dev/null
+start_pg $R $PORT -c shared_preload_libraries=pg_stat_statements
 pid=""
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; runuser -u postgres -- pg_ctl -D $R/pg -m fast stop >/dev/null 2>&1 || true' EXIT
-export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; stop_pg $R' EXIT
 createdb loyalty; psql -q loyalty -c "CREATE EXTENSION pg_stat_statements"
 URL=postgres://postgres@127.0.0.1:$PORT/loyalty
 creds=$("$BIN" shop create --name P --json --database-url $URL)

@@ -11,26 +11,17 @@ cd "$(dirname "$0")/.."
 LOTS=${1:-1000000}; CARDS=$((LOTS / 10))
 ROOT=/tmp/loyalty-bench-expiry
 PGPORT=25436; APIPORT=18093
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; fi
-command -v initdb >/dev/null || export PATH="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1):$PATH"
-
-echo "building release binary..."
-swift build -c release --product loyalty >/dev/null
-BIN=$(swift build -c release --show-bin-path)/loyalty
+. scripts/lib.sh
+install_missing wrk:wrk
+release_binary
 
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -d $ROOT/pg ] && runuser -u postgres -- pg_ctl -D $ROOT/pg -m fast stop >/dev/null 2>&1 || true
+  stop_pg $ROOT
 }
 trap cleanup EXIT
-rm -rf $ROOT && mkdir -p $ROOT && chown postgres:postgres $ROOT
-runuser -u postgres -- initdb -D $ROOT/pg -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-runuser -u postgres -- pg_ctl -D $ROOT/pg -l $ROOT/pg.log -w -o "-h 127.0.0.1 -p $PGPORT -k $ROOT -c max_connections=200" start >/dev/null
-export PGHOST=127.0.0.1 PGPORT PGUSER=postgres
+start_pg $ROOT $PGPORT
 createdb loyalty
 URL="postgres://postgres@127.0.0.1:$PGPORT/loyalty"
 creds=$("$BIN" shop create --name "Expiry bench" --json --database-url "$URL")

@@ -14,34 +14,20 @@ ROOT=/tmp/loyalty-bench
 PGPORT=25432; NGINXPORT=18090; APIPORT=18091
 CUSTOMERS=${BENCH_CUSTOMERS:-1000}
 
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-command -v pgbench >/dev/null || need+=(postgresql-contrib)
-command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; fi
-command -v initdb >/dev/null || export PATH="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1):$PATH"
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
-if [ -n "${BENCH_BIN:-}" ]; then
-  BIN=$BENCH_BIN   # another build to compare (e.g. the previous release), same ceilings
-else
-  echo "building release binary..."
-  swift build -c release --product loyalty >/dev/null
-  BIN=$(swift build -c release --show-bin-path)/loyalty
-fi
+. scripts/lib.sh
+[ -x /usr/sbin/nginx ] && export PATH="$PATH:/usr/sbin"
+install_missing wrk:wrk nginx:nginx-light pgbench:postgresql-contrib
+NGINX=$(command -v nginx)
+release_binary
 
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -f $ROOT/nginx.pid ] && kill "$(cat $ROOT/nginx.pid)" 2>/dev/null || true
-  [ -d $ROOT/pg ] && runuser -u postgres -- pg_ctl -D $ROOT/pg -m fast stop >/dev/null 2>&1 || true
+  stop_pg $ROOT
 }
 trap cleanup EXIT
-rm -rf $ROOT && mkdir -p $ROOT && chown postgres:postgres $ROOT
-runuser -u postgres -- initdb -D $ROOT/pg -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-runuser -u postgres -- pg_ctl -D $ROOT/pg -l $ROOT/pg.log -w -o "-h 127.0.0.1 -p $PGPORT -k $ROOT -c max_connections=200" start >/dev/null
-export PGHOST=127.0.0.1 PGPORT PGUSER=postgres
+start_pg $ROOT $PGPORT
 
 wrk_rps() { grep -E '^Requests/sec' "$1" | awk '{print $2}'; }
 wrk_p99() { grep -E '^ +99%' "$1" | awk '{print $2}'; }

@@ -22,9 +22,7 @@ struct ProgramCommand: AsyncParsableCommand {
                 let template = try await services.tenants.templates(partnerID: partnerID, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first
                 return (version, config, template)
             }
-            guard case var .object(members) = config.encoded() else { return }
-            if let template { members += TemplateRulesPatch.encoded(template.earning, template.redemption) }
-            print(JSON.object([("version", .int(version)), ("program", .object(members))]).serializedString())
+            print(ProgramDocument.render(version: version, config: config, template: template).serializedString())
         }
     }
 
@@ -38,14 +36,11 @@ struct ProgramCommand: AsyncParsableCommand {
         func run() async throws {
             let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
             guard let json = try? JSONDecoder().decode(JSON.self, from: data) else { throw ValidationError("\(file) is not valid JSON") }
-            let document = json["program"] ?? json
-            var problems: [(String, String)] = []
-            var config = ProgramConfig()
-            var rules = TemplateRulesPatch()
-            do { config = try ProgramConfig.decode(document) } catch { problems += error.problems }
-            do { rules = try TemplateRulesPatch.decode(document) } catch { problems += error.problems }
-            guard problems.isEmpty else { throw ValidationError("invalid programme:\n" + problems.map { "  \($0.0): \($0.1)" }.joined(separator: "\n")) }
-            let (partnerID, program, templateRules) = (partnerId, config, rules)
+            let doc: ProgramDocument
+            do { doc = try ProgramDocument.decode(json) } catch {
+                throw ValidationError("invalid programme:\n" + error.problems.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))
+            }
+            let (partnerID, program, templateRules) = (partnerId, doc.config, doc.templateRules)
             let version = try await withServices(database.config()) { services in
                 guard try await services.tenants.partner(id: partnerID) != nil else { throw ValidationError("No partner with id \(partnerID)") }
                 return try await services.programs.setProgram(partnerID: partnerID, config: program, templateRules: templateRules, actor: "cli")

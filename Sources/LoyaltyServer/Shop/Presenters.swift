@@ -78,13 +78,13 @@ enum Present {
     }
 
     /// The full points picture of a card: spendable, pending, held, expiring, lifetime
-    /// figures and the tier with progress (`basis` is the tier basis value now).
-    static func points(_ card: LoyaltyCard, program: ProgramConfig, basis: Int64, now: Int64) -> [(String, JSON)] {
+    /// figures and the tier (as ``tier(_:program:basis:now:)`` renders it).
+    static func points(_ card: LoyaltyCard, tier: JSON) -> [(String, JSON)] {
         [
             ("points", .int(card.balance)), ("available_points", .int(card.available)), ("pending_points", .int(card.pending)),
             ("reserved_points", .int(card.reserved)), ("expiring_soon", expiring(card)),
             ("lifetime_earned", .int(card.lifetimeEarned)), ("lifetime_spent", .int(card.lifetimeSpent)), ("lifetime_expired", .int(card.lifetimeExpired)),
-            ("tier", tier(card, program: program, basis: basis, now: now)),
+            ("tier", tier),
         ]
     }
 

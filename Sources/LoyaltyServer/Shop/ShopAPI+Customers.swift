@@ -59,10 +59,7 @@ extension ShopAPI {
         guard case var .object(members) = Present.customer(c, card: card) else { throw LoyaltyError.customerNotFound }
         // One customer: worth the programme read for the tier and its progress.
         if let card {
-            let program = try await ledger.program(partnerID: call.partnerID)
-            let basis = try await ledger.tierBasis(card: card, program: program)
-            members += [("pending_points", .int(card.pending)), ("expiring_soon", Present.expiring(card)),
-                        ("tier", Present.tier(card, program: program, basis: basis, now: Clock.nowMillis()))]
+            members += [("pending_points", .int(card.pending)), ("expiring_soon", Present.expiring(card)), ("tier", try await tier(card, call))]
         } else {
             members += [("pending_points", .int(0)), ("expiring_soon", .null), ("tier", .null)]
         }

@@ -32,22 +32,14 @@ extension ShopAPI {
     /// of the partner's (first active) card template.
     func programDocument(_ call: ShopCall) async throws -> JSON {
         let (version, config) = try await services.programs.program(partnerID: call.partnerID)
-        guard case var .object(members) = config.encoded() else { return .null }
-        if let t = try await tenants.templates(partnerID: call.partnerID, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first {
-            members += TemplateRulesPatch.encoded(t.earning, t.redemption)
-        }
-        return .object([("version", .int(version)), ("program", .object(members))])
+        let template = try await tenants.templates(partnerID: call.partnerID, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first
+        return ProgramDocument.render(version: version, config: config, template: template)
     }
 
     @Sendable func putProgram(_ call: ShopCall) async throws -> APIResult {
-        let document = call.fields.raw["program"] ?? call.fields.raw
-        var problems: [(String, String)] = []
-        var config = ProgramConfig()
-        var rules = TemplateRulesPatch()
-        do { config = try ProgramConfig.decode(document) } catch { problems += error.problems }
-        do { rules = try TemplateRulesPatch.decode(document) } catch { problems += error.problems }
-        guard problems.isEmpty else { throw APIError.validation(problems.map { ($0.0, ["\($0.0) \($0.1)"]) }) }
-        _ = try await services.programs.setProgram(partnerID: call.partnerID, config: config, templateRules: rules, actor: actor(call, nil))
+        let doc: ProgramDocument
+        do { doc = try ProgramDocument.decode(call.fields.raw) } catch { throw APIError.validation(error.problems.map { ($0.0, ["\($0.0) \($0.1)"]) }) }
+        _ = try await services.programs.setProgram(partnerID: call.partnerID, config: doc.config, templateRules: doc.templateRules, actor: actor(call, nil))
         return APIResult(messageKey: "program_updated", data: try await programDocument(call))
     }
 
@@ -134,9 +126,15 @@ extension ShopAPI {
             return .object(members + [("points", .int(0)), ("available_points", .int(0)), ("pending_points", .int(0)), ("reserved_points", .int(0)), ("expiring_soon", .null),
                                       ("lifetime_earned", .int(0)), ("lifetime_spent", .int(0)), ("lifetime_expired", .int(0)), ("tier", .null)])
         }
+        members += Present.points(card, tier: try await tier(card, call))
+        return .object(members)
+    }
+
+    /// The card's tier with progress (one programme read, plus the rolling-window sum
+    /// when that is the basis): for responses about one customer or card.
+    func tier(_ card: LoyaltyCard, _ call: ShopCall) async throws -> JSON {
         let program = try await ledger.program(partnerID: call.partnerID)
         let basis = try await ledger.tierBasis(card: card, program: program)
-        members += Present.points(card, program: program, basis: basis, now: Clock.nowMillis())
-        return .object(members)
+        return Present.tier(card, program: program, basis: basis, now: Clock.nowMillis())
     }
 }

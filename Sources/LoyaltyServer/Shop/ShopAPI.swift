@@ -136,11 +136,9 @@ struct ShopAPI {
         let card = try await lookupCard(call)
         guard let t = try await tenants.template(partnerID: call.partnerID, id: card.templateID),
               let c = try await customers.customer(partnerID: call.partnerID, id: card.customerID) else { throw LoyaltyError.cardNotFound }
-        let program = try await ledger.program(partnerID: call.partnerID)
-        let basis = try await ledger.tierBasis(card: card, program: program)
         guard case var .object(members) = Present.cardInfo(card, template: t, customer: c, partner: try await partner(call)) else { throw LoyaltyError.cardNotFound }
         members += [("pending_points", .int(card.pending)), ("expiring_soon", Present.expiring(card)), ("lifetime_expired", .int(card.lifetimeExpired)),
-                    ("tier", Present.tier(card, program: program, basis: basis, now: Clock.nowMillis()))]
+                    ("tier", try await tier(card, call))]
         return APIResult(data: .object(members))
     }
 

@@ -86,8 +86,14 @@ struct NewLot {
 /// Appends events to the transactional outbox, in the caller's transaction, so an
 /// event exists exactly when the change that caused it committed.
 enum Outbox {
+    /// The stored event: `{event, partner_id, data}` (for set-based inserts that build
+    /// their own statement).
+    static func payload(partnerID: Int64, type: String, data: JSON) -> String {
+        JSON.object([("event", .string(type)), ("partner_id", .int(partnerID)), ("data", data)]).serializedString()
+    }
+
     static func append(_ db: any SQLDatabase, partnerID: Int64, type: String, data: JSON, now: Int64) async throws {
-        let payload = JSON.object([("event", .string(type)), ("partner_id", .int(partnerID)), ("data", data)]).serializedString()
+        let payload = Self.payload(partnerID: partnerID, type: type, data: data)
         try await db.raw("INSERT INTO outbox (partner_id, event_type, payload, created_at) VALUES (\(bind: partnerID), \(bind: type), \(bind: payload), \(bind: now))").run()
     }
 }

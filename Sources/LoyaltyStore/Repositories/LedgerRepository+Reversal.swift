@@ -59,14 +59,8 @@ extension SQLLedgerRepository {
         }
         wantPoints = min(max(0, wantPoints), remainingPoints)
         wantReturn = min(max(0, wantReturn), remainingRedeemed)
-        guard let cardRow = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: original.cardID)\(unsafeRaw: forUpdate)").first() else { throw LoyaltyError.cardNotFound }
-        var card = try Rows.card(cardRow)
+        guard var card = try await lockCards(db, partnerID: c.partnerID, ids: [original.cardID], forUpdate: forUpdate, now: now)[original.cardID] else { throw LoyaltyError.cardNotFound }
         let program = try await programs.current(db, partnerID: c.partnerID)
-        if card.pending > 0 {
-            // The card row is locked above (FOR UPDATE), so the summary sees every lot.
-            try await Lots.mature(db, partnerID: c.partnerID, cardID: card.id, now: now)
-            card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id)
-        }
         var command = c
         command.shopID = c.shopID ?? original.shopID
 

@@ -151,9 +151,9 @@ public final class LotSweeper: Sendable {
                 let sep = i == 0 ? "" : ", "
                 let points = totals[u.id] ?? 0
                 entries += "\(unsafeRaw: sep)(\(bind: partnerID), \(bind: u.id), 'expired', \(bind: -points), \(bind: u.balance), 'Points expired', \(bind: now))"
-                let payload = JSON.object([("event", .string("points.expired")), ("partner_id", .int(partnerID)), ("data", .object([
+                let payload = Outbox.payload(partnerID: partnerID, type: "points.expired", data: .object([
                     ("user_id", .int(u.customer)), ("loyalty_card_id", .int(u.id)), ("points_expired", .int(points)), ("points_balance", .int(u.balance)),
-                ]))]).serializedString()
+                ]))
                 events += "\(unsafeRaw: sep)(\(bind: partnerID), 'points.expired', \(bind: payload), \(bind: now))"
             }
             if !updated.isEmpty {

@@ -47,10 +47,7 @@ enum Tiers {
         let outcome = TierDecision.evaluate(policy, state: card.tierState, basisValue: value, now: now)
         guard outcome.reason == "upgrade", let to = outcome.state.tier else { return nil }
         let from = card.tier ?? policy.tiers.first?.name
-        let payload = JSON.object([("event", .string("tier.changed")), ("partner_id", .int(card.partnerID)), ("data", .object([
-            ("user_id", .int(card.customerID)), ("loyalty_card_id", .int(card.id)), ("from_tier", .optional(from)), ("to_tier", .string(to)),
-            ("reason", .string("upgrade")), ("actor", .null), ("override_until", .null),
-        ]))]).serializedString()
+        let payload = Outbox.payload(partnerID: card.partnerID, type: "tier.changed", data: changedEvent(card, from: from, to: to, reason: "upgrade", actor: nil, overrideUntil: nil))
         // One statement on an autocommit connection: atomic without BEGIN/COMMIT.
         let written = try await pg.read { db in
             try await db.raw("""
@@ -96,10 +93,15 @@ enum Tiers {
             INSERT INTO tier_changes (partner_id, card_id, customer_id, from_tier, to_tier, reason, actor, created_at)
             VALUES (\(bind: card.partnerID), \(bind: card.id), \(bind: card.customerID), \(bind: before), \(bind: after), \(bind: reason), \(bind: actor), \(bind: now))
             """).run()
-        try await Outbox.append(db, partnerID: card.partnerID, type: "tier.changed", data: .object([
-            ("user_id", .int(card.customerID)), ("loyalty_card_id", .int(card.id)), ("from_tier", .optional(before)), ("to_tier", .optional(after)),
-            ("reason", .string(reason)), ("actor", .optional(actor)), ("override_until", .optional(state.overrideUntil)),
-        ]), now: now)
+        try await Outbox.append(db, partnerID: card.partnerID, type: "tier.changed", data: changedEvent(card, from: before, to: after, reason: reason, actor: actor, overrideUntil: state.overrideUntil), now: now)
         return updated
+    }
+
+    /// The `tier.changed` event's data.
+    static func changedEvent(_ card: LoyaltyCard, from: String?, to: String?, reason: String, actor: String?, overrideUntil: Int64?) -> JSON {
+        .object([
+            ("user_id", .int(card.customerID)), ("loyalty_card_id", .int(card.id)), ("from_tier", .optional(from)), ("to_tier", .optional(to)),
+            ("reason", .string(reason)), ("actor", .optional(actor)), ("override_until", .optional(overrideUntil)),
+        ])
     }
 }
