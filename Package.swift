@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "loyalty", targets: ["loyalty"]),
         .library(name: "LoyaltyServer", targets: ["LoyaltyServer"]),
+        .library(name: "LoyaltySDK", targets: ["LoyaltySDK"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
     ],
     targets: [
         .target(
@@ -60,8 +62,16 @@ let package = Package(
                 "LoyaltyModels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        // What a shop's own Swift code links to talk to the platform: today the
+        // webhook verifier. Depends on swift-crypto only.
+        .target(
+            name: "LoyaltySDK",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -84,6 +94,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "LoyaltySDKTests",
+            dependencies: ["LoyaltySDK"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "LoyaltyServerTests",
             dependencies: [
                 "LoyaltyServer",
@@ -93,6 +108,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

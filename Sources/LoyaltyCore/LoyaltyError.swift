@@ -29,6 +29,14 @@ public enum LoyaltyError: Error, Sendable, Equatable {
     /// One item of a bulk request failed for a reason that is not the caller's (database
     /// unavailable, timeout); nothing of that item was written and it may be retried.
     case itemFailed
+    /// A partner may have at most this many webhook endpoints.
+    case webhookLimitReached(Int)
+    /// The endpoint is disabled; re-enable it first.
+    case webhookInactive
+    /// The delivery is still queued or being attempted.
+    case deliveryPending
+    /// The feed cursor points before events already removed by retention.
+    case cursorExpired
 }
 
 /// What `transactions/create` asks for, already validated and converted to integers.

@@ -46,7 +46,7 @@ public func buildApplication(services: AppServices, logger: Logger, beforeServin
     var app = Application(
         router: buildRouter(services: services),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "loyalty"),
-        services: [DatabaseService(database: services.database), LotSweeperService(sweeper: services.sweeper, intervalSeconds: services.config.sweepIntervalSeconds, logger: logger)],
+        services: [DatabaseService(database: services.database), LotSweeperService(sweeper: services.sweeper, intervalSeconds: services.config.sweepIntervalSeconds, logger: logger), WebhookDispatcherService(dispatcher: services.dispatcher)],
         logger: logger)
     app.beforeServerStarts {
         try await Migrator(database: services.database).migrate()

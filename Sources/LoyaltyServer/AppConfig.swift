@@ -7,7 +7,12 @@ import LoyaltyCore
 /// override it. Names: `LOYALTY_DATABASE_URL`, `LOYALTY_DATA_DIR`, `LOYALTY_HOST`,
 /// `LOYALTY_PORT`, `LOYALTY_ENV`, `LOYALTY_RATE_LIMIT_SHOP` (requests per minute per
 /// credential, 0 = off), `LOYALTY_MAX_BODY_BYTES`, `LOYALTY_DB_TIMEOUT_SECONDS`,
-/// `LOYALTY_PG_MAX_CONNECTIONS`, `LOYALTY_LOG_LEVEL`, `LOYALTY_SWEEP_SECONDS`.
+/// `LOYALTY_PG_MAX_CONNECTIONS`, `LOYALTY_LOG_LEVEL`, `LOYALTY_SWEEP_SECONDS`, and the
+/// webhook settings `LOYALTY_WEBHOOK_RETRY_SCHEDULE` (e.g. `0,1m,5m,30m,2h`; units ms,
+/// s, m, h), `LOYALTY_WEBHOOK_TIMEOUT_SECONDS`, `LOYALTY_WEBHOOK_DISABLE_AFTER`,
+/// `LOYALTY_WEBHOOK_LEASE_SECONDS`, `LOYALTY_WEBHOOK_CONCURRENCY` (0 = this node does
+/// not deliver), `LOYALTY_WEBHOOK_POLL_MS`, `LOYALTY_WEBHOOK_ALLOW_LOOPBACK`
+/// (development and tests only) and `LOYALTY_EVENT_RETENTION_DAYS`.
 public struct AppConfig: Sendable {
     /// `postgres://...` to use PostgreSQL; `nil` = embedded SQLite in ``dataDirectory``.
     public var databaseURL: String?
@@ -29,6 +34,23 @@ public struct AppConfig: Sendable {
     /// Seconds between background sweeps (lot maturity and expiry, tier housekeeping); 0 = off.
     public var sweepIntervalSeconds: Double = 60
     public var version: String = "0.1.0"
+    /// Delay before each delivery attempt: immediately, +1 min, +5 min, +30 min, +2 h.
+    public var webhookRetryScheduleMillis: [Int64] = [0, 60_000, 300_000, 1_800_000, 7_200_000]
+    public var webhookTimeoutSeconds: Double = 10
+    /// Consecutive failed deliveries (every attempt failed) that disable an endpoint.
+    public var webhookDisableAfter: Int64 = 5
+    /// How long a claimed attempt is reserved for the node that claimed it; after that
+    /// (the node died) the delivery is due again.
+    public var webhookLeaseSeconds: Double = 30
+    /// Attempts in flight per node; 0 = this node publishes events but delivers none.
+    public var webhookConcurrency: Int = 128
+    /// How often an idle dispatcher looks for new events and due retries.
+    public var webhookPollMillis: Int = 100
+    /// Development and tests: accept `http://` and loopback targets. Private, link-local
+    /// and metadata addresses are refused either way.
+    public var webhookAllowLoopback: Bool = false
+    /// How long the event feed and the delivery log keep entries.
+    public var eventRetentionDays: Double = 30
 
     public init() {}
 
@@ -45,6 +67,29 @@ public struct AppConfig: Sendable {
         if let v = env["LOYALTY_PG_MAX_CONNECTIONS"].flatMap(Int.init) { c.postgresMaxConnections = v }
         if let v = env["LOYALTY_LOG_LEVEL"] { c.logLevel = v }
         if let v = env["LOYALTY_SWEEP_SECONDS"].flatMap(Double.init), v >= 0 { c.sweepIntervalSeconds = v }
+        if let v = env["LOYALTY_WEBHOOK_RETRY_SCHEDULE"].flatMap(Self.parseSchedule) { c.webhookRetryScheduleMillis = v }
+        if let v = env["LOYALTY_WEBHOOK_TIMEOUT_SECONDS"].flatMap(Double.init), v > 0 { c.webhookTimeoutSeconds = v }
+        if let v = env["LOYALTY_WEBHOOK_DISABLE_AFTER"].flatMap(Int64.init), v > 0 { c.webhookDisableAfter = v }
+        if let v = env["LOYALTY_WEBHOOK_LEASE_SECONDS"].flatMap(Double.init), v > 0 { c.webhookLeaseSeconds = v }
+        if let v = env["LOYALTY_WEBHOOK_CONCURRENCY"].flatMap(Int.init), v >= 0 { c.webhookConcurrency = v }
+        if let v = env["LOYALTY_WEBHOOK_POLL_MS"].flatMap(Int.init), v > 0 { c.webhookPollMillis = v }
+        if let v = env["LOYALTY_WEBHOOK_ALLOW_LOOPBACK"] { c.webhookAllowLoopback = ["1", "true", "yes"].contains(v.lowercased()) }
+        if let v = env["LOYALTY_EVENT_RETENTION_DAYS"].flatMap(Double.init), v > 0 { c.eventRetentionDays = v }
         return c
+    }
+
+    /// `0,1m,5m,30m,2h` -> milliseconds; `nil` when any part is unreadable or the list
+    /// is empty or longer than 20 attempts.
+    public static func parseSchedule(_ text: String) -> [Int64]? {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !parts.isEmpty, parts.count <= 20 else { return nil }
+        var out: [Int64] = []
+        for p in parts {
+            let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+            guard let (suffix, factor) = units.first(where: { p.hasSuffix($0.0) }) ?? (p.allSatisfy(\.isNumber) ? ("", 1000) : nil),
+                  let n = Double(p.dropLast(suffix.count)), n >= 0, n <= 7 * 86_400_000 / factor else { return nil }
+            out.append(Int64(n * factor))
+        }
+        return out
     }
 }

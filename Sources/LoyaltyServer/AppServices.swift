@@ -15,6 +15,11 @@ public struct AppServices: Sendable {
     public let idempotency: any IdempotencyRepository
     /// Matures, expires and re-tiers in the background (see ``LotSweeperService``).
     public let sweeper: LotSweeper
+    public let webhooks: any WebhookRepository
+    public let events: any EventRepository
+    /// Publishes the outbox to the event feed and delivers webhooks (see ``WebhookDispatcher``).
+    public let dispatcher: WebhookDispatcher
+    let webhookTargets: WebhookTargetPolicy
     let authenticator: CredentialAuthenticator
     let rateLimiter: RateLimiter
 
@@ -28,6 +33,10 @@ public struct AppServices: Sendable {
         self.programs = SQLProgramRepository(database: database, cache: programCache)
         self.sweeper = LotSweeper(database: database, ledger: ledger, programs: programCache)
         self.idempotency = SQLIdempotencyRepository(database: database)
+        self.webhooks = SQLWebhookRepository(database: database)
+        self.events = SQLEventRepository(database: database)
+        self.webhookTargets = WebhookTargetPolicy(allowLoopback: config.webhookAllowLoopback)
+        self.dispatcher = WebhookDispatcher(database: database, events: events, config: config, targets: webhookTargets, logger: Logger(label: "loyalty.webhooks"))
         self.authenticator = CredentialAuthenticator(tenants: tenants, environment: config.environment, cacheSeconds: config.credentialCacheSeconds)
         self.rateLimiter = RateLimiter(perMinute: config.shopRateLimitPerMinute)
     }

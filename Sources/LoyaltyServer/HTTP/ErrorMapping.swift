@@ -63,6 +63,10 @@ enum ErrorMapping {
             return APIError(status: .badRequest, code: 1400, stringCode: "INSUFFICIENT_POINTS", messageKey: "insufficient_points", args: ["available": String(available), "requested": String(requested)], details: [("available_points", .int(available)), ("requested_points", .int(requested))])
         case .itemFailed: return .unavailable
         case .sameCustomer: return APIError(status: .unprocessableContent, code: 1100, stringCode: "VALIDATION_ERROR", messageKey: "same_customer", fieldErrors: [("to_customer_id", [Messages.text("same_customer", .en)])])
+        case let .webhookLimitReached(n): return APIError(status: .unprocessableContent, code: 1310, stringCode: "WEBHOOK_LIMIT_REACHED", messageKey: "webhook_limit", args: ["max": String(n)], details: [("max_webhooks", .int(Int64(n)))])
+        case .webhookInactive: return .conflict("webhook_inactive", code: 1311, stringCode: "WEBHOOK_INACTIVE")
+        case .deliveryPending: return .conflict("delivery_pending", code: 1312, stringCode: "DELIVERY_PENDING")
+        case .cursorExpired: return APIError(status: .gone, code: 1313, stringCode: "CURSOR_EXPIRED", messageKey: "cursor_expired")
         }
     }
 }

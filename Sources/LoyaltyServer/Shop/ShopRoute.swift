@@ -37,26 +37,28 @@ struct ShopRoutes {
     let services: AppServices
     let group: RouterGroup<LoyaltyRequestContext>
     let recorder: RouteRecorder
+    /// The API family's path segment after the locale (`shop`, `partners`).
+    var family: String = "shop"
 
     enum BodyKind { case none, json, bulk }
 
     func get(_ path: String, _ handler: @escaping @Sendable (ShopCall) async throws -> APIResult) {
-        recorder.record("GET", "/:locale/shop/" + path)
+        recorder.record("GET", "/:locale/\(family)/" + path)
         group.get(RouterPath(path)) { request, context in try await run(request, context, body: .none, handler) }
     }
 
     func post(_ path: String, bulk: Bool = false, _ handler: @escaping @Sendable (ShopCall) async throws -> APIResult) {
-        recorder.record("POST", "/:locale/shop/" + path)
+        recorder.record("POST", "/:locale/\(family)/" + path)
         group.post(RouterPath(path)) { request, context in try await run(request, context, body: bulk ? .bulk : .json, handler) }
     }
 
     func put(_ path: String, _ handler: @escaping @Sendable (ShopCall) async throws -> APIResult) {
-        recorder.record("PUT", "/:locale/shop/" + path)
+        recorder.record("PUT", "/:locale/\(family)/" + path)
         group.put(RouterPath(path)) { request, context in try await run(request, context, body: .json, handler) }
     }
 
     func delete(_ path: String, _ handler: @escaping @Sendable (ShopCall) async throws -> APIResult) {
-        recorder.record("DELETE", "/:locale/shop/" + path)
+        recorder.record("DELETE", "/:locale/\(family)/" + path)
         group.delete(RouterPath(path)) { request, context in try await run(request, context, body: .none, handler) }
     }
 

@@ -176,5 +176,47 @@ enum Schema {
             SELECT partner_id, id, NULL, 'migrated', balance, balance, NULL, NULL, updated_at FROM loyalty_cards WHERE balance <> 0
             """,
         ]),
+        // Webhooks and the event feed: the publisher moves committed outbox rows into
+        // `events` (numbered in publication order, the feed's cursor) and queues one
+        // delivery per subscribed endpoint; the dispatcher works the queue.
+        Step(version: 3, statements: [
+            """
+            CREATE TABLE events (
+              seq BIGINT PRIMARY KEY, uuid TEXT NOT NULL, partner_id BIGINT NOT NULL, shop_id BIGINT,
+              event_type TEXT NOT NULL, data TEXT NOT NULL, created_at BIGINT NOT NULL, published_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX events_partner_idx ON events (partner_id, seq)",
+            "CREATE INDEX events_created_idx ON events (created_at)",
+            """
+            CREATE TABLE event_sequence (
+              id BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, pruned_through BIGINT NOT NULL)
+            """,
+            "INSERT INTO event_sequence (id, last_seq, pruned_through) VALUES (1, 0, 0)",
+            """
+            CREATE TABLE webhooks (
+              id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), url TEXT NOT NULL, events TEXT NOT NULL,
+              description TEXT, secret TEXT NOT NULL, is_active {BOOL} NOT NULL DEFAULT TRUE,
+              failure_count BIGINT NOT NULL DEFAULT 0, disabled_reason TEXT, disabled_at BIGINT,
+              last_success_at BIGINT, last_failure_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX webhooks_partner_idx ON webhooks (partner_id, id)",
+            """
+            CREATE TABLE webhook_deliveries (
+              id {ID}, uuid TEXT NOT NULL, partner_id BIGINT NOT NULL, webhook_id BIGINT NOT NULL, event_seq BIGINT,
+              event_type TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0,
+              max_attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL, created_at BIGINT NOT NULL, completed_at BIGINT)
+            """,
+            "CREATE UNIQUE INDEX webhook_deliveries_uuid_idx ON webhook_deliveries (uuid)",
+            "CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'",
+            "CREATE INDEX webhook_deliveries_hook_idx ON webhook_deliveries (partner_id, webhook_id, id)",
+            """
+            CREATE TABLE webhook_attempts (
+              id {ID}, delivery_id BIGINT NOT NULL, partner_id BIGINT NOT NULL, webhook_id BIGINT NOT NULL,
+              attempt BIGINT NOT NULL, status_code BIGINT, error TEXT, duration_ms BIGINT NOT NULL,
+              response_excerpt TEXT, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX webhook_attempts_delivery_idx ON webhook_attempts (delivery_id, attempt)",
+            "CREATE INDEX webhook_attempts_created_idx ON webhook_attempts (created_at)",
+        ]),
     ]
 }

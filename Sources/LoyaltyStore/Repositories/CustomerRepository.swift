@@ -1,5 +1,6 @@
 import Foundation
 import LoyaltyCore
+import LoyaltyModels
 import PostgresKit
 import PostgresNIO
 import SQLKit
@@ -59,6 +60,10 @@ public struct SQLCustomerRepository: CustomerRepository {
                 throw LoyaltyError.duplicateCustomer(field: "external_id")
             }
             let customer = try Rows.customer(row)
+            try await Outbox.append(db, partnerID: partnerID, type: EventType.customerCreated, data: .object([
+                ("user_id", .int(customer.id)), ("external_id", .optional(customer.externalID)), ("email", .optional(customer.email)),
+                ("phone", .optional(customer.phone)), ("name", .optional(customer.name)),
+            ]), now: now)
             guard let template = try await CardIssuer.defaultTemplate(db, partnerID: partnerID) else { throw LoyaltyError.noCardTemplate }
             let card = try await CardIssuer.issue(db, partnerID: partnerID, customerID: customer.id, template: template, now: now)
             return (customer, card)
@@ -170,6 +175,10 @@ enum CardIssuer {
         if template.initialBonusPoints > 0 {
             issued = try await LedgerPosting.post(db, partnerID: partnerID, cardID: issued.id, shopID: nil, transactionID: nil, type: .bonus, points: template.initialBonusPoints, reference: "welcome", description: "Welcome bonus", now: now, allowNegative: false) ?? issued
         }
+        try await Outbox.append(db, partnerID: partnerID, type: EventType.cardIssued, data: .object([
+            ("user_id", .int(customerID)), ("loyalty_card_id", .int(issued.id)), ("card_number", .string(issued.cardNumber)),
+            ("template_id", .int(template.id)), ("welcome_bonus", .int(max(0, template.initialBonusPoints))), ("points_balance", .int(issued.balance)),
+        ]), now: now)
         return issued
     }
 }

@@ -36,10 +36,12 @@ struct TestApp: Sendable {
                 try await body(TestApp(services: services, shop: shop, client: client))
             }
         } catch {
+            await services.dispatcher.shutdown()
             runner.cancel()
             await database.shutdown()
             throw error
         }
+        await services.dispatcher.shutdown()
         runner.cancel()
         await database.shutdown()
     }

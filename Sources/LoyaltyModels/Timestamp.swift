@@ -1,7 +1,7 @@
 /// ISO 8601 rendering of epoch milliseconds without `DateFormatter` (which is slow
 /// and not thread-safe on Linux). Civil-from-days after Howard Hinnant's algorithm.
-enum Timestamp {
-    static func iso8601(_ millis: Int64) -> String {
+public enum Timestamp {
+    public static func iso8601(_ millis: Int64) -> String {
         let secondsTotal = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
         let ms = Int(millis - secondsTotal * 1000)
         var days = secondsTotal >= 0 ? secondsTotal / 86400 : (secondsTotal - 86399) / 86400
@@ -21,7 +21,7 @@ enum Timestamp {
         return "\(year)-\(two(Int(month)))-\(two(Int(day)))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)).\(three(ms))Z"
     }
 
-    static func epochMillis(year: Int, month: Int, day: Int) -> Int64 {
+    public static func epochMillis(year: Int, month: Int, day: Int) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

@@ -1,0 +1,204 @@
+import LoyaltyCore
+import LoyaltyModels
+import SQLKit
+
+/// The webhook delivery queue: claims due deliveries under a lease and records what
+/// each attempt did.
+///
+/// A claim counts the attempt and moves `next_attempt_at` to the end of the lease in
+/// the claiming transaction; on PostgreSQL `FOR UPDATE SKIP LOCKED` keeps two nodes
+/// off the same rows. A node that dies mid-attempt leaves the delivery due again
+/// when the lease ends (at-least-once), and the lost attempt counts as a failure.
+public struct DeliveryQueue: Sendable {
+    /// A claimed attempt, with what is needed to send it.
+    public struct Claim: Sendable {
+        public var deliveryID: Int64
+        public var uuid: String
+        public var partnerID: Int64
+        public var webhookID: Int64
+        public var eventType: String
+        public var body: String
+        public var attempt: Int64
+        public var maxAttempts: Int64
+        public var url: String
+        public var secret: String
+    }
+
+    /// What one attempt did.
+    public struct Outcome: Sendable {
+        public var claim: Claim
+        public var statusCode: Int64?
+        public var error: String?
+        public var durationMillis: Int64
+        public var responseExcerpt: String?
+        public var finishedAt: Int64
+
+        public init(claim: Claim, statusCode: Int64?, error: String?, durationMillis: Int64, responseExcerpt: String?, finishedAt: Int64) {
+            self.claim = claim
+            self.statusCode = statusCode
+            self.error = error
+            self.durationMillis = durationMillis
+            self.responseExcerpt = responseExcerpt
+            self.finishedAt = finishedAt
+        }
+
+        public var succeeded: Bool { statusCode.map { (200..<300).contains($0) } ?? false }
+    }
+
+    /// Retry and auto-disable policy.
+    public struct Policy: Sendable {
+        /// Delay before each attempt, in milliseconds; the first is normally 0.
+        public var scheduleMillis: [Int64]
+        /// Consecutive failed deliveries that disable an endpoint.
+        public var disableAfter: Int64
+        public var leaseMillis: Int64
+
+        public init(scheduleMillis: [Int64], disableAfter: Int64, leaseMillis: Int64) {
+            self.scheduleMillis = scheduleMillis.isEmpty ? [0] : scheduleMillis
+            self.disableAfter = disableAfter
+            self.leaseMillis = leaseMillis
+        }
+
+        public var maxAttempts: Int { scheduleMillis.count }
+
+        /// Delay after failed attempt number `attempt` (1-based).
+        func delay(after attempt: Int64) -> Int64 {
+            scheduleMillis[min(Int(attempt), scheduleMillis.count - 1)]
+        }
+    }
+
+    let database: any DatabaseClient
+
+    public init(database: any DatabaseClient) {
+        self.database = database
+    }
+
+    /// Claims up to `limit` due deliveries of active endpoints.
+    public func claim(limit: Int, leaseMillis: Int64, now: Int64 = Clock.nowMillis()) async throws -> [Claim] {
+        let lock = database.kind == .postgres ? " FOR UPDATE OF d SKIP LOCKED" : ""
+        return try await database.write { db in
+            let rows = try await db.raw("""
+                UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = \(bind: now + leaseMillis)
+                WHERE id IN (
+                  SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+                  WHERE d.status = 'pending' AND d.next_attempt_at <= \(bind: now) AND w.is_active = \(bind: true)
+                  ORDER BY d.next_attempt_at LIMIT \(literal: limit)\(unsafeRaw: lock))
+                RETURNING id, uuid, partner_id, webhook_id, event_type, body, attempts, max_attempts
+                """).all()
+            guard !rows.isEmpty else { return [] }
+            let hookIDs = Array(Set(try rows.map { try $0.decode(column: "webhook_id", as: Int64.self) }))
+            var targets: [Int64: (url: String, secret: String)] = [:]
+            for r in try await db.raw("SELECT id, url, secret FROM webhooks WHERE id IN (\(binds: hookIDs))").all() {
+                targets[try r.decode(column: "id", as: Int64.self)] = (try r.decode(column: "url", as: String.self), try r.decode(column: "secret", as: String.self))
+            }
+            return try rows.compactMap { r in
+                let hook = try r.decode(column: "webhook_id", as: Int64.self)
+                guard let target = targets[hook] else { return nil }
+                return Claim(
+                    deliveryID: try r.decode(column: "id", as: Int64.self), uuid: try r.decode(column: "uuid", as: String.self),
+                    partnerID: try r.decode(column: "partner_id", as: Int64.self), webhookID: hook,
+                    eventType: try r.decode(column: "event_type", as: String.self), body: try r.decode(column: "body", as: String.self),
+                    attempt: try r.decode(column: "attempts", as: Int64.self), maxAttempts: try r.decode(column: "max_attempts", as: Int64.self),
+                    url: target.url, secret: target.secret)
+            }
+        }
+    }
+
+    /// Records a batch of attempts: the log rows, each delivery's next state, the
+    /// endpoints' consecutive-failure counters, and disables endpoints that reached
+    /// `policy.disableAfter` (dropping their pending deliveries and emitting
+    /// `webhook.disabled`). Returns the ids of endpoints disabled.
+    ///
+    /// An outcome whose claim is stale (the lease ran out and another attempt was
+    /// claimed) is logged but does not move the delivery.
+    @discardableResult
+    public func complete(_ outcomes: [Outcome], policy: Policy, now: Int64 = Clock.nowMillis()) async throws -> [Int64] {
+        guard !outcomes.isEmpty else { return [] }
+        return try await database.write { db in
+            for chunk in outcomes.chunked(500) {
+                let values: [SQLQueryString] = chunk.map { o in
+                    "(\(bind: o.claim.deliveryID), \(bind: o.claim.partnerID), \(bind: o.claim.webhookID), \(bind: o.claim.attempt), \(bind: o.statusCode), \(bind: o.error), \(bind: o.durationMillis), \(bind: o.responseExcerpt), \(bind: o.finishedAt))"
+                }
+                try await db.raw("INSERT INTO webhook_attempts (delivery_id, partner_id, webhook_id, attempt, status_code, error, duration_ms, response_excerpt, created_at) VALUES \(values.joined(", "))").run()
+            }
+
+            enum Kind: Hashable { case delivered, retry, exhausted }
+            var groups: [Key: [Int64]] = [:]
+            struct Key: Hashable { var kind: Kind; var attempt: Int64 }
+            for o in outcomes {
+                let kind: Kind = o.succeeded ? .delivered : (o.claim.attempt >= o.claim.maxAttempts ? .exhausted : .retry)
+                groups[Key(kind: kind, attempt: o.claim.attempt), default: []].append(o.claim.deliveryID)
+            }
+            var moved = Set<Int64>()
+            for (key, ids) in groups {
+                let set: SQLQueryString = switch key.kind {
+                case .delivered: "status = 'delivered', completed_at = \(bind: now)"
+                case .exhausted: "status = 'failed', completed_at = \(bind: now)"
+                case .retry: "next_attempt_at = \(bind: now + policy.delay(after: key.attempt))"
+                }
+                for r in try await db.raw("UPDATE webhook_deliveries SET \(set) WHERE id IN (\(binds: ids)) AND status = 'pending' AND attempts = \(bind: key.attempt) RETURNING id").all() {
+                    moved.insert(try r.decode(column: "id", as: Int64.self))
+                }
+            }
+
+            // Per endpoint, in completion order: a success resets the run of failed
+            // deliveries; test events neither count nor reset.
+            struct Tally { var reset = false; var failures: Int64 = 0; var lastSuccess: Int64?; var lastFailure: Int64? }
+            var tallies: [Int64: Tally] = [:]
+            for o in outcomes where moved.contains(o.claim.deliveryID) || !o.succeeded {
+                var t = tallies[o.claim.webhookID] ?? Tally()
+                if o.succeeded {
+                    t.lastSuccess = o.finishedAt
+                    if o.claim.eventType != EventType.webhookTest { t.reset = true; t.failures = 0 }
+                } else {
+                    t.lastFailure = o.finishedAt
+                    if moved.contains(o.claim.deliveryID), o.claim.attempt >= o.claim.maxAttempts, o.claim.eventType != EventType.webhookTest { t.failures += 1 }
+                }
+                tallies[o.claim.webhookID] = t
+            }
+            var disabled: [Int64] = []
+            for (hook, t) in tallies {
+                let count: SQLQueryString = t.reset ? "\(bind: t.failures)" : "failure_count + \(bind: t.failures)"
+                var set: SQLQueryString = "failure_count = \(count)"
+                if let s = t.lastSuccess { set += ", last_success_at = \(bind: s)" }
+                if let f = t.lastFailure { set += ", last_failure_at = \(bind: f)" }
+                let reason = "\(policy.disableAfter) consecutive deliveries failed"
+                let row = try await db.raw("""
+                    UPDATE webhooks SET \(set),
+                      disabled_reason = CASE WHEN is_active = \(bind: true) AND \(count) >= \(bind: policy.disableAfter) THEN \(bind: reason) ELSE disabled_reason END,
+                      disabled_at = CASE WHEN is_active = \(bind: true) AND \(count) >= \(bind: policy.disableAfter) THEN \(bind: now) ELSE disabled_at END,
+                      is_active = CASE WHEN \(count) >= \(bind: policy.disableAfter) THEN \(bind: false) ELSE is_active END
+                    WHERE id = \(bind: hook)
+                    RETURNING partner_id, url, failure_count, is_active, disabled_at
+                    """).first()
+                guard let row, try !row.decode(column: "is_active", as: Bool.self), try row.decode(column: "disabled_at", as: Int64?.self) == now else { continue }
+                disabled.append(hook)
+                try await Self.dropPending(db, webhookID: hook, now: now)
+                let partnerID = try row.decode(column: "partner_id", as: Int64.self)
+                try await Outbox.append(db, partnerID: partnerID, type: EventType.webhookDisabled, data: .object([
+                    ("webhook_id", .int(hook)), ("url", .string(try row.decode(column: "url", as: String.self))),
+                    ("reason", .string(reason)), ("failure_count", .int(try row.decode(column: "failure_count", as: Int64.self))),
+                ]), now: now)
+            }
+            return disabled
+        }
+    }
+
+    /// Marks an endpoint's pending deliveries dropped (it was disabled).
+    static func dropPending(_ db: any SQLDatabase, webhookID: Int64, now: Int64) async throws {
+        try await db.raw("UPDATE webhook_deliveries SET status = 'dropped', completed_at = \(bind: now) WHERE webhook_id = \(bind: webhookID) AND status = 'pending'").run()
+    }
+
+    /// Deletes finished deliveries (and their attempts) created before `cutoff`, up to
+    /// `limit` per call.
+    public func prune(before cutoff: Int64, limit: Int = 5000) async throws -> Int {
+        try await database.write { db in
+            let ids = try await db.raw("SELECT id FROM webhook_deliveries WHERE created_at < \(bind: cutoff) AND status <> 'pending' ORDER BY id LIMIT \(literal: limit)").all().map { try $0.decode(column: "id", as: Int64.self) }
+            for chunk in ids.chunked(1000) {
+                try await db.raw("DELETE FROM webhook_attempts WHERE delivery_id IN (\(binds: Array(chunk)))").run()
+                try await db.raw("DELETE FROM webhook_deliveries WHERE id IN (\(binds: Array(chunk)))").run()
+            }
+            return ids.count
+        }
+    }
+}
