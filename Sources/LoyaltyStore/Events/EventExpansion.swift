@@ -53,33 +53,35 @@ enum EventExpansion {
     }
 
     /// `transaction.created` in the real platform's shape (plus points), then the
-    /// points that moved: a purchase may redeem and earn; a refund takes back what the
-    /// order earned and returns what it redeemed.
+    /// points that moved. A purchase may redeem and earn. A refund row stores the
+    /// points it took back in `points_awarded` and the redeemed points it gave back in
+    /// `points_redeemed` (the transaction API's meaning); the events say it plainly.
     static func transactionEvents(_ d: JSON, createdAt: Int64, shopID: Int64?) -> [Event] {
         let txType = d["type"].flatMap(string) ?? "purchase"
+        let isRefund = txType == "refund" || txType == "cancellation"
         let awarded = int(d["points_awarded"]) ?? 0
         let redeemed = int(d["points_redeemed"]) ?? 0
-        let reversed = int(d["points_reversed"]) ?? 0
-        let returned = int(d["redeemed_returned"]) ?? 0
-        let tx = JSON.object([
+        var members: [(String, JSON)] = [
             ("transaction_id", d["transaction_id"] ?? .null), ("type", .string(txType)), ("status", .string("completed")),
             ("order_id", d["order_id"] ?? .null), ("reference_number", d["order_id"] ?? .null),
             ("user_id", d["user_id"] ?? .null), ("loyalty_card_id", d["loyalty_card_id"] ?? .null), ("shop_id", .optional(shopID)),
             ("amount", d["amount"] ?? .null), ("currency", d["currency"] ?? .null),
             ("points_awarded", .int(awarded)), ("points_redeemed", .int(redeemed)),
-            ("points_reversed", .int(reversed)), ("redeemed_returned", .int(returned)),
-            ("points_balance", d["points_balance"] ?? .null), ("transaction_date", .string(Timestamp.iso8601(createdAt))),
-        ])
-        var out = [Event(type: EventType.transactionCreated, data: tx, shopID: shopID)]
-        let isRefund = txType == "refund" || txType == "cancellation"
+        ]
+        if isRefund { members += [("points_reversed", .int(awarded)), ("redeemed_returned", .int(redeemed))] }
+        members += [("points_balance", d["points_balance"] ?? .null), ("transaction_date", .string(Timestamp.iso8601(createdAt)))]
+        var out = [Event(type: EventType.transactionCreated, data: .object(members), shopID: shopID)]
         func points(_ type: String, _ n: Int64, _ source: String) {
             guard n > 0 else { return }
             out.append(pointsEvent(type, user: d["user_id"], card: d["loyalty_card_id"], shopID: shopID, transaction: d["transaction_id"], points: n, balance: d["points_balance"], source: source, order: d["order_id"]))
         }
-        points(EventType.pointsDeducted, redeemed, "redemption")
-        points(EventType.pointsAwarded, awarded, isRefund ? "refund" : txType)
-        points(EventType.pointsDeducted, reversed, "refund")
-        points(EventType.pointsAwarded, returned, "refund")
+        if isRefund {
+            points(EventType.pointsDeducted, awarded, "refund")
+            points(EventType.pointsAwarded, redeemed, "refund")
+        } else {
+            points(EventType.pointsDeducted, redeemed, "redemption")
+            points(EventType.pointsAwarded, awarded, txType)
+        }
         return out
     }
 

@@ -321,7 +321,6 @@ public struct SQLLedgerRepository: LedgerRepository {
             ("transaction_id", .int(tx.id)), ("type", .string(tx.type.rawValue)), ("order_id", .string(tx.orderID)),
             ("user_id", .int(tx.customerID)), ("loyalty_card_id", .int(card.id)), ("shop_id", .optional(tx.shopID)),
             ("points_awarded", .int(tx.pointsAwarded)), ("points_redeemed", .int(tx.pointsRedeemed)),
-            ("points_reversed", .int(tx.pointsReversed)), ("redeemed_returned", .int(tx.redeemedReturned)),
             ("points_balance", .int(card.balance)), ("amount", tx.amountMinor.map(JSON.money) ?? .null), ("currency", .string(tx.currency)),
         ])
     }
