@@ -4,6 +4,8 @@
 #   - durable award via HTTP on PostgreSQL   vs  pgbench's award transaction (c32)
 #   - balance read via HTTP on PostgreSQL     vs  nginx serving a static 75-byte JSON
 #   - the same two on embedded SQLite (for the one-machine set-up)
+#   - award on PostgreSQL again with 3 active webhook endpoints (an nginx sink), and
+#     then the dispatcher's delivery rate while it drains the backlog (no load)
 # PostgreSQL runs with default durability (fsync and synchronous_commit on).
 # Usage: scripts/bench.sh [--quick]   (quick = 5 s per measurement instead of 15 s)
 #        BENCH_BIN=/path/to/loyalty scripts/bench.sh   (measure another build instead)
@@ -52,13 +54,14 @@ printf '{"success":true,"data":{"card_id":1,"card_number":"123-456-789","points"
 cat > $ROOT/nginx.conf <<NGINX
 worker_processes 1; pid $ROOT/nginx.pid; error_log $ROOT/nginx-error.log;
 events { worker_connections 1024; }
-http { access_log off; server { listen 127.0.0.1:$NGINXPORT; root $ROOT/www; location / { default_type application/json; } } }
+http { access_log off; server { listen 127.0.0.1:$NGINXPORT; root $ROOT/www; location / { default_type application/json; }
+  location /hook { return 200 "ok"; } } }
 NGINX
 "$NGINX" -c $ROOT/nginx.conf
 sleep 0.5
 wrk -t2 -c64 -d"${DUR}s" --latency "http://127.0.0.1:$NGINXPORT/b.json" > $ROOT/nginx.txt
 NGINX_RPS=$(wrk_rps $ROOT/nginx.txt)
-kill "$(cat $ROOT/nginx.pid)"; rm -f $ROOT/nginx.pid
+# nginx stays up as the webhook sink (POST /hook/... answers 200).
 
 # Customers 1..N for the partner that `shop create` makes first.
 python3 - "$CUSTOMERS" > $ROOT/customers.csv <<'PY'
@@ -68,16 +71,22 @@ for i in range(1, int(sys.argv[1]) + 1):
     print(f"bench-{i},bench{i}@example.com,Bench {i}")
 PY
 
-measure_api() { # $1 label, remaining: database flags
+measure_api() { # $1 label (a label ending in -hooks adds 3 webhook endpoints), remaining: database flags
   local label=$1; shift
   local creds key secret
   creds=$("$BIN" shop create --name "Bench $label" --json "$@")
   key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$creds")
   secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])' <<<"$creds")
   "$BIN" customers import --partner-id 1 --file $ROOT/customers.csv "$@" >/dev/null
-  LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 "$BIN" serve --port $APIPORT "$@" > $ROOT/server-$label.log 2>&1 &
+  LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 "$BIN" serve --port $APIPORT "$@" > $ROOT/server-$label.log 2>&1 &
   local pid=$!; pids+=("$pid")
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$APIPORT/health" >/dev/null && break; sleep 0.1; done
+  if [[ $label == *-hooks ]]; then
+    for i in 1 2 3; do
+      curl -sf -X POST "http://127.0.0.1:$APIPORT/en/shop/webhooks" -H "X-API-Key: $key" -H "X-API-Secret: $secret" -H 'Content-Type: application/json' \
+        -d "{\"url\":\"http://127.0.0.1:$NGINXPORT/hook/$i\",\"events\":[\"points.awarded\"]}" >/dev/null || { echo "webhook create failed"; exit 1; }
+    done
+  fi
   export BENCH_KEY=$key BENCH_SECRET=$secret BENCH_CUSTOMERS=$CUSTOMERS BENCH_FIRST_CUSTOMER=1
   BENCH_RUN=warm wrk -t2 -c32 -d3s -s Benchmarks/award.lua "http://127.0.0.1:$APIPORT" >/dev/null
   echo "$label: award via HTTP (c32, ${DUR}s)..."
@@ -93,12 +102,28 @@ measure_api() { # $1 label, remaining: database flags
     LOTS=$(psql -tA loyalty -c "SELECT count(*) FROM (SELECT lc.id FROM loyalty_cards lc LEFT JOIN point_lots l ON l.card_id = lc.id GROUP BY lc.id, lc.balance HAVING lc.balance <> COALESCE(SUM(l.remaining),0)) x" 2>/dev/null || echo "n/a (no lots table)")
     echo "$label: cards whose balance != sum(lots remaining): $LOTS"
   fi
+  if [[ $label == *-hooks ]]; then
+    # The backlog the award phase left, drained with no load: the dispatcher's rate.
+    local db=${label%-hooks} q0 q1 d0 d1
+    sql() { psql -tA "$db" -c "$1"; }
+    d0=$(sql "SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered'"); q0=$(sql "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")
+    echo "$label: after the award phase: $d0 delivered, $q0 queued; draining for ${DUR}s..."
+    sleep "$DUR"
+    d1=$(sql "SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered'"); q1=$(sql "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")
+    echo "$label: $((d1 - d0)) delivered in ${DUR}s while draining ($q1 still queued)"
+    echo "$(( (d1 - d0) / DUR ))" > $ROOT/drain-$label.txt
+    echo "$(sql "SELECT count(*) FROM webhook_attempts WHERE status_code IS NULL OR status_code <> 200")" > $ROOT/drain-errors-$label.txt
+  fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
 createdb loyalty
 measure_api postgres --database-url "postgres://postgres@127.0.0.1:$PGPORT/loyalty"
 measure_api sqlite --data-dir $ROOT/sqlite
+if [ -z "${BENCH_NO_HOOKS:-}" ]; then
+  createdb loyalty_hooks
+  measure_api loyalty_hooks-hooks --database-url "postgres://postgres@127.0.0.1:$PGPORT/loyalty_hooks"
+fi
 
 ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
 AWARD_PG=$(wrk_rps $ROOT/award-postgres.txt); BAL_PG=$(wrk_rps $ROOT/balance-postgres.txt)
@@ -114,3 +139,8 @@ cat <<REPORT
 | award via HTTP, SQLite, c32 | $AWARD_SQ | $(wrk_p99 $ROOT/award-sqlite.txt) | $(wrk_errors $ROOT/award-sqlite.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$AWARD_SQ" "$PGBENCH") |
 | balance read via HTTP, SQLite, c64 | $BAL_SQ | $(wrk_p99 $ROOT/balance-sqlite.txt) | $(wrk_errors $ROOT/balance-sqlite.txt) | nginx static JSON c64: $NGINX_RPS | $(ratio "$BAL_SQ" "$NGINX_RPS") |
 REPORT
+if [ -f $ROOT/award-loyalty_hooks-hooks.txt ]; then
+  AWARD_H=$(wrk_rps $ROOT/award-loyalty_hooks-hooks.txt)
+  echo "| award via HTTP, PostgreSQL, c32, 3 active webhook endpoints | $AWARD_H | $(wrk_p99 $ROOT/award-loyalty_hooks-hooks.txt) | $(wrk_errors $ROOT/award-loyalty_hooks-hooks.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$AWARD_H" "$PGBENCH") |"
+  echo "| webhook deliveries/s draining the backlog (PostgreSQL, nginx sink) | $(cat $ROOT/drain-loyalty_hooks-hooks.txt) | | $(cat $ROOT/drain-errors-loyalty_hooks-hooks.txt) failed attempts | target 1,000/s | |"
+fi

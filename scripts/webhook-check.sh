@@ -15,14 +15,17 @@ PORT=${PORT:-18281}; RPORT=${RPORT:-18282}; PGPORT_CHECK=${PGPORT_CHECK:-18283}
 command -v node >/dev/null || { echo "webhook-check: node is not installed"; exit 1; }
 WORK=$(mktemp -d /tmp/loyalty-webhooks-XXXXXX); chmod 755 "$WORK"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; stop_pg "$WORK"; rm -rf "$WORK"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  stop_pg "$WORK/pgroot"; rm -rf "$WORK"
+}
 trap cleanup EXIT
 fail() { echo "webhook-check: $*" >&2; [ -f "$WORK/server.log" ] && tail -20 "$WORK/server.log" >&2; exit 1; }
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 export LOG="$WORK/received.jsonl" SECRET_FILE="$WORK/secret"
 : > "$LOG"; echo none > "$SECRET_FILE"
-PORT=$RPORT node scripts/webhook-receiver.js & pids+=($!)
+PORT=$RPORT node scripts/webhook-receiver.js 2>"$WORK/receiver.err" & pids+=($!)
 for _ in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/$RPORT) 2>/dev/null && break; sleep 0.1; done
 
 server_pid=

@@ -80,7 +80,9 @@ public struct WebhookDelivery: Sendable, Hashable {
     public var nextAttemptAt: Int64?
     public var createdAt: Int64
     public var completedAt: Int64?
-    /// Filled by the delivery log.
+    /// The successful attempt, when there was one (it is stored on the delivery).
+    public var success: WebhookAttempt?
+    /// Filled by the delivery log: every attempt, failed ones first, in order.
     public var log: [WebhookAttempt] = []
 
     public init(id: Int64, uuid: String, partnerID: Int64, webhookID: Int64, eventSeq: Int64?, eventType: String, body: String, status: Status, attempts: Int64, maxAttempts: Int64, nextAttemptAt: Int64?, createdAt: Int64, completedAt: Int64?) {

@@ -121,13 +121,17 @@ public final class WebhookDispatcher: Sendable {
     /// retention now and then.
     private func step(_ start: (DeliveryQueue.Claim) -> Void) async throws -> Tick {
         var tick = Tick()
-        tick.published = try await publisher.publish(limit: 1000, maxAttempts: policy.maxAttempts)
-        let free = config.webhookConcurrency - inFlight.load(ordering: .relaxed)
+        var free = config.webhookConcurrency - inFlight.load(ordering: .relaxed)
+        tick.published = try await publisher.publish(limit: 1000, maxAttempts: policy.maxAttempts, claim: (free, policy.leaseMillis))
+        inFlight.add(tick.published.claims.count, ordering: .relaxed)
+        for c in tick.published.claims { start(c) }
+        tick.attempted = tick.published.claims.count
+        free -= tick.published.claims.count
         if free > 0 {
             let claims = try await queue.claim(limit: free, leaseMillis: policy.leaseMillis)
             inFlight.add(claims.count, ordering: .relaxed)
             for c in claims { start(c) }
-            tick.attempted = claims.count
+            tick.attempted += claims.count
         }
         tick.recorded = try await record()
         try await pruneIfDue()

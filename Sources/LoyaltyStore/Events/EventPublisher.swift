@@ -18,8 +18,12 @@ public struct EventPublisher: Sendable {
         public var facts = 0
         public var events = 0
         public var deliveries = 0
+        /// Deliveries queued already claimed for the caller (see `publish`).
+        public var claims: [DeliveryQueue.Claim] = []
 
         public init() {}
+
+        public static func == (a: Report, b: Report) -> Bool { a.facts == b.facts && a.events == b.events && a.deliveries == b.deliveries }
     }
 
     let database: any DatabaseClient
@@ -29,7 +33,13 @@ public struct EventPublisher: Sendable {
     }
 
     /// Publishes up to `limit` outbox facts; each delivery gets `maxAttempts` attempts.
-    public func publish(limit: Int = 1000, maxAttempts: Int, now: Int64 = Clock.nowMillis()) async throws -> Report {
+    ///
+    /// With `claim`, up to `claim.limit` of the new deliveries are queued already
+    /// claimed under a lease (their first attempt counted) and returned in
+    /// ``Report/claims`` for the caller to send at once: one write per fresh delivery
+    /// fewer than claiming them from the queue. If the caller dies, the lease runs out
+    /// and any node picks them up.
+    public func publish(limit: Int = 1000, maxAttempts: Int, claim: (limit: Int, leaseMillis: Int64)? = nil, now: Int64 = Clock.nowMillis()) async throws -> Report {
         let skipLocked = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await database.write { db in
             var report = Report()
@@ -55,12 +65,15 @@ public struct EventPublisher: Sendable {
             }
 
             let partners = Array(Set(events.map(\.partnerID)))
-            var hooks: [Int64: [(id: Int64, events: Set<Substring>)]] = [:]
-            for r in try await db.raw("SELECT id, partner_id, events FROM webhooks WHERE is_active = \(bind: true) AND partner_id IN (\(binds: partners))").all() {
-                hooks[try r.decode(column: "partner_id", as: Int64.self), default: []].append((try r.decode(column: "id", as: Int64.self), Set(try r.decode(column: "events", as: String.self).split(separator: ","))))
+            struct Hook { var id: Int64; var events: Set<Substring>; var url: String; var secret: String }
+            var hooks: [Int64: [Hook]] = [:]
+            for r in try await db.raw("SELECT id, partner_id, events, url, secret FROM webhooks WHERE is_active = \(bind: true) AND partner_id IN (\(binds: partners))").all() {
+                hooks[try r.decode(column: "partner_id", as: Int64.self), default: []].append(Hook(
+                    id: try r.decode(column: "id", as: Int64.self), events: Set(try r.decode(column: "events", as: String.self).split(separator: ",")),
+                    url: try r.decode(column: "url", as: String.self), secret: try r.decode(column: "secret", as: String.self)))
             }
 
-            var deliveries: [SQLQueryString] = []
+            var pending: [(seq: Int64, claim: DeliveryQueue.Claim)] = []
             for chunk in events.chunked(400) {
                 var values: [SQLQueryString] = []
                 for e in chunk {
@@ -69,21 +82,39 @@ public struct EventPublisher: Sendable {
                     for hook in hooks[e.partnerID] ?? [] where hook.events.contains(Substring(e.event.type)) {
                         let uuid = UUID().uuidString.lowercased()
                         let body = WebhookBody.render(deliveryID: uuid, eventID: e.uuid, type: e.event.type, createdAt: e.createdAt, partnerID: e.partnerID, shopID: e.event.shopID, data: e.event.data)
-                        deliveries.append("(\(bind: uuid), \(bind: e.partnerID), \(bind: hook.id), \(bind: e.seq), \(bind: e.event.type), \(bind: body), 'pending', 0, \(bind: Int64(maxAttempts)), \(bind: now), \(bind: now))")
+                        pending.append((e.seq, DeliveryQueue.Claim(deliveryID: 0, uuid: uuid, partnerID: e.partnerID, webhookID: hook.id, eventType: e.event.type, body: body,
+                                                           attempt: 0, maxAttempts: Int64(maxAttempts), url: hook.url, secret: hook.secret)))
                     }
                 }
                 try await db.raw("INSERT INTO events (seq, uuid, partner_id, shop_id, event_type, data, created_at, published_at) VALUES \(values.joined(", "))").run()
             }
-            for chunk in deliveries.chunked(400) {
-                try await db.raw("""
+            let claimCount = min(pending.count, max(0, claim?.limit ?? 0))
+            let leaseUntil = now + (claim?.leaseMillis ?? 0)
+            for (offset, chunk) in Array(pending.enumerated()).chunked(400).map({ ($0.first!.offset, $0) }) {
+                let values: [SQLQueryString] = chunk.map { i, p in
+                    let claimed = i < claimCount
+                    let d = p.claim
+                    return "(\(bind: d.uuid), \(bind: d.partnerID), \(bind: d.webhookID), \(bind: p.seq), \(bind: d.eventType), \(bind: d.body), 'pending', \(bind: Int64(claimed ? 1 : 0)), \(bind: d.maxAttempts), \(bind: claimed ? leaseUntil : now), \(bind: now))"
+                }
+                let rows = try await db.raw("""
                     INSERT INTO webhook_deliveries (uuid, partner_id, webhook_id, event_seq, event_type, body, status, attempts, max_attempts, next_attempt_at, created_at)
-                    VALUES \(chunk.joined(", "))
-                    """).run()
+                    VALUES \(values.joined(", ")) RETURNING id, uuid
+                    """).all()
+                guard offset < claimCount else { continue }
+                var ids: [String: Int64] = [:]
+                for r in rows { ids[try r.decode(column: "uuid", as: String.self)] = try r.decode(column: "id", as: Int64.self) }
+                for (i, p) in chunk where i < claimCount {
+                    guard let id = ids[p.claim.uuid] else { continue }
+                    var c = p.claim
+                    c.deliveryID = id
+                    c.attempt = 1
+                    report.claims.append(c)
+                }
             }
             try await db.raw("DELETE FROM outbox WHERE id IN (\(binds: ids))").run()
             try await db.raw("UPDATE event_sequence SET last_seq = \(bind: seq) WHERE id = 1").run()
             report.events = events.count
-            report.deliveries = deliveries.count
+            report.deliveries = pending.count
             return report
         }
     }

@@ -204,7 +204,8 @@ enum Schema {
             CREATE TABLE webhook_deliveries (
               id {ID}, uuid TEXT NOT NULL, partner_id BIGINT NOT NULL, webhook_id BIGINT NOT NULL, event_seq BIGINT,
               event_type TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0,
-              max_attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL, created_at BIGINT NOT NULL, completed_at BIGINT)
+              max_attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL, created_at BIGINT NOT NULL, completed_at BIGINT,
+              success_status BIGINT, success_duration_ms BIGINT, success_excerpt TEXT)
             """,
             "CREATE UNIQUE INDEX webhook_deliveries_uuid_idx ON webhook_deliveries (uuid)",
             "CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'",

@@ -115,24 +115,38 @@ public struct DeliveryQueue: Sendable {
     public func complete(_ outcomes: [Outcome], policy: Policy, now: Int64 = Clock.nowMillis()) async throws -> [Int64] {
         guard !outcomes.isEmpty else { return [] }
         return try await database.write { db in
-            for chunk in outcomes.chunked(500) {
+            // Failed attempts go to the log table; a successful one is kept on its
+            // delivery row (the common case then writes no log row at all).
+            for chunk in outcomes.filter({ !$0.succeeded }).chunked(500) {
                 let values: [SQLQueryString] = chunk.map { o in
                     "(\(bind: o.claim.deliveryID), \(bind: o.claim.partnerID), \(bind: o.claim.webhookID), \(bind: o.claim.attempt), \(bind: o.statusCode), \(bind: o.error), \(bind: o.durationMillis), \(bind: o.responseExcerpt), \(bind: o.finishedAt))"
                 }
                 try await db.raw("INSERT INTO webhook_attempts (delivery_id, partner_id, webhook_id, attempt, status_code, error, duration_ms, response_excerpt, created_at) VALUES \(values.joined(", "))").run()
             }
 
-            enum Kind: Hashable { case delivered, retry, exhausted }
+            enum Kind: Hashable { case retry, exhausted }
             var groups: [Key: [Int64]] = [:]
             struct Key: Hashable { var kind: Kind; var attempt: Int64 }
-            for o in outcomes {
-                let kind: Kind = o.succeeded ? .delivered : (o.claim.attempt >= o.claim.maxAttempts ? .exhausted : .retry)
-                groups[Key(kind: kind, attempt: o.claim.attempt), default: []].append(o.claim.deliveryID)
+            for o in outcomes where !o.succeeded {
+                groups[Key(kind: o.claim.attempt >= o.claim.maxAttempts ? .exhausted : .retry, attempt: o.claim.attempt), default: []].append(o.claim.deliveryID)
             }
             var moved = Set<Int64>()
+            for chunk in outcomes.filter(\.succeeded).chunked(400) {
+                let values: [SQLQueryString] = chunk.map { o in
+                    "(\(bind: o.claim.deliveryID), \(bind: o.claim.attempt), \(bind: o.statusCode ?? 200), \(bind: o.durationMillis), \(bind: o.responseExcerpt ?? ""), \(bind: o.finishedAt))"
+                }
+                for r in try await db.raw("""
+                    UPDATE webhook_deliveries SET status = 'delivered', completed_at = v.column6, success_status = v.column3,
+                      success_duration_ms = v.column4, success_excerpt = v.column5
+                    FROM (VALUES \(values.joined(", "))) AS v
+                    WHERE webhook_deliveries.id = v.column1 AND webhook_deliveries.status = 'pending' AND webhook_deliveries.attempts = v.column2
+                    RETURNING webhook_deliveries.id
+                    """).all() {
+                    moved.insert(try r.decode(column: "id", as: Int64.self))
+                }
+            }
             for (key, ids) in groups {
                 let set: SQLQueryString = switch key.kind {
-                case .delivered: "status = 'delivered', completed_at = \(bind: now)"
                 case .exhausted: "status = 'failed', completed_at = \(bind: now)"
                 case .retry: "next_attempt_at = \(bind: now + policy.delay(after: key.attempt))"
                 }

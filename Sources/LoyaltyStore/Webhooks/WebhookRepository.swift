@@ -40,7 +40,7 @@ public struct SQLWebhookRepository: WebhookRepository {
     }
 
     static let columns = "id, partner_id, url, events, description, is_active, failure_count, disabled_reason, disabled_at, last_success_at, last_failure_at, created_at, updated_at"
-    static let deliveryColumns = "id, uuid, partner_id, webhook_id, event_seq, event_type, body, status, attempts, max_attempts, next_attempt_at, created_at, completed_at"
+    static let deliveryColumns = "id, uuid, partner_id, webhook_id, event_seq, event_type, body, status, attempts, max_attempts, next_attempt_at, created_at, completed_at, success_status, success_duration_ms, success_excerpt"
 
     static func webhook(_ r: any SQLRow) throws -> Webhook {
         Webhook(
@@ -56,7 +56,7 @@ public struct SQLWebhookRepository: WebhookRepository {
 
     static func delivery(_ r: any SQLRow) throws -> WebhookDelivery {
         let status = try r.decode(column: "status", as: String.self)
-        return WebhookDelivery(
+        var d = WebhookDelivery(
             id: try r.decode(column: "id", as: Int64.self), uuid: try r.decode(column: "uuid", as: String.self),
             partnerID: try r.decode(column: "partner_id", as: Int64.self), webhookID: try r.decode(column: "webhook_id", as: Int64.self),
             eventSeq: try r.decode(column: "event_seq", as: Int64?.self), eventType: try r.decode(column: "event_type", as: String.self),
@@ -64,6 +64,12 @@ public struct SQLWebhookRepository: WebhookRepository {
             attempts: try r.decode(column: "attempts", as: Int64.self), maxAttempts: try r.decode(column: "max_attempts", as: Int64.self),
             nextAttemptAt: status == "pending" ? try r.decode(column: "next_attempt_at", as: Int64.self) : nil,
             createdAt: try r.decode(column: "created_at", as: Int64.self), completedAt: try r.decode(column: "completed_at", as: Int64?.self))
+        if let code = try r.decode(column: "success_status", as: Int64?.self) {
+            let excerpt = try r.decode(column: "success_excerpt", as: String?.self)
+            d.success = WebhookAttempt(attempt: d.attempts, statusCode: code, error: nil, durationMillis: try r.decode(column: "success_duration_ms", as: Int64?.self) ?? 0,
+                                       responseExcerpt: excerpt?.isEmpty == false ? excerpt : nil, createdAt: d.completedAt ?? d.createdAt)
+        }
+        return d
     }
 
     /// `whsec_` and 64 hex digits (256 random bits).
@@ -165,7 +171,9 @@ public struct SQLWebhookRepository: WebhookRepository {
                 error: try r.decode(column: "error", as: String?.self), durationMillis: try r.decode(column: "duration_ms", as: Int64.self),
                 responseExcerpt: try r.decode(column: "response_excerpt", as: String?.self), createdAt: try r.decode(column: "created_at", as: Int64.self)))
         }
-        for i in items.indices { items[i].log = byDelivery[items[i].id] ?? [] }
+        for i in items.indices {
+            items[i].log = (byDelivery[items[i].id] ?? []) + (items[i].success.map { [$0] } ?? [])
+        }
     }
 
     public func redeliver(partnerID: Int64, webhookID: Int64, uuid: String, now: Int64) async throws -> WebhookDelivery? {
@@ -174,8 +182,15 @@ public struct SQLWebhookRepository: WebhookRepository {
             guard let row = try await db.raw("SELECT status FROM webhook_deliveries WHERE partner_id = \(bind: partnerID) AND webhook_id = \(bind: webhookID) AND uuid = \(bind: uuid)").first() else { return false }
             guard try hook.decode(column: "is_active", as: Bool.self) else { throw LoyaltyError.webhookInactive }
             guard try row.decode(column: "status", as: String.self) != WebhookDelivery.Status.pending.rawValue else { throw LoyaltyError.deliveryPending }
+            // The earlier success moves to the log table, so the log keeps every attempt.
             try await db.raw("""
-                UPDATE webhook_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = \(bind: now), completed_at = NULL
+                INSERT INTO webhook_attempts (delivery_id, partner_id, webhook_id, attempt, status_code, error, duration_ms, response_excerpt, created_at)
+                SELECT id, partner_id, webhook_id, attempts, success_status, NULL, COALESCE(success_duration_ms, 0), NULLIF(success_excerpt, ''), COALESCE(completed_at, created_at)
+                FROM webhook_deliveries WHERE partner_id = \(bind: partnerID) AND webhook_id = \(bind: webhookID) AND uuid = \(bind: uuid) AND success_status IS NOT NULL
+                """).run()
+            try await db.raw("""
+                UPDATE webhook_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = \(bind: now), completed_at = NULL,
+                  success_status = NULL, success_duration_ms = NULL, success_excerpt = NULL
                 WHERE partner_id = \(bind: partnerID) AND webhook_id = \(bind: webhookID) AND uuid = \(bind: uuid)
                 """).run()
             return true
