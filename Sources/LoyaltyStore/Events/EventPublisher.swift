@@ -98,8 +98,11 @@ public struct EventPublisher: Sendable {
                 }
                 let rows = try await db.raw("""
                     INSERT INTO webhook_deliveries (uuid, partner_id, webhook_id, event_seq, event_type, body, status, attempts, max_attempts, next_attempt_at, created_at)
-                    VALUES \(values.joined(", ")) RETURNING id, uuid
+                    VALUES \(values.joined(", ")) RETURNING id, uuid, webhook_id, next_attempt_at
                     """).all()
+                try await DeliveryQueue.enqueue(db, try rows.map {
+                    (try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "webhook_id", as: Int64.self), try $0.decode(column: "next_attempt_at", as: Int64.self))
+                })
                 guard offset < claimCount else { continue }
                 var ids: [String: Int64] = [:]
                 for r in rows { ids[try r.decode(column: "uuid", as: String.self)] = try r.decode(column: "id", as: Int64.self) }

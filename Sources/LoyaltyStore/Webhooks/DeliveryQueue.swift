@@ -73,24 +73,34 @@ public struct DeliveryQueue: Sendable {
         self.database = database
     }
 
-    /// Claims up to `limit` due deliveries of active endpoints.
+    /// Claims up to `limit` due deliveries of active endpoints (pending deliveries of a
+    /// disabled endpoint are dropped, not claimed). No join in the claim: with one,
+    /// PostgreSQL sorted the whole backlog per claim instead of reading the due index
+    /// in order (25 ms per claim at 40k queued).
     public func claim(limit: Int, leaseMillis: Int64, now: Int64 = Clock.nowMillis()) async throws -> [Claim] {
-        let lock = database.kind == .postgres ? " FOR UPDATE OF d SKIP LOCKED" : ""
+        let lock = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await database.write { db in
+            let due = try await db.raw("""
+                UPDATE webhook_queue SET due_at = \(bind: now + leaseMillis)
+                WHERE delivery_id IN (SELECT delivery_id FROM webhook_queue WHERE due_at <= \(bind: now) ORDER BY due_at LIMIT \(literal: limit)\(unsafeRaw: lock))
+                RETURNING delivery_id
+                """).all().map { try $0.decode(column: "delivery_id", as: Int64.self) }
+            guard !due.isEmpty else { return [] }
             let rows = try await db.raw("""
                 UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = \(bind: now + leaseMillis)
-                WHERE id IN (
-                  SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-                  WHERE d.status = 'pending' AND d.next_attempt_at <= \(bind: now) AND w.is_active = \(bind: true)
-                  ORDER BY d.next_attempt_at LIMIT \(literal: limit)\(unsafeRaw: lock))
+                WHERE id IN (\(binds: due)) AND status = 'pending'
                 RETURNING id, uuid, partner_id, webhook_id, event_type, body, attempts, max_attempts
                 """).all()
             guard !rows.isEmpty else { return [] }
             let hookIDs = Array(Set(try rows.map { try $0.decode(column: "webhook_id", as: Int64.self) }))
             var targets: [Int64: (url: String, secret: String)] = [:]
-            for r in try await db.raw("SELECT id, url, secret FROM webhooks WHERE id IN (\(binds: hookIDs))").all() {
+            for r in try await db.raw("SELECT id, url, secret FROM webhooks WHERE id IN (\(binds: hookIDs)) AND is_active = \(bind: true)").all() {
                 targets[try r.decode(column: "id", as: Int64.self)] = (try r.decode(column: "url", as: String.self), try r.decode(column: "secret", as: String.self))
             }
+            // Disabling drops an endpoint's queue, but a publisher that read the
+            // endpoint just before may still have queued one: drop it here.
+            let orphans = Set(hookIDs).subtracting(targets.keys)
+            for orphan in orphans { try await Self.dropPending(db, webhookID: orphan, now: now) }
             return try rows.compactMap { r in
                 let hook = try r.decode(column: "webhook_id", as: Int64.self)
                 guard let target = targets[hook] else { return nil }
@@ -114,6 +124,7 @@ public struct DeliveryQueue: Sendable {
     @discardableResult
     public func complete(_ outcomes: [Outcome], policy: Policy, now: Int64 = Clock.nowMillis()) async throws -> [Int64] {
         guard !outcomes.isEmpty else { return [] }
+        let postgres = database.kind == .postgres
         return try await database.write { db in
             // Failed attempts go to the log table; a successful one is kept on its
             // delivery row (the common case then writes no log row at all).
@@ -131,28 +142,48 @@ public struct DeliveryQueue: Sendable {
                 groups[Key(kind: o.claim.attempt >= o.claim.maxAttempts ? .exhausted : .retry, attempt: o.claim.attempt), default: []].append(o.claim.deliveryID)
             }
             var moved = Set<Int64>()
-            for chunk in outcomes.filter(\.succeeded).chunked(400) {
-                let values: [SQLQueryString] = chunk.map { o in
-                    "(\(bind: o.claim.deliveryID), \(bind: o.claim.attempt), \(bind: o.statusCode ?? 200), \(bind: o.durationMillis), \(bind: o.responseExcerpt ?? ""), \(bind: o.finishedAt))"
+            let successes = outcomes.filter(\.succeeded)
+            if !successes.isEmpty {
+                // PostgreSQL takes the per-row values as six arrays (a VALUES list of
+                // hundreds of parameters cost more to plan than to run); SQLite a VALUES list.
+                let source: SQLQueryString
+                if postgres {
+                    source = """
+                        unnest(\(bind: successes.map(\.claim.deliveryID)), \(bind: successes.map(\.claim.attempt)), \(bind: successes.map { $0.statusCode ?? 200 }),
+                          \(bind: successes.map(\.durationMillis)), \(bind: successes.map { $0.responseExcerpt ?? "" }), \(bind: successes.map(\.finishedAt)))
+                          AS v(column1, column2, column3, column4, column5, column6)
+                        """
+                } else {
+                    let values: [SQLQueryString] = successes.map { o in
+                        "(\(bind: o.claim.deliveryID), \(bind: o.claim.attempt), \(bind: o.statusCode ?? 200), \(bind: o.durationMillis), \(bind: o.responseExcerpt ?? ""), \(bind: o.finishedAt))"
+                    }
+                    source = "(VALUES \(values.joined(", "))) AS v"
                 }
                 for r in try await db.raw("""
                     UPDATE webhook_deliveries SET status = 'delivered', completed_at = v.column6, success_status = v.column3,
                       success_duration_ms = v.column4, success_excerpt = v.column5
-                    FROM (VALUES \(values.joined(", "))) AS v
+                    FROM \(source)
                     WHERE webhook_deliveries.id = v.column1 AND webhook_deliveries.status = 'pending' AND webhook_deliveries.attempts = v.column2
                     RETURNING webhook_deliveries.id
                     """).all() {
                     moved.insert(try r.decode(column: "id", as: Int64.self))
                 }
             }
+            var finished = Array(moved)
             for (key, ids) in groups {
+                let next = now + policy.delay(after: key.attempt)
                 let set: SQLQueryString = switch key.kind {
                 case .exhausted: "status = 'failed', completed_at = \(bind: now)"
-                case .retry: "next_attempt_at = \(bind: now + policy.delay(after: key.attempt))"
+                case .retry: "next_attempt_at = \(bind: next)"
                 }
-                for r in try await db.raw("UPDATE webhook_deliveries SET \(set) WHERE id IN (\(binds: ids)) AND status = 'pending' AND attempts = \(bind: key.attempt) RETURNING id").all() {
-                    moved.insert(try r.decode(column: "id", as: Int64.self))
+                let updated = try await db.raw("UPDATE webhook_deliveries SET \(set) WHERE id IN (\(binds: ids)) AND status = 'pending' AND attempts = \(bind: key.attempt) RETURNING id").all().map { try $0.decode(column: "id", as: Int64.self) }
+                moved.formUnion(updated)
+                if key.kind == .exhausted { finished += updated } else if !updated.isEmpty {
+                    try await db.raw("UPDATE webhook_queue SET due_at = \(bind: next) WHERE delivery_id IN (\(binds: updated))").run()
                 }
+            }
+            for chunk in finished.chunked(1000) {
+                try await db.raw("DELETE FROM webhook_queue WHERE delivery_id IN (\(binds: Array(chunk)))").run()
             }
 
             // Per endpoint, in completion order: a success resets the run of failed
@@ -198,9 +229,10 @@ public struct DeliveryQueue: Sendable {
         }
     }
 
-    /// Marks an endpoint's pending deliveries dropped (it was disabled).
+    /// Marks an endpoint's pending deliveries dropped (it was disabled) and empties its queue.
     static func dropPending(_ db: any SQLDatabase, webhookID: Int64, now: Int64) async throws {
         try await db.raw("UPDATE webhook_deliveries SET status = 'dropped', completed_at = \(bind: now) WHERE webhook_id = \(bind: webhookID) AND status = 'pending'").run()
+        try await db.raw("DELETE FROM webhook_queue WHERE webhook_id = \(bind: webhookID)").run()
     }
 
     /// Deletes finished deliveries (and their attempts) created before `cutoff`, up to
@@ -213,6 +245,14 @@ public struct DeliveryQueue: Sendable {
                 try await db.raw("DELETE FROM webhook_deliveries WHERE id IN (\(binds: Array(chunk)))").run()
             }
             return ids.count
+        }
+    }
+
+    /// Puts deliveries on the due queue.
+    static func enqueue(_ db: any SQLDatabase, _ items: [(deliveryID: Int64, webhookID: Int64, dueAt: Int64)]) async throws {
+        for chunk in items.chunked(1000) {
+            let values: [SQLQueryString] = chunk.map { "(\(bind: $0.deliveryID), \(bind: $0.webhookID), \(bind: $0.dueAt))" }
+            try await db.raw("INSERT INTO webhook_queue (delivery_id, webhook_id, due_at) VALUES \(values.joined(", "))").run()
         }
     }
 }

@@ -125,6 +125,7 @@ public struct SQLWebhookRepository: WebhookRepository {
             guard try await db.raw("DELETE FROM webhooks WHERE partner_id = \(bind: partnerID) AND id = \(bind: id) RETURNING id").first() != nil else { return false }
             try await db.raw("DELETE FROM webhook_attempts WHERE partner_id = \(bind: partnerID) AND webhook_id = \(bind: id)").run()
             try await db.raw("DELETE FROM webhook_deliveries WHERE partner_id = \(bind: partnerID) AND webhook_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM webhook_queue WHERE webhook_id = \(bind: id)").run()
             return true
         }
     }
@@ -188,11 +189,13 @@ public struct SQLWebhookRepository: WebhookRepository {
                 SELECT id, partner_id, webhook_id, attempts, success_status, NULL, COALESCE(success_duration_ms, 0), NULLIF(success_excerpt, ''), COALESCE(completed_at, created_at)
                 FROM webhook_deliveries WHERE partner_id = \(bind: partnerID) AND webhook_id = \(bind: webhookID) AND uuid = \(bind: uuid) AND success_status IS NOT NULL
                 """).run()
-            try await db.raw("""
+            let id = try await db.raw("""
                 UPDATE webhook_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = \(bind: now), completed_at = NULL,
                   success_status = NULL, success_duration_ms = NULL, success_excerpt = NULL
                 WHERE partner_id = \(bind: partnerID) AND webhook_id = \(bind: webhookID) AND uuid = \(bind: uuid)
-                """).run()
+                RETURNING id
+                """).first().map { try $0.decode(column: "id", as: Int64.self) }
+            if let id { try await DeliveryQueue.enqueue(db, [(id, webhookID, now)]) }
             return true
         }
         return found ? try await delivery(partnerID: partnerID, webhookID: webhookID, uuid: uuid) : nil
@@ -205,10 +208,12 @@ public struct SQLWebhookRepository: WebhookRepository {
             guard try hook.decode(column: "is_active", as: Bool.self) else { throw LoyaltyError.webhookInactive }
             let body = WebhookBody.render(deliveryID: uuid, eventID: UUID().uuidString.lowercased(), type: EventType.webhookTest, createdAt: now, partnerID: partnerID, shopID: nil,
                                           data: .object([("webhook_id", .int(webhookID)), ("message", .string("This is a test event"))]))
-            try await db.raw("""
+            let row = try await db.raw("""
                 INSERT INTO webhook_deliveries (uuid, partner_id, webhook_id, event_seq, event_type, body, status, attempts, max_attempts, next_attempt_at, created_at)
                 VALUES (\(bind: uuid), \(bind: partnerID), \(bind: webhookID), NULL, \(bind: EventType.webhookTest), \(bind: body), 'pending', 0, 1, \(bind: now), \(bind: now))
-                """).run()
+                RETURNING id
+                """).first()!
+            try await DeliveryQueue.enqueue(db, [(try row.decode(column: "id", as: Int64.self), webhookID, now)])
             return true
         }
         return queued ? try await delivery(partnerID: partnerID, webhookID: webhookID, uuid: uuid) : nil
