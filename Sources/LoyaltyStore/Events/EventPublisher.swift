@@ -41,6 +41,9 @@ public struct EventPublisher: Sendable {
     /// and any node picks them up.
     public func publish(limit: Int = 1000, maxAttempts: Int, claim: (limit: Int, leaseMillis: Int64)? = nil, now: Int64 = Clock.nowMillis()) async throws -> Report {
         let skipLocked = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        // A read first: an idle cycle then takes no write lock (SQLite's single writer)
+        // and dirties no row (PostgreSQL's row lock on the counter).
+        guard try await database.read({ db in try await db.raw("SELECT id FROM outbox LIMIT 1").first() != nil }) else { return Report() }
         return try await database.write { db in
             var report = Report()
             guard let counter = try await db.raw("SELECT last_seq FROM event_sequence WHERE id = 1\(unsafeRaw: skipLocked)").first() else { return report }

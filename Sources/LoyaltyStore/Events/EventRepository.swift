@@ -8,7 +8,7 @@ public protocol EventRepository: Sendable {
     /// only of `types`. Throws ``LoyaltyError/cursorExpired`` when events after the
     /// cursor have already been pruned by retention.
     func events(partnerID: Int64, after: Int64, types: [String], limit: Int) async throws -> [PublishedEvent]
-    /// Deletes events created before `cutoff` (up to `limit`) and remembers the
+    /// Deletes events published before `cutoff` (up to `limit`) and remembers the
     /// highest number deleted, so an older cursor is refused rather than silently
     /// skipping events.
     func prune(before cutoff: Int64, limit: Int) async throws -> Int
@@ -42,11 +42,22 @@ public struct SQLEventRepository: EventRepository {
 
     public func prune(before cutoff: Int64, limit: Int = 5000) async throws -> Int {
         try await database.write { db in
-            let seqs = try await db.raw("SELECT seq FROM events WHERE created_at < \(bind: cutoff) ORDER BY seq LIMIT \(literal: limit)").all().map { try $0.decode(column: "seq", as: Int64.self) }
-            guard let highest = seqs.last else { return 0 }
-            try await db.raw("DELETE FROM events WHERE seq <= \(bind: highest) AND created_at < \(bind: cutoff)").run()
-            try await db.raw("UPDATE event_sequence SET pruned_through = \(bind: highest) WHERE id = 1 AND pruned_through < \(bind: highest)").run()
-            return seqs.count
+            // Events are numbered in publication order, so the expired ones are a prefix
+            // of the primary key: walk it from the last prune (no index on time needed).
+            guard let mark = try await db.raw("SELECT pruned_through FROM event_sequence WHERE id = 1").first() else { return 0 }
+            let from = try mark.decode(column: "pruned_through", as: Int64.self)
+            let rows = try await db.raw("SELECT seq, published_at FROM events WHERE seq > \(bind: from) ORDER BY seq LIMIT \(literal: limit)").all()
+            var highest: Int64?
+            var count = 0
+            for r in rows {
+                guard try r.decode(column: "published_at", as: Int64.self) < cutoff else { break }
+                highest = try r.decode(column: "seq", as: Int64.self)
+                count += 1
+            }
+            guard let highest else { return 0 }
+            try await db.raw("DELETE FROM events WHERE seq > \(bind: from) AND seq <= \(bind: highest)").run()
+            try await db.raw("UPDATE event_sequence SET pruned_through = \(bind: highest) WHERE id = 1").run()
+            return count
         }
     }
 }

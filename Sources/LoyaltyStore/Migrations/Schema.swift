@@ -190,7 +190,9 @@ enum Schema {
               event_type TEXT NOT NULL, data TEXT NOT NULL, created_at BIGINT NOT NULL, published_at BIGINT NOT NULL)
             """,
             "CREATE INDEX events_partner_idx ON events (partner_id, seq)",
-            "CREATE INDEX events_created_idx ON events (created_at)",
+            // The publisher reads the outbox in id order; nothing looks it up by partner,
+            // and every award pays for each index on it.
+            "DROP INDEX outbox_partner_idx",
             """
             CREATE TABLE event_sequence (
               id BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, pruned_through BIGINT NOT NULL)

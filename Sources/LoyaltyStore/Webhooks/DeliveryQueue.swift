@@ -79,6 +79,9 @@ public struct DeliveryQueue: Sendable {
     /// in order (25 ms per claim at 40k queued).
     public func claim(limit: Int, leaseMillis: Int64, now: Int64 = Clock.nowMillis()) async throws -> [Claim] {
         let lock = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        guard limit > 0, try await database.read({ db in
+            try await db.raw("SELECT delivery_id FROM webhook_queue WHERE due_at <= \(bind: now) LIMIT 1").first() != nil
+        }) else { return [] }
         return try await database.write { db in
             let due = try await db.raw("""
                 UPDATE webhook_queue SET due_at = \(bind: now + leaseMillis)
