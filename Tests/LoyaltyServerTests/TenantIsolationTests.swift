@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import LoyaltyCore
+import LoyaltyModels
+import LoyaltyServer
+import LoyaltyStore
+import Testing
+
+/// OWASP API1/API5, generated from the router's own route list: every route that
+/// takes an object id is called with a second partner's credentials and the first
+/// partner's ids, and must answer 404 without changing the first partner's data. A
+/// route that is neither covered here nor listed as taking no object id fails the test.
+@Suite("Tenant isolation over every route")
+struct TenantIsolationTests {
+    struct Call {
+        var method: HTTPRequest.Method
+        var path: String
+        var body: String?
+        /// Acceptable `error.code` values of the 404 (proves it is the ownership check).
+        var codes: Set<String>
+    }
+
+    /// Routes without an object id of another tenant to try (health, lists of one's own
+    /// objects, creates, the caller's own programme); list filters are checked below.
+    static let noObjectID: Set<String> = [
+        "GET /health", "GET /openapi.yaml", "GET /{locale}/shop/system/health", "POST /{locale}/shop/validate-credentials",
+        "GET /{locale}/shop/shops", "GET /{locale}/shop/loyalty-cards", "GET /{locale}/shop/transactions", "GET /{locale}/shop/customers",
+        "POST /{locale}/shop/customers", "GET /{locale}/shop/program", "PUT /{locale}/shop/program", "POST /{locale}/shop/points/bulk-award",
+        "GET /{locale}/shop/webhooks/events", "GET /{locale}/shop/webhooks", "POST /{locale}/shop/webhooks", "GET /{locale}/shop/events",
+        "GET /{locale}/partners/webhooks/events", "GET /{locale}/partners/webhooks", "POST /{locale}/partners/webhooks", "GET /{locale}/partners/events",
+    ]
+
+    @Test(arguments: Backend.allCases)
+    func anotherPartnersIdsAreNotFoundOnEveryRoute(_ backend: Backend) async throws {
+        try await TestApp.with(backend, configure: { $0.webhookAllowLoopback = true }) { app in
+            // Tenant A's objects.
+            try await app.setProgram(#"{"activities": [{"key": "review", "points": 5}]}"#)
+            let user = try await app.customer("owner@example.com")
+            let user2 = try await app.customer("owner2@example.com")
+            try await app.post("/en/shop/transactions/create", #"{"order_id":"ISO-1","user_id":\#(user),"order_total":50.00}"#)
+            try await app.post("/en/shop/points/reserve", #"{"user_id":\#(user),"points":5,"order_id":"ISO-HOLD"}"#)
+            let info = try await app.get("/en/shop/loyalty-cards/info?user_id=\(user)")
+            let card = try #require(info.int("data", "id"))
+            let cardNumber = try #require(info.string("data", "card_number"))
+            let template = try #require(try await app.get("/en/shop/loyalty-cards").data.arrayFirst?["id"]?.int)
+            let hook = try await app.createWebhook("http://127.0.0.1:9/a", events: ["points.awarded"])
+            let delivery = try #require(try await app.post("/en/shop/webhooks/\(hook.id)/test", "{}").string("data", "id"))
+            let before = try await snapshot(app, user: user)
+
+            let other = try await app.services.provisionShop(name: "Intruder")
+            try await app.call(.put, "/en/shop/program", json: #"{"activities": [{"key": "review", "points": 5}]}"#, headers: app.credentials(other))
+            let customerCodes: Set<String> = ["CUSTOMER_NOT_FOUND"]
+            let cases: [String: Call] = [
+                "GET /{locale}/shop/loyalty-cards/{id}": Call(method: .get, path: "/en/shop/loyalty-cards/\(template)", codes: ["CARD_NOT_FOUND"]),
+                "GET /{locale}/shop/loyalty-cards/info": Call(method: .get, path: "/en/shop/loyalty-cards/info?card_id=\(card)", codes: ["CARD_NOT_FOUND", "CUSTOMER_NOT_FOUND"]),
+                "GET /{locale}/shop/loyalty-cards/balance": Call(method: .get, path: "/en/shop/loyalty-cards/balance?card_number=\(cardNumber)", codes: ["CARD_NOT_FOUND", "CUSTOMER_NOT_FOUND"]),
+                "POST /{locale}/shop/transactions/create": Call(method: .post, path: "/en/shop/transactions/create", body: #"{"order_id":"X-1","user_id":\#(user),"order_total":10}"#, codes: customerCodes),
+                "POST /{locale}/shop/transactions/award-points": Call(method: .post, path: "/en/shop/transactions/award-points", body: #"{"order_id":"X-2","user_id":\#(user),"points":10}"#, codes: customerCodes),
+                "POST /{locale}/shop/points/reserve": Call(method: .post, path: "/en/shop/points/reserve", body: #"{"user_id":\#(user),"points":5,"order_id":"X-3"}"#, codes: customerCodes),
+                "POST /{locale}/shop/points/release": Call(method: .post, path: "/en/shop/points/release", body: #"{"order_id":"ISO-HOLD"}"#, codes: ["RESERVATION_NOT_FOUND"]),
+                "GET /{locale}/shop/points/reservation": Call(method: .get, path: "/en/shop/points/reservation?order_id=ISO-HOLD", codes: ["RESERVATION_NOT_FOUND"]),
+                "POST /{locale}/shop/points/award": Call(method: .post, path: "/en/shop/points/award", body: #"{"customer_id":\#(user),"points":10,"order_id":"X-4"}"#, codes: customerCodes),
+                "POST /{locale}/shop/points/deduct": Call(method: .post, path: "/en/shop/points/deduct", body: #"{"customer_id":\#(user),"order_id":"ISO-1","refund_id":"X-5","points":1}"#, codes: customerCodes.union(["TRANSACTION_NOT_FOUND"])),
+                "GET /{locale}/shop/customers/{id}": Call(method: .get, path: "/en/shop/customers/\(user)", codes: customerCodes),
+                "GET /{locale}/shop/customers/{id}/balance": Call(method: .get, path: "/en/shop/customers/\(user)/balance", codes: customerCodes),
+                "GET /{locale}/shop/customers/{id}/lots": Call(method: .get, path: "/en/shop/customers/\(user)/lots", codes: customerCodes),
+                "PUT /{locale}/shop/customers/{id}/tier": Call(method: .put, path: "/en/shop/customers/\(user)/tier", body: #"{"tier":"Gold","reason":"x"}"#, codes: customerCodes),
+                "DELETE /{locale}/shop/customers/{id}/tier": Call(method: .delete, path: "/en/shop/customers/\(user)/tier", codes: customerCodes),
+                "POST /{locale}/shop/points/transfer": Call(method: .post, path: "/en/shop/points/transfer", body: #"{"from_customer_id":\#(user),"to_customer_id":\#(user2),"points":1,"reason":"x"}"#, codes: customerCodes),
+                "POST /{locale}/shop/points/adjust": Call(method: .post, path: "/en/shop/points/adjust", body: #"{"customer_id":\#(user),"points":-1,"reason":"x"}"#, codes: customerCodes),
+                "POST /{locale}/shop/activities": Call(method: .post, path: "/en/shop/activities", body: #"{"customer_id":\#(user),"activity":"review"}"#, codes: customerCodes),
+            ]
+            var all = cases
+            for family in ["shop", "partners"] {
+                let hooks: [(String, HTTPRequest.Method, String, String?)] = [
+                    ("GET /{locale}/\(family)/webhooks/{id}", .get, "webhooks/\(hook.id)", nil),
+                    ("PUT /{locale}/\(family)/webhooks/{id}", .put, "webhooks/\(hook.id)", #"{"is_active":false}"#),
+                    ("DELETE /{locale}/\(family)/webhooks/{id}", .delete, "webhooks/\(hook.id)", nil),
+                    ("POST /{locale}/\(family)/webhooks/{id}/rotate-secret", .post, "webhooks/\(hook.id)/rotate-secret", "{}"),
+                    ("POST /{locale}/\(family)/webhooks/{id}/test", .post, "webhooks/\(hook.id)/test", "{}"),
+                    ("GET /{locale}/\(family)/webhooks/{id}/deliveries", .get, "webhooks/\(hook.id)/deliveries", nil),
+                    ("GET /{locale}/\(family)/webhooks/{id}/deliveries/{delivery}", .get, "webhooks/\(hook.id)/deliveries/\(delivery)", nil),
+                    ("POST /{locale}/\(family)/webhooks/{id}/deliveries/{delivery}/redeliver", .post, "webhooks/\(hook.id)/deliveries/\(delivery)/redeliver", "{}"),
+                ]
+                for (route, method, path, body) in hooks {
+                    all[route] = Call(method: method, path: "/en/\(family)/\(path)", body: body, codes: ["WEBHOOK_NOT_FOUND", "DELIVERY_NOT_FOUND"])
+                }
+            }
+
+            // Every served route is either tried here or known to take no object id.
+            let recorder = RouteRecorder()
+            _ = buildRouter(services: app.services, recorder: recorder)
+            let uncovered = Set(recorder.all).subtracting(all.keys).subtracting(Self.noObjectID)
+            #expect(uncovered.isEmpty, "routes without a tenant-isolation case: \(uncovered.sorted())")
+            #expect(Set(all.keys).subtracting(recorder.all).isEmpty, "cases for routes that are not served: \(Set(all.keys).subtracting(recorder.all).sorted())")
+
+            for (route, c) in all.sorted(by: { $0.key < $1.key }) {
+                let r = try await app.call(c.method, c.path, json: c.body, headers: app.credentials(other))
+                #expect(r.status == .notFound, "\(route) answered \(r.status.code): \(r.json.serializedString())")
+                let code = r.json["error"]?["code"]?.string ?? "?"
+                #expect(c.codes.contains(code), "\(route): 404 for the wrong reason (\(code))")
+            }
+            // List filters with the other tenant's attributes find nothing.
+            #expect(try await app.call(.get, "/en/shop/customers?email=owner@example.com", headers: app.credentials(other)).data.array.isEmpty)
+            #expect(try await app.call(.get, "/en/shop/transactions?user_id=\(user)", headers: app.credentials(other)).data.array.isEmpty)
+            #expect(try await app.call(.get, "/en/shop/webhooks", headers: app.credentials(other)).data.array.isEmpty)
+            let bulk = try await app.call(.post, "/en/shop/points/bulk-award", json: #"{"items":[{"customer_id":\#(user),"points":5,"order_id":"X-B"}]}"#, headers: app.credentials(other))
+            #expect(bulk.json.serializedString().contains("CUSTOMER_NOT_FOUND") || bulk.status == .notFound, "\(bulk.json.serializedString())")
+
+            #expect(try await snapshot(app, user: user) == before, "the first partner's data changed")
+            try await app.expectLedgerConsistent()
+        }
+    }
+
+    /// What must not change: the customer's balance picture, the partner's
+    /// transactions, holds and webhook.
+    func snapshot(_ app: TestApp, user: Int64) async throws -> [String] {
+        [
+            try await app.points(user).data.serializedString(),
+            try await app.get("/en/shop/transactions?per_page=100").data.serializedString(),
+            try await app.get("/en/shop/points/reservation?order_id=ISO-HOLD").data.serializedString(),
+            try await app.get("/en/shop/webhooks").data.serializedString(),
+        ]
+    }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Crash test: concurrent clients post awards and redemptions, logging every request the
+# server acknowledged; the server is killed with SIGKILL mid-load and restarted, KILLS
+# times; then every acknowledged transaction must be present exactly once (with its
+# ledger entry and exactly one transaction.created event), no card may have a negative
+# balance, and `loyalty check` must find balance == sum(entries) == sum(lots) on every
+# card. Runs on SQLite and on PostgreSQL.
+# Usage: scripts/crash-test.sh [sqlite|postgres]...   (BIN, KILLS=5, CLIENTS=8)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+BIN=${BIN:-.build/debug/loyalty}
+KILLS=${KILLS:-5}; CLIENTS=${CLIENTS:-8}
+PORT=${PORT:-18381}; PGPORT_CRASH=${PGPORT_CRASH:-18382}
+WORK=$(mktemp -d /tmp/loyalty-crash-XXXXXX); chmod 755 "$WORK"
+server_pid=; driver_pid=
+cleanup() {
+  for p in $server_pid $driver_pid; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  stop_pg "$WORK/pgroot"; rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() { echo "crash-test: $*" >&2; tail -20 "$WORK/server.log" >&2 || true; exit 1; }
+
+start_server() {
+  LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_SWEEP_SECONDS=0 LOYALTY_LOG_LEVEL=error "$BIN" serve "${DBARGS[@]}" --port "$PORT" >> "$WORK/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && return; sleep 0.1; done
+  fail "server did not start"
+}
+
+run_backend() {
+  local backend=$1 acks="$WORK/acks-$1.jsonl"
+  : > "$acks"
+  if [ "$backend" = postgres ]; then
+    start_pg "$WORK/pgroot" "$PGPORT_CRASH"
+    URL="postgres://postgres@127.0.0.1:$PGPORT_CRASH/postgres"; DBARGS=(--database-url "$URL")
+  else
+    DBARGS=(--data-dir "$WORK/sqlite")
+  fi
+  creds=$("$BIN" shop create --name "Crash" --json "${DBARGS[@]}" 2>/dev/null)
+  key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$creds")
+  secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])' <<<"$creds")
+  partner=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["partner_id"])' <<<"$creds")
+  python3 -c "
+print('external_id,email,name')
+for i in range(1, 41): print(f'c-{i},c{i}@example.com,C {i}')" > "$WORK/c.csv"
+  "$BIN" customers import --partner-id "$partner" --file "$WORK/c.csv" "${DBARGS[@]}" >/dev/null 2>&1
+  start_server
+  local seconds=$(( KILLS * 3 + 4 ))
+  python3 scripts/crash_driver.py "http://127.0.0.1:$PORT" "$key" "$secret" 40 "K$backend" "$seconds" "$acks" "$CLIENTS" > "$WORK/driver.out" &
+  driver_pid=$!
+  for k in $(seq 1 "$KILLS"); do
+    sleep "$(python3 -c 'import random; print(round(random.uniform(1.0, 2.5), 2))')"
+    before=$(wc -l < "$acks")
+    kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true
+    start_server
+    echo "$backend: kill $k after $before acknowledged"
+  done
+  wait "$driver_pid"; driver_pid=
+  kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+  echo "$backend: driver $(cat "$WORK/driver.out")"
+  if [ "$backend" = postgres ]; then
+    python3 scripts/crash_verify.py "$acks" postgres "$URL" || fail "$backend: acknowledged transactions lost or duplicated"
+  else
+    python3 scripts/crash_verify.py "$acks" sqlite "$WORK/sqlite/loyalty.sqlite" || fail "$backend: acknowledged transactions lost or duplicated"
+  fi
+  "$BIN" check "${DBARGS[@]}" 2>/dev/null || fail "$backend: ledger invariants broken after the kills"
+  echo "$backend: $KILLS kills, $(wc -l < "$acks") acknowledged, 0 lost"
+  [ "$backend" = postgres ] && stop_pg "$WORK/pgroot"
+  return 0
+}
+
+backends=("$@"); [ ${#backends[@]} -gt 0 ] || backends=(sqlite postgres)
+for b in "${backends[@]}"; do run_backend "$b"; done
+echo "crash-test: passed (${backends[*]})"
