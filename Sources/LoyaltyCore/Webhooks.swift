@@ -126,7 +126,7 @@ public struct WebhookAttempt: Sendable, Hashable {
 
 /// An event as the feed returns it.
 public struct PublishedEvent: Sendable, Hashable {
-    /// The feed cursor: events are numbered in publication order.
+    /// The feed cursor: events are numbered in publication order (see the feed).
     public var seq: Int64
     public var uuid: String
     public var partnerID: Int64

@@ -110,11 +110,9 @@ extension ShopAPI {
         }
         let limit = Int(f.int("limit", min: 1, max: 1000) ?? 100)
         try f.throwIfInvalid()
-        let page = try await services.events.events(partnerID: call.partnerID, after: after, types: types, limit: limit + 1)
-        let items = page.prefix(limit)
-        let next = items.last?.seq ?? after
-        return APIResult(data: .array(items.map(Present.event)), meta: .object([
-            ("next_cursor", .string(String(next))), ("has_more", .bool(page.count > limit)), ("limit", .int(Int64(limit))),
+        let page = try await services.events.events(partnerID: call.partnerID, after: after, types: types, limit: limit)
+        return APIResult(data: .array(page.events.map(Present.event)), meta: .object([
+            ("next_cursor", .string(String(page.nextCursor))), ("has_more", .bool(page.hasMore)), ("limit", .int(Int64(limit))),
         ]))
     }
 

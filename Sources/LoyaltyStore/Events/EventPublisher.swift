@@ -3,18 +3,22 @@ import LoyaltyCore
 import LoyaltyModels
 import SQLKit
 
-/// Moves committed outbox facts into the event feed and queues their webhook
+/// Publishes committed outbox facts to the event feed and queues their webhook
 /// deliveries, in one transaction per batch.
 ///
 /// Why a separate step: on PostgreSQL an outbox id is taken at insert, not at commit,
 /// so a lower id can become visible after a higher one and a feed keyed by it would
-/// skip events. The publisher numbers events (`seq`) while holding the single
+/// skip events. The publisher numbers facts (`outbox.seq`) while holding the single
 /// `event_sequence` row, so numbers are handed out in commit order of the publishing
-/// transactions: once a reader has seen `seq` N, every later event has a larger one.
+/// transactions: once a reader has seen `seq` N, every later fact has a larger one.
 /// Several nodes may run it; the row lock (skipped, not waited for, on PostgreSQL)
 /// lets one publish at a time.
+///
+/// Numbering is one in-place update per fact; facts are decoded and expanded into
+/// public events (``EventExpansion``) only for partners with active webhook endpoints,
+/// and the feed expands them again when read (``EventIdentity`` keeps ids stable).
 public struct EventPublisher: Sendable {
-    public struct Report: Sendable, Equatable {
+    public struct Report: Sendable {
         public var facts = 0
         public var events = 0
         public var deliveries = 0
@@ -22,8 +26,6 @@ public struct EventPublisher: Sendable {
         public var claims: [DeliveryQueue.Claim] = []
 
         public init() {}
-
-        public static func == (a: Report, b: Report) -> Bool { a.facts == b.facts && a.events == b.events && a.deliveries == b.deliveries }
     }
 
     let database: any DatabaseClient
@@ -43,53 +45,48 @@ public struct EventPublisher: Sendable {
         let skipLocked = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         // A read first: an idle cycle then takes no write lock (SQLite's single writer)
         // and dirties no row (PostgreSQL's row lock on the counter).
-        guard try await database.read({ db in try await db.raw("SELECT id FROM outbox LIMIT 1").first() != nil }) else { return Report() }
+        guard try await database.read({ db in try await db.raw("SELECT id FROM outbox WHERE seq IS NULL LIMIT 1").first() != nil }) else { return Report() }
         return try await database.write { db in
             var report = Report()
-            guard let counter = try await db.raw("SELECT last_seq FROM event_sequence WHERE id = 1\(unsafeRaw: skipLocked)").first() else { return report }
-            var seq = try counter.decode(column: "last_seq", as: Int64.self)
-            let facts = try await db.raw("SELECT id, partner_id, event_type, payload, created_at FROM outbox ORDER BY id LIMIT \(literal: limit)").all()
-            guard !facts.isEmpty else { return report }
+            guard let counter = try await db.raw("SELECT last_seq, salt FROM event_sequence WHERE id = 1\(unsafeRaw: skipLocked)").first() else { return report }
+            let base = try counter.decode(column: "last_seq", as: Int64.self)
+            let salt = try counter.decode(column: "salt", as: String.self)
+            let facts = try await db.raw("""
+                UPDATE outbox SET seq = \(bind: base) + r.rn
+                FROM (SELECT id AS rid, row_number() OVER (ORDER BY id) AS rn FROM outbox WHERE seq IS NULL ORDER BY id LIMIT \(literal: limit)) AS r
+                WHERE outbox.id = r.rid
+                RETURNING id, seq, partner_id
+                """).all().map { (id: try $0.decode(column: "id", as: Int64.self), seq: try $0.decode(column: "seq", as: Int64.self), partner: try $0.decode(column: "partner_id", as: Int64.self)) }
+            guard let last = facts.map(\.seq).max() else { return report }
+            try await db.raw("UPDATE event_sequence SET last_seq = \(bind: last) WHERE id = 1").run()
             report.facts = facts.count
 
-            var ids: [Int64] = []
-            var events: [(seq: Int64, uuid: String, partnerID: Int64, event: EventExpansion.Event, createdAt: Int64)] = []
-            for row in facts {
-                ids.append(try row.decode(column: "id", as: Int64.self))
-                let partnerID = try row.decode(column: "partner_id", as: Int64.self)
-                let type = try row.decode(column: "event_type", as: String.self)
-                let createdAt = try row.decode(column: "created_at", as: Int64.self)
-                let payload = try row.decode(column: "payload", as: String.self)
-                let data = (try? JSONDecoder().decode(JSON.self, from: Data(payload.utf8)))?["data"] ?? .object([])
-                for event in EventExpansion.expand(type: type, data: data, createdAt: createdAt) {
-                    seq += 1
-                    events.append((seq, UUID().uuidString.lowercased(), partnerID, event, createdAt))
-                }
-            }
-
-            let partners = Array(Set(events.map(\.partnerID)))
+            // Deliveries, for the partners that have active endpoints.
             struct Hook { var id: Int64; var events: Set<Substring>; var url: String; var secret: String }
             var hooks: [Int64: [Hook]] = [:]
-            for r in try await db.raw("SELECT id, partner_id, events, url, secret FROM webhooks WHERE is_active = \(bind: true) AND partner_id IN (\(binds: partners))").all() {
+            for r in try await db.raw("SELECT id, partner_id, events, url, secret FROM webhooks WHERE is_active = \(bind: true) AND partner_id IN (\(binds: Array(Set(facts.map(\.partner)))))").all() {
                 hooks[try r.decode(column: "partner_id", as: Int64.self), default: []].append(Hook(
                     id: try r.decode(column: "id", as: Int64.self), events: Set(try r.decode(column: "events", as: String.self).split(separator: ",")),
                     url: try r.decode(column: "url", as: String.self), secret: try r.decode(column: "secret", as: String.self)))
             }
-
-            var pending: [(seq: Int64, claim: DeliveryQueue.Claim)] = []
-            for chunk in events.chunked(400) {
-                var values: [SQLQueryString] = []
-                for e in chunk {
-                    let data = e.event.data.serializedString()
-                    values.append("(\(bind: e.seq), \(bind: e.uuid), \(bind: e.partnerID), \(bind: e.event.shopID), \(bind: e.event.type), \(bind: data), \(bind: e.createdAt), \(bind: now))")
-                    for hook in hooks[e.partnerID] ?? [] where hook.events.contains(Substring(e.event.type)) {
-                        let uuid = UUID().uuidString.lowercased()
-                        let body = WebhookBody.render(deliveryID: uuid, eventID: e.uuid, type: e.event.type, createdAt: e.createdAt, partnerID: e.partnerID, shopID: e.event.shopID, data: e.event.data)
-                        pending.append((e.seq, DeliveryQueue.Claim(deliveryID: 0, uuid: uuid, partnerID: e.partnerID, webhookID: hook.id, eventType: e.event.type, body: body,
-                                                           attempt: 0, maxAttempts: Int64(maxAttempts), url: hook.url, secret: hook.secret)))
+            let hooked = facts.filter { hooks[$0.partner] != nil }.map(\.id)
+            guard !hooked.isEmpty else { return report }
+            var pending: [(cursor: Int64, claim: DeliveryQueue.Claim)] = []
+            for chunk in hooked.chunked(1000) {
+                for row in try await db.raw("SELECT id, seq, partner_id, event_type, payload, created_at FROM outbox WHERE id IN (\(binds: Array(chunk))) ORDER BY seq").all() {
+                    let fact = try Self.fact(row)
+                    for (sub, event) in EventExpansion.expand(type: fact.type, data: fact.data, createdAt: fact.createdAt).enumerated() {
+                        report.events += 1
+                        for hook in hooks[fact.partnerID] ?? [] where hook.events.contains(Substring(event.type)) {
+                            let uuid = UUID().uuidString.lowercased()
+                            let body = WebhookBody.render(deliveryID: uuid, eventID: EventIdentity.id(salt: salt, seq: fact.seq, sub: sub), type: event.type,
+                                                          createdAt: fact.createdAt, partnerID: fact.partnerID, shopID: event.shopID, data: event.data)
+                            pending.append((EventIdentity.cursor(seq: fact.seq, sub: sub), DeliveryQueue.Claim(
+                                deliveryID: 0, uuid: uuid, partnerID: fact.partnerID, webhookID: hook.id, eventType: event.type, body: body,
+                                attempt: 0, maxAttempts: Int64(maxAttempts), url: hook.url, secret: hook.secret)))
+                        }
                     }
                 }
-                try await db.raw("INSERT INTO events (seq, uuid, partner_id, shop_id, event_type, data, created_at, published_at) VALUES \(values.joined(", "))").run()
             }
             let claimCount = min(pending.count, max(0, claim?.limit ?? 0))
             let leaseUntil = now + (claim?.leaseMillis ?? 0)
@@ -97,7 +94,7 @@ public struct EventPublisher: Sendable {
                 let values: [SQLQueryString] = chunk.map { i, p in
                     let claimed = i < claimCount
                     let d = p.claim
-                    return "(\(bind: d.uuid), \(bind: d.partnerID), \(bind: d.webhookID), \(bind: p.seq), \(bind: d.eventType), \(bind: d.body), 'pending', \(bind: Int64(claimed ? 1 : 0)), \(bind: d.maxAttempts), \(bind: claimed ? leaseUntil : now), \(bind: now))"
+                    return "(\(bind: d.uuid), \(bind: d.partnerID), \(bind: d.webhookID), \(bind: p.cursor), \(bind: d.eventType), \(bind: d.body), 'pending', \(bind: Int64(claimed ? 1 : 0)), \(bind: d.maxAttempts), \(bind: claimed ? leaseUntil : now), \(bind: now))"
                 }
                 let rows = try await db.raw("""
                     INSERT INTO webhook_deliveries (uuid, partner_id, webhook_id, event_seq, event_type, body, status, attempts, max_attempts, next_attempt_at, created_at)
@@ -117,12 +114,31 @@ public struct EventPublisher: Sendable {
                     report.claims.append(c)
                 }
             }
-            try await db.raw("DELETE FROM outbox WHERE id IN (\(binds: ids))").run()
-            try await db.raw("UPDATE event_sequence SET last_seq = \(bind: seq) WHERE id = 1").run()
-            report.events = events.count
             report.deliveries = pending.count
             return report
         }
+    }
+}
+
+extension EventPublisher {
+    struct Fact {
+        var id: Int64
+        var seq: Int64
+        var partnerID: Int64
+        var type: String
+        var data: JSON
+        var createdAt: Int64
+    }
+
+    /// An outbox row (`id, seq, partner_id, event_type, payload, created_at`) with its
+    /// payload's `data` decoded.
+    static func fact(_ row: any SQLRow) throws -> Fact {
+        let payload = try row.decode(column: "payload", as: String.self)
+        return Fact(
+            id: try row.decode(column: "id", as: Int64.self), seq: try row.decode(column: "seq", as: Int64.self),
+            partnerID: try row.decode(column: "partner_id", as: Int64.self), type: try row.decode(column: "event_type", as: String.self),
+            data: (try? JSONDecoder().decode(JSON.self, from: Data(payload.utf8)))?["data"] ?? .object([]),
+            createdAt: try row.decode(column: "created_at", as: Int64.self))
     }
 }
 

@@ -50,6 +50,8 @@ struct WebhookDeliveryTests {
             let body = try JSONDecoder().decode(JSON.self, from: Data(got[0].body))
             #expect(body["id"] == d["id"] && body["event"] == .string("points.awarded") && body["partner_id"] == .int(app.partnerID))
             #expect(body["data"]?["points"] == .int(25) && body["data"]?["user_id"] == .int(user))
+            let fed = try await app.get("/en/shop/events?types=points.awarded").data.arrayFirst
+            #expect(fed?["id"] != nil && fed?["id"] == body["event_id"] && fed?["data"] == body["data"], "the feed and the delivery name the same event")
             #expect(try await app.get("/en/shop/webhooks/\(hook.id)").int("data", "failure_count") == 0)
         }
     }
