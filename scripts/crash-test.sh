@@ -64,6 +64,10 @@ for i in range(1, 41): print(f'c-{i},c{i}@example.com,C {i}')" > "$WORK/c.csv"
   else
     python3 scripts/crash_verify.py "$acks" sqlite "$WORK/sqlite/loyalty.sqlite" || fail "$backend: acknowledged transactions lost or duplicated"
   fi
+  # The checker can fail: an acknowledgement the database never saw must be reported.
+  { cat "$acks"; echo '{"tx": 987654321, "order_id": "never-sent", "kind": "award", "user": 1}'; } > "$WORK/forged.jsonl"
+  if [ "$backend" = postgres ]; then verify_args=(postgres "$URL"); else verify_args=(sqlite "$WORK/sqlite/loyalty.sqlite"); fi
+  python3 scripts/crash_verify.py "$WORK/forged.jsonl" "${verify_args[@]}" >/dev/null 2>&1 && fail "$backend: the checker accepted a forged acknowledgement"
   "$BIN" check "${DBARGS[@]}" 2>/dev/null || fail "$backend: ledger invariants broken after the kills"
   echo "$backend: $KILLS kills, $(wc -l < "$acks") acknowledged, 0 lost"
   [ "$backend" = postgres ] && stop_pg "$WORK/pgroot"
