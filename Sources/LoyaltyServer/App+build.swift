@@ -46,10 +46,11 @@ public func buildApplication(services: AppServices, logger: Logger, beforeServin
     var app = Application(
         router: buildRouter(services: services),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "loyalty"),
-        services: [DatabaseService(database: services.database), LotSweeperService(sweeper: services.sweeper, intervalSeconds: services.config.sweepIntervalSeconds, logger: logger), WebhookDispatcherService(dispatcher: services.dispatcher)],
+        services: [DatabaseService(database: services.database), LotSweeperService(sweeper: services.sweeper, intervalSeconds: services.config.sweepIntervalSeconds, logger: logger, ready: services.migrated), WebhookDispatcherService(dispatcher: services.dispatcher, ready: services.migrated)],
         logger: logger)
     app.beforeServerStarts {
         try await Migrator(database: services.database).migrate()
+        services.migrated.open()
         try await beforeServing()
     }
     return app

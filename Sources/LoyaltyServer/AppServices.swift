@@ -20,6 +20,8 @@ public struct AppServices: Sendable {
     /// Publishes the outbox to the event feed and delivers webhooks (see ``WebhookDispatcher``).
     public let dispatcher: WebhookDispatcher
     let webhookTargets: WebhookTargetPolicy
+    /// Opened by ``buildApplication(services:logger:beforeServing:)`` once migrations ran.
+    public let migrated = StartupGate()
     let authenticator: CredentialAuthenticator
     let rateLimiter: RateLimiter
 

@@ -11,11 +11,14 @@ struct LotSweeperService: Service {
     let sweeper: LotSweeper
     let intervalSeconds: Double
     let logger: Logger
+    /// The schema must exist before the first tick.
+    let ready: StartupGate
 
     func run() async throws {
         // A service that returns ends the whole application: when sweeping is off, idle until shutdown.
         guard intervalSeconds > 0 else { try? await gracefulShutdown(); return }
         try? await cancelWhenGracefulShutdown {
+            try await ready.wait()
             while !Task.isCancelled {
                 try await Task.sleep(for: .milliseconds(Int(intervalSeconds * 1000)))
                 await tick()
@@ -32,6 +35,8 @@ struct LotSweeperService: Service {
             if matured + expired.lots + tiers > 0 {
                 logger.info("sweep: \(matured) cards matured, \(expired.lots) lots expired (\(expired.points) points on \(expired.cards) cards), \(tiers) tier evaluations")
             }
+        } catch is CancellationError {
+            return  // shutting down
         } catch {
             logger.error("sweep failed: \(String(reflecting: error))")
         }

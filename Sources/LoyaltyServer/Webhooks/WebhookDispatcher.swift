@@ -220,8 +220,12 @@ public final class WebhookDispatcher: Sendable {
 /// Runs the node's ``WebhookDispatcher`` for the application's lifetime.
 struct WebhookDispatcherService: Service {
     let dispatcher: WebhookDispatcher
+    /// The schema must exist before the first cycle.
+    let ready: StartupGate
 
     func run() async throws {
+        // Shutdown before the gate opens (a failed migration) must not hang here.
+        do { try await cancelWhenGracefulShutdown { try await ready.wait() } } catch { return }
         await dispatcher.run()
     }
 }
