@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Contract fuzzing: schemathesis (PyPI) generates requests from openapi.yaml against a
 # live `loyalty serve` on a fresh SQLite directory and checks every response: no 5xx,
-# status codes, content types, headers and bodies as documented, and no endpoint that
-# works without credentials (ignored_auth). schemathesis exits 1 on any finding and on
-# its own errors; both fail this script.
+# status codes, content types, headers and bodies as documented, 405 for methods a
+# path does not serve, and no endpoint that works without credentials (ignored_auth).
+# Not checked: whether every schema-valid request is accepted and every invalid one
+# refused (positive/negative_data_acceptance): the API validates meaning the schema
+# cannot state (a URL must resolve to a public address, a customer must exist, one of
+# three ids must be given) and accepts numeric strings for integers on purpose.
+# schemathesis exits 1 on any finding and on its own errors; both fail this script.
 # Usage: scripts/fuzz.sh   (BIN, MAX_EXAMPLES=25)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +28,8 @@ curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$DATA/server.log";
 set +e
 python3 -m schemathesis.cli run Sources/LoyaltyServer/Resources/openapi.yaml --url "http://127.0.0.1:$PORT" \
   -H "X-API-Key: $key" -H "X-API-Secret: $secret" \
-  --checks all --max-examples "$MAX_EXAMPLES" --seed 42 --workers 2 --request-timeout 10 \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,ignored_auth,unsupported_method \
+  --max-examples "$MAX_EXAMPLES" --seed 42 --workers 1 --request-timeout 10 \
   --report junit --report-dir "$DATA/report" 2>&1 | tee "$DATA/schemathesis.txt"
 rc=${PIPESTATUS[0]}
 set -e

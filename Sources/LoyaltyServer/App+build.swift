@@ -24,7 +24,7 @@ struct DatabaseService: Service {
 /// and directly by tests that drive the router without a socket.
 public func buildRouter(services: AppServices, recorder: RouteRecorder = RouteRecorder()) -> Router<LoyaltyRequestContext> {
     let router = Router(context: LoyaltyRequestContext.self)
-    router.add(middleware: EnvelopeMiddleware())
+    router.add(middleware: EnvelopeMiddleware(routes: recorder))
     let health = HealthEndpoint(services: services)
     router.get("health", use: health.handle)
     router.get(":locale/shop/system/health", use: health.handle)

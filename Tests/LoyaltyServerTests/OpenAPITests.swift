@@ -1,3 +1,4 @@
+import HTTPTypes
 import LoyaltyCore
 import LoyaltyStore
 import LoyaltyModels
@@ -36,5 +37,22 @@ struct OpenAPITests {
         #expect(registered.count > 20)
         #expect(registered.subtracting(documented).isEmpty, "undocumented routes: \(registered.subtracting(documented).sorted())")
         #expect(documented.subtracting(registered).isEmpty, "documented but not served: \(documented.subtracting(registered).sorted())")
+    }
+}
+
+@Suite("Methods the router does not serve")
+struct MethodNotAllowedTests {
+    /// A served path under another method is 405 with `Allow`; an unknown path is 404.
+    @Test func servedPathsAnswer405WithAllow() async throws {
+        try await TestApp.with(.sqlite) { app in
+            let trace = try await app.call(.trace, "/health")
+            #expect(trace.status == .methodNotAllowed && trace.headers[.allow] == "GET")
+            let patch = try await app.call(.patch, "/en/shop/customers/1")
+            #expect(patch.status == .methodNotAllowed && patch.headers[.allow] == "GET")
+            #expect(patch.json["error"]?["code"] == .string("METHOD_NOT_ALLOWED"))
+            let hooks = try await app.call(.patch, "/en/partners/webhooks/7")
+            #expect(hooks.status == .methodNotAllowed && hooks.headers[.allow] == "GET, PUT, DELETE")
+            #expect(try await app.call(.get, "/en/shop/no-such-thing").status == .notFound)
+        }
     }
 }

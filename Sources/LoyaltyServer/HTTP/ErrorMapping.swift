@@ -76,6 +76,9 @@ enum ErrorMapping {
 /// included) as the error envelope.
 struct EnvelopeMiddleware: RouterMiddleware {
     typealias Context = LoyaltyRequestContext
+    /// The served routes, to answer 405 with `Allow` (rather than 404) when a path
+    /// exists under other methods. Read at request time, after registration.
+    var routes: RouteRecorder?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -87,6 +90,13 @@ struct EnvelopeMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            var apiError = ErrorMapping.apiError(error, logger: context.logger)
+            if let allowed = routes?.methods(matching: request.uri.path), !allowed.isEmpty {
+                apiError = APIError(status: .methodNotAllowed, code: 1000, stringCode: "METHOD_NOT_ALLOWED", messageKey: "method_not_allowed", args: ["methods": allowed.joined(separator: ", ")])
+                apiError.headers[.allow] = allowed.joined(separator: ", ")
+            }
+            response = Envelope.response(status: apiError.status, body: Envelope.error(apiError, requestID: context.requestID, locale: context.locale), headers: apiError.headers)
         } catch {
             let apiError = ErrorMapping.apiError(error, logger: context.logger)
             response = Envelope.response(status: apiError.status, body: Envelope.error(apiError, requestID: context.requestID, locale: context.locale), headers: apiError.headers)

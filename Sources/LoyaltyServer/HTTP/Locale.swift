@@ -48,6 +48,7 @@ enum Messages {
         "delivery_pending": ("The delivery is still queued or being attempted", "Pristatymas dar laukia eilėje arba vykdomas"),
         "cursor_expired": ("Events after this cursor were removed by retention; restart from the oldest available cursor (after=0)", "Įvykiai po šio žymeklio pašalinti pagal saugojimo terminą; pradėkite iš naujo (after=0)"),
         "webhook_not_found": ("Webhook not found", "Webhook nerastas"),
+        "method_not_allowed": ("Method not allowed here; allowed: {methods}", "Šis metodas čia neleidžiamas; leidžiami: {methods}"),
         "delivery_not_found": ("Delivery not found", "Pristatymas nerastas"),
         "webhook_created": ("Webhook created. Store the secret now: it is not shown again.", "Webhook sukurtas. Išsaugokite slaptažodį dabar: jis daugiau nerodomas."),
         "webhook_updated": ("Webhook updated", "Webhook atnaujintas"),
