@@ -7,6 +7,9 @@
 # refused (positive/negative_data_acceptance): the API validates meaning the schema
 # cannot state (a URL must resolve to a public address, a customer must exist, one of
 # three ids must be given) and accepts numeric strings for integers on purpose.
+# The stateful phase is off: the document declares no links, and schemathesis 4.32
+# passes an integer `Shop-ID` header it picked up from a response to the HTTP client,
+# which refuses it (a tool error, not a finding).
 # schemathesis exits 1 on any finding and on its own errors; both fail this script.
 # Usage: scripts/fuzz.sh   (BIN, MAX_EXAMPLES=25)
 set -euo pipefail
@@ -26,11 +29,11 @@ pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$DATA/server.log"; echo "fuzz: server did not start"; exit 1; }
 set +e
-python3 -m schemathesis.cli run Sources/LoyaltyServer/Resources/openapi.yaml --url "http://127.0.0.1:$PORT" \
+python3 -m schemathesis.cli run "${SPEC:-Sources/LoyaltyServer/Resources/openapi.yaml}" --url "http://127.0.0.1:$PORT" \
   -H "X-API-Key: $key" -H "X-API-Secret: $secret" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,ignored_auth,unsupported_method \
-  --max-examples "$MAX_EXAMPLES" --seed 42 --workers 1 --request-timeout 10 \
-  --report junit --report-dir "$DATA/report" 2>&1 | tee "$DATA/schemathesis.txt"
+ --phases examples,coverage,fuzzing --max-examples "$MAX_EXAMPLES" --seed 42 --workers 1 --request-timeout 10 \
+  --report junit --report-dir "$DATA/report" "$@" 2>&1 | tee "$DATA/schemathesis.txt"
 rc=${PIPESTATUS[0]}
 set -e
 kill -0 "$pid" 2>/dev/null || { echo "fuzz: the server died"; tail -20 "$DATA/server.log"; exit 1; }
