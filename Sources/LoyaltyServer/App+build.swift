@@ -45,6 +45,7 @@ public func buildRouter(services: AppServices, recorder: RouteRecorder = RouteRe
 public func buildApplication(services: AppServices, logger: Logger, beforeServing: @escaping @Sendable () async throws -> Void = {}) -> some ApplicationProtocol {
     var app = Application(
         router: buildRouter(services: services),
+        server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(services.config.idleTimeoutSeconds * 1000)))),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "loyalty"),
         services: [DatabaseService(database: services.database), LotSweeperService(sweeper: services.sweeper, intervalSeconds: services.config.sweepIntervalSeconds, logger: logger, ready: services.migrated), WebhookDispatcherService(dispatcher: services.dispatcher, ready: services.migrated)],
         logger: logger)

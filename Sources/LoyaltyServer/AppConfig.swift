@@ -12,7 +12,8 @@ import LoyaltyCore
 /// s, m, h), `LOYALTY_WEBHOOK_TIMEOUT_SECONDS`, `LOYALTY_WEBHOOK_DISABLE_AFTER`,
 /// `LOYALTY_WEBHOOK_LEASE_SECONDS`, `LOYALTY_WEBHOOK_CONCURRENCY` (0 = this node does
 /// not deliver), `LOYALTY_WEBHOOK_POLL_MS`, `LOYALTY_WEBHOOK_ALLOW_LOOPBACK`
-/// (development and tests only) and `LOYALTY_EVENT_RETENTION_DAYS`.
+/// (development and tests only), `LOYALTY_EVENT_RETENTION_DAYS`,
+/// `LOYALTY_BODY_TIMEOUT_SECONDS` and `LOYALTY_IDLE_TIMEOUT_SECONDS`.
 public struct AppConfig: Sendable {
     /// `postgres://...` to use PostgreSQL; `nil` = embedded SQLite in ``dataDirectory``.
     public var databaseURL: String?
@@ -49,6 +50,10 @@ public struct AppConfig: Sendable {
     /// Development and tests: accept `http://` and loopback targets. Private, link-local
     /// and metadata addresses are refused either way.
     public var webhookAllowLoopback: Bool = false
+    /// A request body must arrive within this many seconds (else 408, connection closed).
+    public var bodyTimeoutSeconds: Double = 30
+    /// An idle keep-alive connection is closed after this many seconds.
+    public var idleTimeoutSeconds: Double = 60
     /// How long the event feed and the delivery log keep entries.
     public var eventRetentionDays: Double = 30
 
@@ -74,6 +79,8 @@ public struct AppConfig: Sendable {
         if let v = env["LOYALTY_WEBHOOK_CONCURRENCY"].flatMap(Int.init), v >= 0 { c.webhookConcurrency = v }
         if let v = env["LOYALTY_WEBHOOK_POLL_MS"].flatMap(Int.init), v > 0 { c.webhookPollMillis = v }
         if let v = env["LOYALTY_WEBHOOK_ALLOW_LOOPBACK"] { c.webhookAllowLoopback = ["1", "true", "yes"].contains(v.lowercased()) }
+        if let v = env["LOYALTY_BODY_TIMEOUT_SECONDS"].flatMap(Double.init), v > 0 { c.bodyTimeoutSeconds = v }
+        if let v = env["LOYALTY_IDLE_TIMEOUT_SECONDS"].flatMap(Double.init), v > 0 { c.idleTimeoutSeconds = v }
         if let v = env["LOYALTY_EVENT_RETENTION_DAYS"].flatMap(Double.init), v > 0 { c.eventRetentionDays = v }
         return c
     }

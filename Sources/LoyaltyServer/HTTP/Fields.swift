@@ -61,6 +61,11 @@ struct Fields {
         default: fail(field, "v_string"); return nil
         }
         if s.count > maxLength { fail(field, "v_max_length", ["max": String(maxLength)]); return nil }
+        // NUL cannot be stored by PostgreSQL, and other control characters in names and
+        // ids are only ever mistakes or attacks; tab and line breaks stay allowed.
+        if s.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D || $0 == 0x7F }) {
+            fail(field, "v_control_chars"); return nil
+        }
         return s
     }
 

@@ -88,7 +88,13 @@ struct ShopRoutes {
             let limit = kind == .bulk ? services.config.maxBulkBodyBytes : services.config.maxBodyBytes
             let buffer: ByteBuffer
             do {
-                buffer = try await request.body.collect(upTo: limit)
+                // A body that trickles in (slowloris) gets 408 and the connection closed.
+                let body = request.body
+                buffer = try await withDeadline(seconds: services.config.bodyTimeoutSeconds, timeoutError: { BodyTimeout() }) { try await body.collect(upTo: limit) }
+            } catch is BodyTimeout {
+                var e = APIError(status: .requestTimeout, code: 1105, stringCode: "REQUEST_TIMEOUT", messageKey: "body_timeout", args: ["seconds": String(Int(services.config.bodyTimeoutSeconds))])
+                e.headers[.connection] = "close"
+                throw e
             } catch {
                 throw APIError(status: .contentTooLarge, code: 1104, stringCode: "PAYLOAD_TOO_LARGE", messageKey: "body_too_large", args: ["limit": String(limit)])
             }
@@ -172,6 +178,9 @@ struct ShopRoutes {
         return "unreadable body"
     }
 }
+
+/// The request body did not arrive within ``AppConfig/bodyTimeoutSeconds``.
+struct BodyTimeout: Error {}
 
 /// Collects every registered route as `METHOD /path/{param}`, so a test can hold the
 /// router and `openapi.yaml` to the same list.

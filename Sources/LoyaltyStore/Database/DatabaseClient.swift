@@ -38,11 +38,12 @@ public struct DatabaseUnavailableError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Runs `operation`, failing with ``DatabaseUnavailableError`` after `seconds`.
+/// Runs `operation`, failing with `timeoutError()` (by default
+/// ``DatabaseUnavailableError``) after `seconds`; `seconds <= 0` means no deadline.
 ///
 /// The timer is an NIO scheduled task rather than `Task.sleep`: measured, the
 /// dispatch timer behind `Task.sleep` cost ~8% of the server's CPU per query.
-func withDeadline<T: Sendable>(seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withDeadline<T: Sendable>(seconds: Double, timeoutError: @escaping @Sendable () -> any Error = { DatabaseUnavailableError("database did not answer in time") }, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     if seconds <= 0 { return try await operation() }
     return try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }
@@ -54,7 +55,7 @@ func withDeadline<T: Sendable>(seconds: Double, _ operation: @escaping @Sendable
             } onCancel: {
                 timer.cancel()
             }
-            throw DatabaseUnavailableError("database did not answer within \(seconds) s")
+            throw timeoutError()
         }
         defer { group.cancelAll() }
         guard let first = try await group.next() else { throw CancellationError() }

@@ -1,0 +1,114 @@
+"""Hostile input against a live server (scripts/bad-input.sh): each case must get a
+clear 4xx naming the problem, the server must keep serving, and nothing may be
+written (the shop's transaction count is compared before and after).
+
+usage: bad_input.py HOST PORT KEY SECRET CUSTOMER_ID BODY_TIMEOUT_SECONDS
+"""
+import http.client, json, socket, sys, threading, time
+
+host, port, key, secret, customer, body_timeout = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), float(sys.argv[6])
+AUTH = {"X-API-Key": key, "X-API-Secret": secret, "Content-Type": "application/json"}
+failures = []
+
+def call(method, path, body=None, headers=None, raw=None):
+    c = http.client.HTTPConnection(host, port, timeout=15)
+    h = dict(AUTH if headers is None else headers)
+    data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+    c.request(method, path, data, h)
+    r = c.getresponse()
+    text = r.read().decode("utf-8", "replace")
+    c.close()
+    try:
+        return r.status, json.loads(text)
+    except ValueError:
+        return r.status, text
+
+def count_transactions():
+    s, j = call("GET", f"/en/shop/transactions?user_id={customer}&per_page=100")
+    return j["meta"]["total"] if s == 200 else -1
+
+def expect(name, status_range, got, body, names=None):
+    status, payload = got
+    ok = status in status_range
+    text = json.dumps(payload) if not isinstance(payload, str) else payload
+    if ok and names:
+        ok = any(n in text for n in names)
+    if not ok:
+        failures.append(f"{name}: {status} {text[:200]}")
+    print(f"{'ok ' if ok else 'BAD'} {status} {name}")
+
+before = count_transactions()
+A = "/en/shop/points/award"
+base = {"customer_id": customer, "order_id": "BAD-1"}
+cases = [
+    ("malformed JSON", dict(raw='{"customer_id": 1, "points": '), range(400, 401), ["MALFORMED_JSON"]),
+    ("NaN points", dict(raw='{"customer_id": %d, "order_id": "BAD-1", "points": NaN}' % customer), range(400, 423), ["MALFORMED_JSON", "points"]),
+    ("Infinity points", dict(raw='{"customer_id": %d, "order_id": "BAD-1", "points": Infinity}' % customer), range(400, 423), ["MALFORMED_JSON", "points"]),
+    ("1e400 points", dict(raw='{"customer_id": %d, "order_id": "BAD-1", "points": 1e400}' % customer), range(400, 423), ["points", "MALFORMED_JSON"]),
+    ("huge integer points", dict(body={**base, "points": 10**30}), range(422, 423), ["points"]),
+    ("negative points", dict(body={**base, "points": -5}), range(422, 423), ["points"]),
+    ("fractional points", dict(body={**base, "points": 2.5}), range(422, 423), ["points"]),
+    ("points as object", dict(body={**base, "points": {"$gt": 0}}), range(422, 423), ["points"]),
+    ("overlong order id", dict(body={**base, "points": 5, "order_id": "x" * 5000}), range(422, 423), ["order_id"]),
+    ("order id with NUL", dict(body={**base, "points": 5, "order_id": "a\u0000b"}), range(422, 423), ["order_id"]),
+    ("order id with escape and RTL override", dict(body={**base, "points": 5, "order_id": "a\u001b[31m\u202eb"}), range(422, 423), ["order_id"]),
+    ("lone surrogate escape", dict(raw='{"customer_id": %d, "order_id": "\\ud800", "points": 5}' % customer), range(200, 423), None),
+    ("array body", dict(raw='[1, 2, 3]'), range(400, 401), ["MALFORMED_JSON"]),
+    ("deeply nested body", dict(raw='[' * 100000 + ']' * 100000), range(400, 414), None),
+    ("oversize body (2 MiB)", dict(raw='{"pad": "' + "x" * (2 << 20) + '"}'), range(413, 414), ["PAYLOAD_TOO_LARGE"]),
+    ("missing credentials", dict(body={**base, "points": 5}, headers={"Content-Type": "application/json"}), range(401, 402), None),
+    ("duplicated API key header", dict(body={**base, "points": 5}, headers=None, dup=True), range(400, 402), None),
+]
+for name, kw, rng, names in cases:
+    if kw.pop("dup", False):
+        c = http.client.HTTPConnection(host, port, timeout=15)
+        c.putrequest("POST", A)
+        c.putheader("X-API-Key", key); c.putheader("X-API-Key", "lty_" + "0" * 40); c.putheader("X-API-Secret", secret)
+        c.putheader("Content-Type", "application/json")
+        data = json.dumps({**base, "points": 5}).encode()
+        c.putheader("Content-Length", str(len(data))); c.endheaders(); c.send(data)
+        r = c.getresponse(); t = r.read().decode(); c.close()
+        got = (r.status, t)
+    else:
+        got = call("POST", A, **kw)
+    expect(name, rng, got, None, names)
+
+# A body that trickles in: 408 within the body deadline (+slack), the connection
+# closed, and the server answers others meanwhile.
+s = socket.create_connection((host, port))
+payload = json.dumps({**base, "points": 5}).encode()
+s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nX-API-Key: %s\r\nX-API-Secret: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (A, key, secret, len(payload))).encode())
+start = time.time()
+served_meanwhile = []
+def trickle():
+    try:
+        for b in payload:
+            s.sendall(bytes([b])); time.sleep(0.5)
+    except OSError:
+        pass
+t = threading.Thread(target=trickle, daemon=True); t.start()
+time.sleep(0.3)
+served_meanwhile.append(call("GET", "/health", headers={})[0])
+s.settimeout(body_timeout + 10)
+answer = b""
+try:
+    while True:
+        chunk = s.recv(4096)
+        if not chunk: break
+        answer += chunk
+except OSError:
+    pass
+elapsed = time.time() - start
+status_line = answer.split(b"\r\n", 1)[0].decode(errors="replace")
+slow_ok = " 408 " in status_line + " " and elapsed < body_timeout + 5 and served_meanwhile == [200]
+print(f"{'ok ' if slow_ok else 'BAD'} slow body: '{status_line}' after {elapsed:.1f} s, connection closed, /health meanwhile {served_meanwhile}")
+if not slow_ok: failures.append(f"slow body: {status_line!r} after {elapsed:.1f}s, meanwhile {served_meanwhile}")
+
+after = count_transactions()
+alive = call("GET", "/health", headers={})[0]
+print(f"transactions before {before}, after {after}; /health {alive}")
+if before != after: failures.append(f"something was written: {before} -> {after}")
+if alive != 200: failures.append("server stopped serving")
+if failures:
+    print("FAILURES:\n" + "\n".join(failures)); sys.exit(1)
+print(f"bad input: {len(cases) + 1} cases, all refused with 4xx, nothing written")
