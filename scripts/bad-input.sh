@@ -3,20 +3,37 @@
 # huge/negative/fractional numbers, wrong types, overlong and odd unicode strings,
 # array and deeply nested bodies, an oversize body, missing and duplicated headers,
 # and a body that trickles in (slowloris). Each gets a clear 4xx, the server keeps
-# serving, and nothing is written. Usage: scripts/bad-input.sh   (BIN)
+# serving, and nothing is written. Then, with the server logging at trace level: the
+# API secret and a webhook secret (created and rotated) appear in no log line and in
+# no response after the one that created them. Usage: scripts/bad-input.sh   (BIN)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/debug/loyalty}
 PORT=${PORT:-18781}
 DATA=$(mktemp -d /tmp/loyalty-bad-XXXXXX)
 pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$DATA"' EXIT
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$DATA"' EXIT
 creds=$("$BIN" shop create --name "Bad" --json --data-dir "$DATA")
 key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$creds")
 secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])' <<<"$creds")
-LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_BODY_TIMEOUT_SECONDS=2 "$BIN" serve --data-dir "$DATA" --port "$PORT" > "$DATA/server.log" 2>&1 &
+LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_BODY_TIMEOUT_SECONDS=2 LOYALTY_LOG_LEVEL=trace LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 "$BIN" serve --data-dir "$DATA" --port "$PORT" > "$DATA/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
 user=$(curl -s -X POST "http://127.0.0.1:$PORT/en/shop/customers" -H "X-API-Key: $key" -H "X-API-Secret: $secret" -H 'Content-Type: application/json' -d '{"email":"bad@example.com"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')
 python3 scripts/bad_input.py 127.0.0.1 "$PORT" "$key" "$secret" "$user" 2
 kill -0 "$pid" || { echo "bad-input: the server died"; tail -20 "$DATA/server.log"; exit 1; }
+
+# Secrets: shown once, never logged, never returned again.
+api() { curl -s -X "$1" "http://127.0.0.1:$PORT/en/shop/$2" -H "X-API-Key: $key" -H "X-API-Secret: $secret" -H 'Content-Type: application/json' ${3:+-d "$3"}; }
+hook=$(api POST webhooks '{"url":"http://127.0.0.1:9/h","events":["points.awarded"]}')
+hook_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])' <<<"$hook")
+first=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["secret"])' <<<"$hook")
+second=$(api POST "webhooks/$hook_id/rotate-secret" '{}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["secret"])')
+later=$(api GET webhooks; api GET "webhooks/$hook_id"; api POST validate-credentials '{}'; api POST "webhooks/$hook_id/test" '{}'; api GET "webhooks/$hook_id/deliveries")
+for s in "$secret" "$first" "$second"; do
+  [ ${#s} -ge 32 ] || { echo "bad-input: a secret was not captured"; exit 1; }
+  grep -qF "$s" "$DATA/server.log" && { echo "bad-input: a secret appears in the server log"; exit 1; }
+  grep -qF "$s" <<<"$later" && { echo "bad-input: a secret appears in a later response"; exit 1; }
+done
+[ "$(wc -l < "$DATA/server.log")" -gt 10 ] || { echo "bad-input: the trace log is empty; the secret scan proves nothing"; exit 1; }
+echo "secrets: API secret and two webhook secrets in none of $(wc -l < "$DATA/server.log") trace log lines nor in later responses"

@@ -45,6 +45,10 @@ public struct AppServices: Sendable {
 
     /// Opens the configured database (creating the SQLite data directory if needed).
     public static func openDatabase(_ config: AppConfig, logger: Logger) async throws -> any DatabaseClient {
+        // SQLKit logs every statement with its binds at debug level, and binds carry
+        // webhook secrets: the database layer never logs below info.
+        var logger = logger
+        if logger.logLevel < .info { logger.logLevel = .info }
         if let url = config.databaseURL {
             return try PostgresDatabaseClient(url: url, maximumConnections: config.postgresMaxConnections, deadlineSeconds: config.databaseTimeoutSeconds, logger: logger)
         }
