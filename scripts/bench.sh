@@ -33,6 +33,7 @@ start_pg $ROOT $PGPORT
 
 wrk_rps() { grep -E '^Requests/sec' "$1" | awk '{print $2}'; }
 wrk_p99() { grep -E '^ +99%' "$1" | awk '{print $2}'; }
+wrk_p50() { grep -E '^ +50%' "$1" | awk '{print $2}'; }
 wrk_errors() { local e; e=$(grep -E 'non-2xx' "$1" | awk '{print $NF}'); echo "${e:-0}"; }
 
 echo "pgbench award (c32, ${DUR}s)..."
@@ -93,6 +94,10 @@ measure_api() { # $1 label (a label ending in -hooks adds 3 webhook endpoints), 
   BENCH_RUN=$label wrk -t2 -c32 -d"${DUR}s" --latency -s Benchmarks/award.lua "http://127.0.0.1:$APIPORT" > $ROOT/award-$label.txt
   echo "$label: balance read via HTTP (c64, ${DUR}s)..."
   wrk -t2 -c64 -d"${DUR}s" --latency -s Benchmarks/balance.lua "http://127.0.0.1:$APIPORT" > $ROOT/balance-$label.txt
+  if [[ $label != *-hooks ]]; then
+    echo "$label: bulk award via HTTP (c4, 100 awards per request, ${DUR}s)..."
+    BENCH_RUN=bulk-$label BENCH_BULK_ITEMS=100 wrk -t2 -c4 -d"${DUR}s" --latency -s Benchmarks/bulk.lua "http://127.0.0.1:$APIPORT" > $ROOT/bulk-$label.txt
+  fi
   # The ledger invariant after the load: balance == sum(entries) on every card.
   if [ "$label" = postgres ]; then
     BAD=$(psql -tA loyalty -c "SELECT count(*) FROM (SELECT lc.id FROM loyalty_cards lc LEFT JOIN ledger_entries le ON le.card_id = lc.id GROUP BY lc.id, lc.balance HAVING lc.balance <> COALESCE(SUM(le.points),0)) x")
@@ -114,6 +119,8 @@ measure_api() { # $1 label (a label ending in -hooks adds 3 webhook endpoints), 
     echo "$(( (d1 - d0) / DUR ))" > $ROOT/drain-$label.txt
     echo "$(sql "SELECT count(*) FROM webhook_attempts WHERE status_code IS NULL OR status_code <> 200")" > $ROOT/drain-errors-$label.txt
   fi
+  # Peak resident memory of the server over the whole run.
+  awk '/VmHWM/ {print int($2 / 1024)}' /proc/$pid/status > $ROOT/rss-$label.txt
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
@@ -128,19 +135,24 @@ fi
 ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
 AWARD_PG=$(wrk_rps $ROOT/award-postgres.txt); BAL_PG=$(wrk_rps $ROOT/balance-postgres.txt)
 AWARD_SQ=$(wrk_rps $ROOT/award-sqlite.txt); BAL_SQ=$(wrk_rps $ROOT/balance-sqlite.txt)
+BULK_PG=$(python3 -c "print(round(float('$(wrk_rps $ROOT/bulk-postgres.txt)') * 100))"); BULK_SQ=$(python3 -c "print(round(float('$(wrk_rps $ROOT/bulk-sqlite.txt)') * 100))")
 cat <<REPORT
 
 ## Benchmark $(date -u +%Y-%m-%dT%H:%MZ) ($(nproc) cores, ${DUR}s per measurement, wrk and servers share the cores)
 
-| measurement | req/s | p99 | non-2xx | ceiling (same run) | ratio |
-|---|---|---|---|---|---|
-| award via HTTP, PostgreSQL, c32 | $AWARD_PG | $(wrk_p99 $ROOT/award-postgres.txt) | $(wrk_errors $ROOT/award-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$AWARD_PG" "$PGBENCH") |
-| balance read via HTTP, PostgreSQL, c64 | $BAL_PG | $(wrk_p99 $ROOT/balance-postgres.txt) | $(wrk_errors $ROOT/balance-postgres.txt) | nginx static JSON c64: $NGINX_RPS | $(ratio "$BAL_PG" "$NGINX_RPS") |
-| award via HTTP, SQLite, c32 | $AWARD_SQ | $(wrk_p99 $ROOT/award-sqlite.txt) | $(wrk_errors $ROOT/award-sqlite.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$AWARD_SQ" "$PGBENCH") |
-| balance read via HTTP, SQLite, c64 | $BAL_SQ | $(wrk_p99 $ROOT/balance-sqlite.txt) | $(wrk_errors $ROOT/balance-sqlite.txt) | nginx static JSON c64: $NGINX_RPS | $(ratio "$BAL_SQ" "$NGINX_RPS") |
+| measurement | req/s | p50 | p99 | non-2xx | ceiling (same run) | ratio |
+|---|---|---|---|---|---|---|
+| award via HTTP, PostgreSQL, c32 | $AWARD_PG | $(wrk_p50 $ROOT/award-postgres.txt) | $(wrk_p99 $ROOT/award-postgres.txt) | $(wrk_errors $ROOT/award-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$AWARD_PG" "$PGBENCH") |
+| balance read via HTTP, PostgreSQL, c64 | $BAL_PG | $(wrk_p50 $ROOT/balance-postgres.txt) | $(wrk_p99 $ROOT/balance-postgres.txt) | $(wrk_errors $ROOT/balance-postgres.txt) | nginx static JSON c64: $NGINX_RPS | $(ratio "$BAL_PG" "$NGINX_RPS") |
+| bulk award via HTTP, PostgreSQL, c4 x 100 items (awards/s) | $BULK_PG | $(wrk_p50 $ROOT/bulk-postgres.txt) | $(wrk_p99 $ROOT/bulk-postgres.txt) | $(wrk_errors $ROOT/bulk-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$BULK_PG" "$PGBENCH") |
+| award via HTTP, SQLite, c32 | $AWARD_SQ | $(wrk_p50 $ROOT/award-sqlite.txt) | $(wrk_p99 $ROOT/award-sqlite.txt) | $(wrk_errors $ROOT/award-sqlite.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$AWARD_SQ" "$PGBENCH") |
+| balance read via HTTP, SQLite, c64 | $BAL_SQ | $(wrk_p50 $ROOT/balance-sqlite.txt) | $(wrk_p99 $ROOT/balance-sqlite.txt) | $(wrk_errors $ROOT/balance-sqlite.txt) | nginx static JSON c64: $NGINX_RPS | $(ratio "$BAL_SQ" "$NGINX_RPS") |
+| bulk award via HTTP, SQLite, c4 x 100 items (awards/s) | $BULK_SQ | $(wrk_p50 $ROOT/bulk-sqlite.txt) | $(wrk_p99 $ROOT/bulk-sqlite.txt) | $(wrk_errors $ROOT/bulk-sqlite.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$BULK_SQ" "$PGBENCH") |
 REPORT
+echo "peak server RSS: PostgreSQL run $(cat $ROOT/rss-postgres.txt) MiB, SQLite run $(cat $ROOT/rss-sqlite.txt) MiB"
 if [ -f $ROOT/award-loyalty_hooks-hooks.txt ]; then
   AWARD_H=$(wrk_rps $ROOT/award-loyalty_hooks-hooks.txt)
-  echo "| award via HTTP, PostgreSQL, c32, 3 active webhook endpoints | $AWARD_H | $(wrk_p99 $ROOT/award-loyalty_hooks-hooks.txt) | $(wrk_errors $ROOT/award-loyalty_hooks-hooks.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$AWARD_H" "$PGBENCH") |"
-  echo "| webhook deliveries/s draining the backlog (PostgreSQL, nginx sink) | $(cat $ROOT/drain-loyalty_hooks-hooks.txt) | | $(cat $ROOT/drain-errors-loyalty_hooks-hooks.txt) failed attempts | target 1,000/s | |"
+  echo "| award via HTTP, PostgreSQL, c32, 3 active webhook endpoints | $AWARD_H | $(wrk_p50 $ROOT/award-loyalty_hooks-hooks.txt) | $(wrk_p99 $ROOT/award-loyalty_hooks-hooks.txt) | $(wrk_errors $ROOT/award-loyalty_hooks-hooks.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$AWARD_H" "$PGBENCH") |"
+  echo "| webhook deliveries/s draining the backlog (PostgreSQL, nginx sink) | $(cat $ROOT/drain-loyalty_hooks-hooks.txt) | | | $(cat $ROOT/drain-errors-loyalty_hooks-hooks.txt) failed attempts | target 1,000/s | |"
+  echo "peak server RSS with 3 webhook endpoints: $(cat $ROOT/rss-loyalty_hooks-hooks.txt) MiB"
 fi
