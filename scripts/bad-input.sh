@@ -8,17 +8,16 @@
 # no response after the one that created them. Usage: scripts/bad-input.sh   (BIN)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 BIN=${BIN:-.build/debug/loyalty}
 PORT=${PORT:-18781}
 DATA=$(mktemp -d /tmp/loyalty-bad-XXXXXX)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$DATA"' EXIT
-creds=$("$BIN" shop create --name "Bad" --json --data-dir "$DATA")
-key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$creds")
-secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])' <<<"$creds")
+shop_create Bad --data-dir "$DATA"; key=$KEY; secret=$SECRET
 LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_BODY_TIMEOUT_SECONDS=2 LOYALTY_LOG_LEVEL=trace LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 "$BIN" serve --data-dir "$DATA" --port "$PORT" > "$DATA/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+wait_healthy "$PORT" || { tail -20 "$DATA/server.log"; exit 1; }
 user=$(curl -s -X POST "http://127.0.0.1:$PORT/en/shop/customers" -H "X-API-Key: $key" -H "X-API-Secret: $secret" -H 'Content-Type: application/json' -d '{"email":"bad@example.com"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')
 python3 scripts/bad_input.py 127.0.0.1 "$PORT" "$key" "$secret" "$user" 2
 kill -0 "$pid" || { echo "bad-input: the server died"; tail -20 "$DATA/server.log"; exit 1; }

@@ -24,8 +24,7 @@ fail() { echo "crash-test: $*" >&2; tail -20 "$WORK/server.log" >&2 || true; exi
 start_server() {
   LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_SWEEP_SECONDS=0 LOYALTY_LOG_LEVEL=error "$BIN" serve "${DBARGS[@]}" --port "$PORT" >> "$WORK/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && return; sleep 0.1; done
-  fail "server did not start"
+  wait_healthy "$PORT" || fail "server did not start"
 }
 
 run_backend() {
@@ -37,10 +36,7 @@ run_backend() {
   else
     DBARGS=(--data-dir "$WORK/sqlite")
   fi
-  creds=$("$BIN" shop create --name "Crash" --json "${DBARGS[@]}" 2>/dev/null)
-  key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$creds")
-  secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])' <<<"$creds")
-  partner=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["partner_id"])' <<<"$creds")
+  shop_create Crash "${DBARGS[@]}"; key=$KEY; secret=$SECRET; partner=$PARTNER
   python3 -c "
 print('external_id,email,name')
 for i in range(1, 41): print(f'c-{i},c{i}@example.com,C {i}')" > "$WORK/c.csv"

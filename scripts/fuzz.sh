@@ -14,6 +14,7 @@
 # Usage: scripts/fuzz.sh   (BIN, MAX_EXAMPLES=25)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 BIN=${BIN:-.build/debug/loyalty}
 PORT=${PORT:-18681}
 MAX_EXAMPLES=${MAX_EXAMPLES:-25}
@@ -21,13 +22,10 @@ command -v schemathesis >/dev/null || python3 -c "import schemathesis" 2>/dev/nu
 DATA=$(mktemp -d /tmp/loyalty-fuzz-XXXXXX)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$DATA"' EXIT
-creds=$("$BIN" shop create --name "Fuzz" --json --data-dir "$DATA")
-key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$creds")
-secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])' <<<"$creds")
+shop_create Fuzz --data-dir "$DATA"; key=$KEY; secret=$SECRET
 LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 "$BIN" serve --data-dir "$DATA" --port "$PORT" > "$DATA/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
-curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$DATA/server.log"; echo "fuzz: server did not start"; exit 1; }
+wait_healthy "$PORT" || { cat "$DATA/server.log"; exit 1; }
 set +e
 python3 -m schemathesis.cli run "${SPEC:-Sources/LoyaltyServer/Resources/openapi.yaml}" --url "http://127.0.0.1:$PORT" \
   -H "X-API-Key: $key" -H "X-API-Secret: $secret" \

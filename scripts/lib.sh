@@ -28,3 +28,18 @@ start_pg() {
 }
 
 stop_pg() { [ -d "$1/pg" ] && runuser -u postgres -- pg_ctl -D "$1/pg" -m fast stop >/dev/null 2>&1 || true; }
+
+# shop_create NAME [database flags...]: `$BIN shop create --json`; sets KEY, SECRET, PARTNER.
+shop_create() {
+  local out
+  out=$("$BIN" shop create --name "$1" --json "${@:2}" 2>/dev/null)
+  KEY=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$out")
+  SECRET=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])' <<<"$out")
+  PARTNER=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["partner_id"])' <<<"$out")
+}
+
+# wait_healthy PORT: up to 15 s for /health on 127.0.0.1:PORT; fails when it never answers.
+wait_healthy() {
+  for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$1/health" >/dev/null && return 0; sleep 0.1; done
+  echo "server on port $1 did not start" >&2; return 1
+}

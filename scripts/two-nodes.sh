@@ -31,8 +31,7 @@ URL="postgres://postgres@127.0.0.1:$PGP/postgres"
 export LOG="$WORK/received.jsonl" SECRET_FILE="$WORK/secret"; : > "$LOG"; echo none > "$SECRET_FILE"
 PORT=$RPORT node scripts/webhook-receiver.js 2>"$WORK/receiver.err" & pids+=($!)
 
-creds=$("$BIN" shop create --name "Two" --json --database-url "$URL" 2>/dev/null)
-key=$(json '["api_key"]' <<<"$creds"); secret=$(json '["api_secret"]' <<<"$creds"); partner=$(json '["partner_id"]' <<<"$creds")
+shop_create Two --database-url "$URL"; key=$KEY; secret=$SECRET; partner=$PARTNER
 python3 -c "
 print('external_id,email,name')
 for i in range(1, 201): print(f't-{i},t{i}@example.com,T {i}')" > "$WORK/c.csv"
@@ -45,10 +44,7 @@ start_nodes() { # extra env...
     env "$@" LOYALTY_LOG_LEVEL=error LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 LOYALTY_PG_MAX_CONNECTIONS=16 "$BIN" serve --database-url "$URL" --port "$p" >> "$WORK/node$p.log" 2>&1 &
     node_pids+=($!); pids+=($!)
   done
-  for p in $P1 $P2; do
-    for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$p/health" >/dev/null && break; sleep 0.1; done
-    curl -sf "http://127.0.0.1:$p/health" >/dev/null || fail "node $p did not start"
-  done
+  for p in $P1 $P2; do wait_healthy "$p" || fail "node $p did not start"; done
 }
 stop_nodes() { for p in "${node_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
 

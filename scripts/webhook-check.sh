@@ -33,8 +33,7 @@ start_server() { # extra env assignments...
   env "$@" LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 LOYALTY_WEBHOOK_RETRY_SCHEDULE=0,1s,1s,1s,1s LOYALTY_WEBHOOK_LEASE_SECONDS=3 \
     LOYALTY_SWEEP_SECONDS=0 "$BIN" serve "${DBARGS[@]}" --port "$PORT" >> "$WORK/server.log" 2>&1 &
   server_pid=$!; pids+=($server_pid)
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && return; sleep 0.1; done
-  fail "server did not start"
+  wait_healthy "$PORT" || fail "server did not start"
 }
 kill9() { kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
 api() { # method path [body]
@@ -57,8 +56,7 @@ run_backend() {
   else
     DBARGS=(--data-dir "$WORK/data-$backend")
   fi
-  creds=$("$BIN" shop create --name "Hook Shop" --json "${DBARGS[@]}")
-  KEY=$(json '["api_key"]' <<<"$creds"); SECRET=$(json '["api_secret"]' <<<"$creds")
+  shop_create "Hook Shop" "${DBARGS[@]}"
   start_server
   hook=$(api POST webhooks "{\"url\":\"http://127.0.0.1:$RPORT/hook\",\"events\":[\"points.awarded\",\"transaction.created\",\"customer.created\"]}")
   id=$(json '["data"]["id"]' <<<"$hook"); json '["data"]["secret"]' <<<"$hook" > "$SECRET_FILE"
