@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "loyalty", targets: ["loyalty"]),
         .library(name: "LoyaltyServer", targets: ["LoyaltyServer"]),
         .library(name: "LoyaltySDK", targets: ["LoyaltySDK"]),
+        .library(name: "QRCode", targets: ["QRCode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -28,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
     ],
     targets: [
         .target(
@@ -63,6 +67,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                "QRCode",
             ],
             resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
@@ -72,6 +79,12 @@ let package = Package(
         .target(
             name: "LoyaltySDK",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // ISO/IEC 18004 QR encoder with SVG and PNG output: no QR library is in the
+        // package mirror. Depends on nothing.
+        .target(
+            name: "QRCode",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -94,6 +107,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "QRCodeTests",
+            dependencies: ["QRCode"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "LoyaltySDKTests",
             dependencies: ["LoyaltySDK"],
             swiftSettings: swiftSettings
@@ -109,6 +127,8 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 "LoyaltySDK",
+                "QRCode",
+                .product(name: "WSClient", package: "swift-websocket"),
             ],
             swiftSettings: swiftSettings
         ),
