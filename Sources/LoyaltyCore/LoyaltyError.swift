@@ -4,6 +4,21 @@ public enum LoyaltyError: Error, Sendable, Equatable {
     case customerNotFound
     case cardNotFound
     case cardInactive
+    /// The card's `expires_at` has passed: it can neither earn nor redeem.
+    case cardExpired
+    /// The customer already holds a card from this template.
+    case cardAlreadyExists(cardID: Int64)
+    /// A scanned QR payload is not a valid card token or card code of this partner.
+    case qrInvalid(reason: String)
+    /// The card token's expiry has passed.
+    case qrExpired
+    case qrSessionNotFound
+    /// The QR session's five minutes have passed.
+    case qrSessionExpired
+    /// The QR session was completed already (single use).
+    case qrSessionUsed
+    /// The refresh token is unknown, expired, revoked or was used before.
+    case refreshTokenInvalid
     case shopNotFound
     case templateNotFound
     case noCardTemplate

@@ -187,6 +187,10 @@ public struct LoyaltyCard: Sendable, Hashable {
     public var tierGraceUntil: Int64?
     public var tierOverride: String?
     public var tierOverrideUntil: Int64?
+    /// When the card stops earning and redeeming (`nil` = never).
+    public var expiresAt: Int64?
+    /// Why the card was blocked (`isActive == false`).
+    public var blockedReason: String?
 
     public init(id: Int64, partnerID: Int64, customerID: Int64, templateID: Int64, cardNumber: String, qrCode: String, balance: Int64, reserved: Int64, lifetimeEarned: Int64, lifetimeSpent: Int64, transactionsCount: Int64, isActive: Bool, lastUsedAt: Int64?, createdAt: Int64, updatedAt: Int64) {
         self.id = id

@@ -1,5 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import NIOCore
 import Logging
 import LoyaltyCore
 import LoyaltyModels
@@ -36,6 +39,8 @@ public func buildRouter(services: AppServices, recorder: RouteRecorder = RouteRe
         headers[.contentType] = "application/yaml"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
     }
+    recorder.record("GET", "/qr")
+    router.get("qr", use: QRImageEndpoint().handle)
     ShopAPI(services: services).register(on: router, recorder: recorder)
     return router
 }
@@ -43,11 +48,33 @@ public func buildRouter(services: AppServices, recorder: RouteRecorder = RouteRe
 /// The composition root: migrations (then `beforeServing`, e.g. seeding) before the
 /// server accepts connections, the database client as a service, and the router.
 public func buildApplication(services: AppServices, logger: Logger, beforeServing: @escaping @Sendable () async throws -> Void = {}) -> some ApplicationProtocol {
+    var background: [any Service] = [
+        DatabaseService(database: services.database),
+        LotSweeperService(sweeper: services.sweeper, intervalSeconds: services.config.sweepIntervalSeconds, logger: logger, ready: services.migrated),
+        WebhookDispatcherService(dispatcher: services.dispatcher, ready: services.migrated),
+        QRSessionExpiryService(sessions: QRSessionService(services: services), logger: logger, ready: services.migrated),
+    ]
+    if let pg = services.database as? PostgresDatabaseClient {
+        background.append(PostgresRealtimeListener(database: pg, hub: services.realtimeHub, logger: logger, ready: services.migrated))
+    }
+    let socket = PusherSocket(hub: services.realtimeHub, appKey: services.config.realtimeKey, logger: logger)
+    // One port for HTTP and the Pusher-protocol WebSocket (`/app/{key}`); the socket's
+    // liveness is the WebSocket ping every 30 s, not the HTTP idle timeout.
+    let server = HTTPServerBuilder.http1WebSocketUpgrade(
+        configuration: .init(
+            http1: .init(idleTimeout: .milliseconds(Int64(services.config.idleTimeoutSeconds * 1000))),
+            ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(30)))),
+        shouldUpgrade: { head, _, _ in
+            guard let path = head.path, PusherSocket.appKey(path: path) != nil else { return .dontUpgrade }
+            return .upgrade([:]) { inbound, outbound, _ in
+                try await socket.run(path: path, inbound: inbound, outbound: outbound)
+            }
+        })
     var app = Application(
         router: buildRouter(services: services),
-        server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(services.config.idleTimeoutSeconds * 1000)))),
+        server: server,
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "loyalty"),
-        services: [DatabaseService(database: services.database), LotSweeperService(sweeper: services.sweeper, intervalSeconds: services.config.sweepIntervalSeconds, logger: logger, ready: services.migrated), WebhookDispatcherService(dispatcher: services.dispatcher, ready: services.migrated)],
+        services: background,
         logger: logger)
     app.beforeServerStarts {
         try await Migrator(database: services.database).migrate()

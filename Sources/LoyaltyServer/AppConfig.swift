@@ -13,7 +13,12 @@ import LoyaltyCore
 /// `LOYALTY_WEBHOOK_LEASE_SECONDS`, `LOYALTY_WEBHOOK_CONCURRENCY` (0 = this node does
 /// not deliver), `LOYALTY_WEBHOOK_POLL_MS`, `LOYALTY_WEBHOOK_ALLOW_LOOPBACK`
 /// (development and tests only), `LOYALTY_EVENT_RETENTION_DAYS`,
-/// `LOYALTY_BODY_TIMEOUT_SECONDS` and `LOYALTY_IDLE_TIMEOUT_SECONDS`.
+/// `LOYALTY_BODY_TIMEOUT_SECONDS` and `LOYALTY_IDLE_TIMEOUT_SECONDS`; digital cards and
+/// realtime: `LOYALTY_CARD_TOKEN_TTL_SECONDS`, `LOYALTY_QR_SESSION_SECONDS`,
+/// `LOYALTY_CUSTOMER_TOKEN_TTL_SECONDS`, `LOYALTY_REFRESH_TOKEN_TTL_DAYS`,
+/// `LOYALTY_REALTIME_KEY`, `LOYALTY_REALTIME_HOST`, `LOYALTY_REALTIME_PORT`,
+/// `LOYALTY_REALTIME_SCHEME` (what `realtime/config` tells clients; by default the host
+/// and port the client reached) and `LOYALTY_REALTIME_MAX_CONNECTIONS`.
 public struct AppConfig: Sendable {
     /// `postgres://...` to use PostgreSQL; `nil` = embedded SQLite in ``dataDirectory``.
     public var databaseURL: String?
@@ -56,6 +61,20 @@ public struct AppConfig: Sendable {
     public var idleTimeoutSeconds: Double = 60
     /// How long the event feed and the delivery log keep entries.
     public var eventRetentionDays: Double = 30
+    /// Lifetime of a dynamic card QR token (callers may ask for 30 s to 30 days).
+    public var cardTokenTTLSeconds: Int64 = 3600
+    /// Lifetime of a POS QR session (the real platform: 5 minutes).
+    public var qrSessionSeconds: Int64 = 300
+    public var customerTokenTTLSeconds: Int64 = 3600
+    public var refreshTokenTTLDays: Int64 = 30
+    /// The Pusher app key clients connect with (`/app/{key}`); public by design.
+    public var realtimeKey: String = "loyalty"
+    /// What `realtime/config` advertises; `nil` = the host, port and scheme of the request.
+    public var realtimeHost: String?
+    public var realtimePort: Int?
+    public var realtimeScheme: String?
+    /// WebSocket connections per node; beyond it a client gets Pusher error 4100.
+    public var realtimeMaxConnections: Int = 20_000
 
     public init() {}
 
@@ -82,6 +101,15 @@ public struct AppConfig: Sendable {
         if let v = env["LOYALTY_BODY_TIMEOUT_SECONDS"].flatMap(Double.init), v > 0 { c.bodyTimeoutSeconds = v }
         if let v = env["LOYALTY_IDLE_TIMEOUT_SECONDS"].flatMap(Double.init), v > 0 { c.idleTimeoutSeconds = v }
         if let v = env["LOYALTY_EVENT_RETENTION_DAYS"].flatMap(Double.init), v > 0 { c.eventRetentionDays = v }
+        if let v = env["LOYALTY_CARD_TOKEN_TTL_SECONDS"].flatMap(Int64.init), v >= 30 { c.cardTokenTTLSeconds = v }
+        if let v = env["LOYALTY_QR_SESSION_SECONDS"].flatMap(Int64.init), v > 0 { c.qrSessionSeconds = v }
+        if let v = env["LOYALTY_CUSTOMER_TOKEN_TTL_SECONDS"].flatMap(Int64.init), v > 0 { c.customerTokenTTLSeconds = v }
+        if let v = env["LOYALTY_REFRESH_TOKEN_TTL_DAYS"].flatMap(Int64.init), v > 0 { c.refreshTokenTTLDays = v }
+        if let v = env["LOYALTY_REALTIME_KEY"], !v.isEmpty { c.realtimeKey = v }
+        if let v = env["LOYALTY_REALTIME_HOST"], !v.isEmpty { c.realtimeHost = v }
+        if let v = env["LOYALTY_REALTIME_PORT"].flatMap(Int.init) { c.realtimePort = v }
+        if let v = env["LOYALTY_REALTIME_SCHEME"], ["http", "https"].contains(v) { c.realtimeScheme = v }
+        if let v = env["LOYALTY_REALTIME_MAX_CONNECTIONS"].flatMap(Int.init), v > 0 { c.realtimeMaxConnections = v }
         return c
     }
 

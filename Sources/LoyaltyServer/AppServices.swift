@@ -20,6 +20,14 @@ public struct AppServices: Sendable {
     /// Publishes the outbox to the event feed and delivers webhooks (see ``WebhookDispatcher``).
     public let dispatcher: WebhookDispatcher
     let webhookTargets: WebhookTargetPolicy
+    public let cards: any CardRepository
+    public let signingKeys: any SigningKeyRepository
+    public let qrSessions: any QRSessionRepository
+    let cardTokens: CardTokens
+    let customerTokens: CustomerTokens
+    /// This node's WebSocket subscribers, and the bus that reaches every node's.
+    let realtimeHub: RealtimeHub
+    let realtime: any RealtimeBus
     /// Opened by ``buildApplication(services:logger:beforeServing:)`` once migrations ran.
     public let migrated = StartupGate()
     let authenticator: CredentialAuthenticator
@@ -41,6 +49,19 @@ public struct AppServices: Sendable {
         self.dispatcher = WebhookDispatcher(database: database, events: events, config: config, targets: webhookTargets, logger: Logger(label: "loyalty.webhooks"))
         self.authenticator = CredentialAuthenticator(tenants: tenants, environment: config.environment, cacheSeconds: config.credentialCacheSeconds)
         self.rateLimiter = RateLimiter(perMinute: config.shopRateLimitPerMinute)
+        self.cards = SQLCardRepository(database: database)
+        self.signingKeys = SQLSigningKeyRepository(database: database)
+        self.qrSessions = SQLQRSessionRepository(database: database)
+        self.cardTokens = CardTokens(keys: KeyRing(purpose: "card_token", keyBytes: 32, repository: signingKeys), defaultTTLSeconds: config.cardTokenTTLSeconds)
+        self.customerTokens = CustomerTokens(
+            keys: KeyRing(purpose: "customer_jwt", keyBytes: 64, repository: signingKeys), refreshTokens: SQLRefreshTokenRepository(database: database),
+            accessTTLSeconds: config.customerTokenTTLSeconds, refreshTTLSeconds: config.refreshTokenTTLDays * 86_400)
+        self.realtimeHub = RealtimeHub(maxConnections: config.realtimeMaxConnections)
+        if let pg = database as? PostgresDatabaseClient {
+            self.realtime = PostgresRealtimeBus(database: pg, logger: Logger(label: "loyalty.realtime"))
+        } else {
+            self.realtime = LocalRealtimeBus(hub: realtimeHub)
+        }
     }
 
     /// Opens the configured database (creating the SQLite data directory if needed).

@@ -67,6 +67,14 @@ enum ErrorMapping {
         case .webhookInactive: return .conflict("webhook_inactive", code: 1311, stringCode: "WEBHOOK_INACTIVE")
         case .deliveryPending: return .conflict("delivery_pending", code: 1312, stringCode: "DELIVERY_PENDING")
         case .cursorExpired: return APIError(status: .gone, code: 1313, stringCode: "CURSOR_EXPIRED", messageKey: "cursor_expired")
+        case .cardExpired: return APIError(status: .badRequest, code: 1211, stringCode: "BUSINESS_CARD_EXPIRED", messageKey: "card_expired")
+        case let .cardAlreadyExists(id): return .conflict("card_exists", code: 1314, stringCode: "CARD_ALREADY_EXISTS", details: [("loyalty_card_id", .int(id))])
+        case let .qrInvalid(reason): return APIError(status: .unprocessableContent, code: 1315, stringCode: "QR_INVALID", messageKey: "qr_invalid", args: ["reason": reason], details: [("reason", .string(reason))])
+        case .qrExpired: return APIError(status: .gone, code: 1316, stringCode: "QR_EXPIRED", messageKey: "qr_expired")
+        case .qrSessionNotFound: return .notFound("qr_session_not_found", code: 1317, stringCode: "QR_SESSION_NOT_FOUND")
+        case .qrSessionExpired: return APIError(status: .gone, code: 1318, stringCode: "RESOURCE_EXPIRED", messageKey: "qr_session_expired")
+        case .qrSessionUsed: return .conflict("qr_session_used", code: 1319)
+        case .refreshTokenInvalid: return .unauthorized("refresh_invalid", code: 1102, stringCode: "INVALID_REFRESH_TOKEN")
         }
     }
 }

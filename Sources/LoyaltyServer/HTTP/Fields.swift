@@ -166,6 +166,20 @@ struct Fields {
         return Timestamp.epochMillis(year: parts[0], month: parts[1], day: parts[2])
     }
 
+    /// An ISO 8601 date-time (`2027-01-31T12:00:00Z`, offsets and fractions allowed) or a
+    /// `YYYY-MM-DD` date (00:00 UTC), as epoch milliseconds.
+    mutating func dateTime(_ field: String) -> Int64? {
+        guard let s = string(field, maxLength: 40) else { return nil }
+        if s.count == 10 { return date(field) }
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+            let f = ISO8601DateFormatter()
+            f.formatOptions = options
+            if let d = f.date(from: s) { return Int64((d.timeIntervalSince1970 * 1000).rounded()) }
+        }
+        fail(field, "v_datetime")
+        return nil
+    }
+
     /// `page` and `per_page` with the endpoint's maximum page size.
     mutating func page(maxPerPage: Int) -> PageRequest {
         let page = int("page", min: 1, max: 1_000_000) ?? 1

@@ -59,9 +59,29 @@ enum Present {
             ("id", .int(card.id)), ("card_number", .string(card.cardNumber)), ("card_name", .string(t.titleEN)), ("card_type", .string(t.cardType)),
             ("points", .int(card.balance)), ("available_points", .int(card.available)), ("reserved_points", .int(card.reserved)),
             ("lifetime_earned", .int(card.lifetimeEarned)), ("lifetime_spent", .int(card.lifetimeSpent)),
-            ("is_active", .bool(card.isActive)), ("transactions_count", .int(card.transactionsCount)), ("last_used_at", time(card.lastUsedAt)),
+            ("is_active", .bool(card.isActive)), ("status", .string(card.status(at: Clock.nowMillis()).rawValue)), ("expires_at", time(card.expiresAt)),
+            ("blocked_reason", .optional(card.blockedReason)), ("transactions_count", .int(card.transactionsCount)), ("last_used_at", time(card.lastUsedAt)),
             ("qr_code", .string(card.qrCode)), ("redemption", redemption(t.redemption)), ("user", user(c)), ("partner", partner(p)),
             ("created_at", time(card.createdAt)), ("updated_at", time(card.updatedAt)),
+        ])
+    }
+
+    /// A customer's card as the card endpoints show it.
+    static func card(_ card: LoyaltyCard, now: Int64) -> JSON {
+        .object([
+            ("id", .int(card.id)), ("loyalty_card_id", .int(card.id)), ("user_id", .int(card.customerID)), ("template_id", .int(card.templateID)),
+            ("card_number", .string(card.cardNumber)), ("qr_code", .string(card.qrCode)), ("status", .string(card.status(at: now).rawValue)),
+            ("is_active", .bool(card.isActive)), ("blocked_reason", .optional(card.blockedReason)), ("expires_at", time(card.expiresAt)),
+            ("points", .int(card.balance)), ("available_points", .int(card.available)), ("tier", .optional(card.tier)),
+            ("created_at", time(card.createdAt)), ("updated_at", time(card.updatedAt)),
+        ])
+    }
+
+    /// `card_data` of a completed QR card session (spec 4.11).
+    static func cardData(_ card: LoyaltyCard, template t: CardTemplate, customer c: Customer, scannedAt: Int64) -> JSON {
+        .object([
+            ("loyalty_card_id", .int(card.id)), ("card_number", .string(card.cardNumber)), ("points", .int(card.balance)),
+            ("user", user(c)), ("redemption", redemption(t.redemption)), ("scanned_at", time(scannedAt)),
         ])
     }
 

@@ -32,6 +32,9 @@ struct ShopAPI {
         routes.get("customers/:id/balance", customerBalance)
         registerProgram(routes)
         registerWebhooks(routes)
+        registerCards(routes)
+        registerQRSessions(routes)
+        registerCustomerAPI(routes)
         // The Partner API's webhook endpoints (P26-P33), on the same credentials.
         registerWebhooks(ShopRoutes(services: services, group: router.group(":locale/partners"), recorder: recorder, family: "partners"))
     }

@@ -16,6 +16,11 @@ struct ShopCall: Sendable {
     var requestID: String
     var parameters: [String: String]
     var fields: Fields
+    /// The customer of a customer-token call (``ShopRoutes/Auth/customer``).
+    var customerID: Int64?
+    /// The request's `Host` header and forwarded scheme, for URLs the answer advertises.
+    var host: String?
+    var forwardedScheme: String?
 
     var partnerID: Int64 { principal.partnerID }
 }
@@ -28,6 +33,22 @@ struct APIResult: Sendable {
     var data: JSON
     var meta: JSON?
     var extra: [(String, JSON)] = []
+    /// A non-JSON answer (an image): sent as is, without the envelope.
+    var raw: (contentType: String, body: [UInt8], headers: HTTPFields)?
+
+    init(status: HTTPResponse.Status = .ok, messageKey: String = "ok", args: [String: String] = [:], data: JSON, meta: JSON? = nil, extra: [(String, JSON)] = []) {
+        self.status = status
+        self.messageKey = messageKey
+        self.args = args
+        self.data = data
+        self.meta = meta
+        self.extra = extra
+    }
+
+    init(contentType: String, body: [UInt8], headers: HTTPFields = [:]) {
+        self.data = .null
+        self.raw = (contentType, body, headers)
+    }
 }
 
 /// Registers Shop API endpoints with the cross-cutting steps every one of them shares,
@@ -39,6 +60,17 @@ struct ShopRoutes {
     let recorder: RouteRecorder
     /// The API family's path segment after the locale (`shop`, `partners`).
     var family: String = "shop"
+    /// Who may call: integrators with API credentials, customers with a customer token
+    /// (`Authorization: Bearer <jwt>`), or anyone (the handler authenticates by its body).
+    var auth: Auth = .credentials
+
+    enum Auth { case credentials, customer, anyone }
+
+    func with(_ auth: Auth) -> ShopRoutes {
+        var copy = self
+        copy.auth = auth
+        return copy
+    }
 
     enum BodyKind { case none, json, bulk }
 
@@ -65,9 +97,27 @@ struct ShopRoutes {
     private func run(_ request: Request, _ context: LoyaltyRequestContext, body kind: BodyKind, _ handler: @Sendable (ShopCall) async throws -> APIResult) async throws -> Response {
         let localeParam = context.parameters.get("locale") ?? ""
         guard let locale = Locale(rawValue: localeParam) else { throw APIError.notFound("unknown_locale", args: ["locale": String(localeParam.prefix(16))]) }
-        let principal = try await services.authenticator.authenticate(request.headers)
+        var principal = Principal(credentialID: 0, partnerID: 0, shopID: nil, key: "", environment: services.config.environment)
+        var customerID: Int64?
+        switch auth {
+        case .credentials:
+            principal = try await services.authenticator.authenticate(request.headers)
+        case .customer:
+            guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+                throw APIError.unauthorized("token_required", code: 1004, stringCode: "UNAUTHENTICATED")
+            }
+            guard let claims = await services.customerTokens.verify(String(header.dropFirst(7)).asciiTrimmed), let id = claims.customerID else {
+                throw APIError.unauthorized("token_invalid", code: 1103, stringCode: "INVALID_TOKEN")
+            }
+            principal.partnerID = claims.pid
+            // Rate-limit buckets: credentials by their id, customers by minus theirs.
+            principal.credentialID = -id
+            customerID = id
+        case .anyone:
+            break
+        }
         var rateHeaders: HTTPFields = [:]
-        if services.rateLimiter.enabled {
+        if services.rateLimiter.enabled, auth != .anyone {
             let d = services.rateLimiter.take(principal.credentialID)
             rateHeaders[HeaderName.rateLimitLimit] = String(d.limit)
             rateHeaders[HeaderName.rateLimitRemaining] = String(d.remaining)
@@ -116,12 +166,15 @@ struct ShopRoutes {
         } else {
             fields = Fields(json, locale: locale)
         }
-        let call = ShopCall(principal: principal, locale: locale, requestID: context.requestID, parameters: parameters, fields: fields)
+        var call = ShopCall(principal: principal, locale: locale, requestID: context.requestID, parameters: parameters, fields: fields)
+        call.customerID = customerID
+        call.host = request.head.authority
+        call.forwardedScheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!]
 
         // Idempotency-Key: the first response to a key is stored and replayed; the same
         // key with another body is refused.
         var idemKey: String?
-        if kind != .none, let key = request.headers[HeaderName.idempotencyKey] {
+        if kind != .none, auth == .credentials, let key = request.headers[HeaderName.idempotencyKey] {
             guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) else {
                 throw APIError.badRequest("idempotency_key_invalid", stringCode: "INVALID_IDEMPOTENCY_KEY")
             }
@@ -147,6 +200,12 @@ struct ShopRoutes {
         var extraHeaders: HTTPFields = [:]
         do {
             let result = try await handler(call)
+            if let raw = result.raw {
+                var headers = rateHeaders
+                for f in raw.headers { headers[f.name] = f.value }
+                headers[.contentType] = raw.contentType
+                return Response(status: result.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: raw.body)))
+            }
             status = result.status
             body = Envelope.success(status: result.status, requestID: context.requestID, message: Messages.text(result.messageKey, locale, result.args), data: result.data, meta: result.meta, extra: result.extra)
         } catch {

@@ -128,6 +128,25 @@ public final class PostgresDatabaseClient: DatabaseClient {
         }
     }
 
+    /// `pg_notify(channel, payload)`: delivered to every listener once committed.
+    public func notify(channel: String, payload: String) async throws {
+        let client = self.client
+        try await withDeadline(seconds: deadlineSeconds) {
+            let rows = try await client.query("SELECT pg_notify(\(channel), \(payload))", logger: self.logger)
+            for try await _ in rows {}
+        }
+    }
+
+    /// Holds one pooled connection in `LISTEN channel` and calls `onNotification` with
+    /// each payload until the connection fails or the task is cancelled.
+    public func listen(channel: String, onNotification: @escaping @Sendable (String) -> Void) async throws {
+        try await clients[0].withConnection { connection in
+            try await connection.listen(on: channel) { notifications in
+                for try await n in notifications { onNotification(n.payload) }
+            }
+        }
+    }
+
     public func run() async {
         await withDiscardingTaskGroup { group in
             for c in clients { group.addTask { await c.run() } }

@@ -235,5 +235,33 @@ enum Schema {
             "CREATE INDEX webhook_attempts_delivery_idx ON webhook_attempts (delivery_id, attempt)",
             "CREATE INDEX webhook_attempts_created_idx ON webhook_attempts (created_at)",
         ]),
+        // Issue 6: card statuses and expiry, keys for card tokens and customer tokens,
+        // POS QR sessions and customer refresh tokens.
+        Step(version: 4, statements: [
+            "ALTER TABLE loyalty_cards ADD COLUMN expires_at BIGINT",
+            "ALTER TABLE loyalty_cards ADD COLUMN blocked_reason TEXT",
+            """
+            CREATE TABLE signing_keys (
+              id {ID}, purpose TEXT NOT NULL, material TEXT NOT NULL, created_at BIGINT NOT NULL, retired_at BIGINT)
+            """,
+            "CREATE INDEX signing_keys_purpose_idx ON signing_keys (purpose, id)",
+            """
+            CREATE TABLE qr_sessions (
+              id TEXT PRIMARY KEY, partner_id BIGINT NOT NULL, shop_id BIGINT, kind TEXT NOT NULL,
+              code TEXT NOT NULL UNIQUE, manual_code TEXT NOT NULL, device_name TEXT, status TEXT NOT NULL,
+              customer_id BIGINT, card_id BIGINT, result TEXT, pending_tokens TEXT,
+              created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, completed_at BIGINT)
+            """,
+            "CREATE INDEX qr_sessions_manual_idx ON qr_sessions (manual_code, kind, expires_at)",
+            "CREATE INDEX qr_sessions_expires_idx ON qr_sessions (expires_at)",
+            """
+            CREATE TABLE refresh_tokens (
+              id {ID}, partner_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+              family TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+              used_at BIGINT, revoked_at BIGINT)
+            """,
+            "CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family)",
+            "CREATE INDEX refresh_tokens_customer_idx ON refresh_tokens (partner_id, customer_id)",
+        ]),
     ]
 }

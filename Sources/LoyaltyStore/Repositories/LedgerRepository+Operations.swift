@@ -34,7 +34,8 @@ extension SQLLedgerRepository {
             let recipient = try await Self.resolve(db, partnerID: t.partnerID, customer: t.to, cardID: nil, orderID: nil, shopID: nil, now: now)!
             guard sender.shopKnown else { throw LoyaltyError.shopNotFound }
             guard sender.customer.id != recipient.customer.id else { throw LoyaltyError.sameCustomer }
-            guard sender.card.isActive, recipient.card.isActive else { throw LoyaltyError.cardInactive }
+            try sender.card.requireUsable(at: now)
+            try recipient.card.requireUsable(at: now)
             let program = try await programs.config(db, partnerID: t.partnerID, version: sender.programVersion)
             let cards = try await Self.lockCards(db, partnerID: t.partnerID, ids: [sender.card.id, recipient.card.id], forUpdate: lock, now: now)
             let from = cards[sender.card.id]!
@@ -138,7 +139,7 @@ extension SQLLedgerRepository {
 
     static func creditActivity(_ db: any SQLDatabase, _ a: ActivityCommand, key: String, name: String, points: Int64, customer r: Resolved, reference: String, program: ProgramConfig, moment: LocalMoment, lock: String) async throws -> TransactionOutcome {
         let now = moment.epochMillis
-        guard r.card.isActive else { throw LoyaltyError.cardInactive }
+        try r.card.requireUsable(at: now)
         var card = try await lockCards(db, partnerID: a.partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id]!
         let meta = JSON.object([("activity", .string(key)), ("reference", .string(reference)), ("actor", .optional(a.actor))]).serializedString()
         let command = TransactionCommand(partnerID: a.partnerID, shopID: a.shopID, customer: .id(r.customer.id), orderID: "\(key):\(r.customer.id):\(reference)", type: .activity, currency: r.template.currency, points: points, description: name, reason: key, metadataJSON: meta)

@@ -35,7 +35,7 @@ extension SQLLedgerRepository {
                 try await Self.resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now, issueCard: false)
             }
         }
-        guard let r = resolved, r.hold == nil, r.shopKnown, r.card.isActive else { return nil }
+        guard let r = resolved, r.hold == nil, r.shopKnown, r.card.status(at: now) == .active else { return nil }
         var program = programs.cached(partnerID: c.partnerID, version: r.programVersion)
         if program == nil {
             program = try await pg.read { [programs] db in try await programs.config(db, partnerID: c.partnerID, version: r.programVersion) }

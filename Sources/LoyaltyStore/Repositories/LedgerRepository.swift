@@ -252,7 +252,7 @@ public struct SQLLedgerRepository: LedgerRepository {
     static func postPurchase(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64, forUpdate: String, programs: ProgramCache) async throws -> TransactionOutcome {
         let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now)!
         guard r.shopKnown else { throw LoyaltyError.shopNotFound }
-        guard r.card.isActive else { throw LoyaltyError.cardInactive }
+        try r.card.requireUsable(at: now)
         let program = try await programs.config(db, partnerID: c.partnerID, version: r.programVersion)
         var card = r.card
         // Lock before maturing: the summary must be computed from the lots as of the lock.

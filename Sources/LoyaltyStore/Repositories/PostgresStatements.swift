@@ -227,6 +227,8 @@ extension Rows {
         card.tierGraceUntil = try opt(22)
         card.tierOverride = try text(23)
         card.tierOverrideUntil = try opt(24)
+        card.expiresAt = try opt(25)
+        card.blockedReason = try text(26)
         return card
     }
 }

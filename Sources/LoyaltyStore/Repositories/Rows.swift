@@ -90,7 +90,7 @@ enum Rows {
         }.joined(separator: ", ")
     }
 
-    static let cardColumns = "id, partner_id, customer_id, template_id, card_number, qr_code, balance, reserved, lifetime_earned, lifetime_spent, transactions_count, is_active, last_used_at, created_at, updated_at, pending, lifetime_expired, lifetime_spend_minor, next_expiry_at, next_expiry_points, tier, tier_since, tier_grace_until, tier_override, tier_override_until"
+    static let cardColumns = "id, partner_id, customer_id, template_id, card_number, qr_code, balance, reserved, lifetime_earned, lifetime_spent, transactions_count, is_active, last_used_at, created_at, updated_at, pending, lifetime_expired, lifetime_spend_minor, next_expiry_at, next_expiry_points, tier, tier_since, tier_grace_until, tier_override, tier_override_until, expires_at, blocked_reason"
 
     static func card(_ r: any SQLRow) throws -> LoyaltyCard { try card(r, prefix: "") }
 
@@ -114,6 +114,8 @@ enum Rows {
         card.tierGraceUntil = try r.decode(column: p + "tier_grace_until", as: Int64?.self)
         card.tierOverride = try r.decode(column: p + "tier_override", as: String?.self)
         card.tierOverrideUntil = try r.decode(column: p + "tier_override_until", as: Int64?.self)
+        card.expiresAt = try r.decode(column: p + "expires_at", as: Int64?.self)
+        card.blockedReason = try r.decode(column: p + "blocked_reason", as: String?.self)
         return card
     }
 

@@ -1,0 +1,77 @@
+import Crypto
+import Foundation
+import LoyaltyCore
+import SQLKit
+
+/// Customer refresh tokens: opaque, stored as SHA-256 hashes, single use. Each use
+/// issues the next token of the same family; presenting a used token again revokes the
+/// whole family (it was stolen, or replayed).
+public protocol RefreshTokenRepository: Sendable {
+    /// A new token (a new family unless `family` is given), valid for `ttlSeconds`.
+    func issue(partnerID: Int64, customerID: Int64, family: String?, ttlSeconds: Int64) async throws -> String
+    /// Spends `token` and issues its successor. Throws ``LoyaltyError/refreshTokenInvalid``.
+    func rotate(token: String, ttlSeconds: Int64) async throws -> (partnerID: Int64, customerID: Int64, token: String)
+    /// Revokes every refresh token of the customer (logout).
+    func revokeAll(partnerID: Int64, customerID: Int64) async throws
+}
+
+public struct SQLRefreshTokenRepository: RefreshTokenRepository {
+    let database: any DatabaseClient
+
+    public init(database: any DatabaseClient) { self.database = database }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func newToken() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return "rt_" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+    }
+
+    public func issue(partnerID: Int64, customerID: Int64, family: String?, ttlSeconds: Int64) async throws -> String {
+        try await database.write { db in
+            try await Self.insert(db, partnerID: partnerID, customerID: customerID, family: family ?? UUID().uuidString.lowercased(), ttlSeconds: ttlSeconds, now: Clock.nowMillis())
+        }
+    }
+
+    static func insert(_ db: any SQLDatabase, partnerID: Int64, customerID: Int64, family: String, ttlSeconds: Int64, now: Int64) async throws -> String {
+        let token = newToken()
+        try await db.raw("""
+            INSERT INTO refresh_tokens (partner_id, customer_id, token_hash, family, created_at, expires_at)
+            VALUES (\(bind: partnerID), \(bind: customerID), \(bind: hash(token)), \(bind: family), \(bind: now), \(bind: now + ttlSeconds * 1000))
+            """).run()
+        return token
+    }
+
+    public func rotate(token: String, ttlSeconds: Int64) async throws -> (partnerID: Int64, customerID: Int64, token: String) {
+        let outcome: Result<(Int64, Int64, String), LoyaltyError> = try await database.write { db in
+            let now = Clock.nowMillis()
+            let lock = db.dialect.name == "postgresql" ? "FOR UPDATE" : ""
+            guard let row = try await db.raw("SELECT id, partner_id, customer_id, family, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = \(bind: Self.hash(token)) \(unsafeRaw: lock)").first() else {
+                return .failure(.refreshTokenInvalid)
+            }
+            let family = try row.decode(column: "family", as: String.self)
+            if try row.decode(column: "used_at", as: Int64?.self) != nil {
+                // Reuse: whoever holds the family's live token loses it too. Committed, then refused.
+                try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE family = \(bind: family) AND revoked_at IS NULL").run()
+                return .failure(.refreshTokenInvalid)
+            }
+            guard try row.decode(column: "revoked_at", as: Int64?.self) == nil, try row.decode(column: "expires_at", as: Int64.self) > now else {
+                return .failure(.refreshTokenInvalid)
+            }
+            try await db.raw("UPDATE refresh_tokens SET used_at = \(bind: now) WHERE id = \(bind: try row.decode(column: "id", as: Int64.self))").run()
+            let partnerID = try row.decode(column: "partner_id", as: Int64.self), customerID = try row.decode(column: "customer_id", as: Int64.self)
+            let next = try await Self.insert(db, partnerID: partnerID, customerID: customerID, family: family, ttlSeconds: ttlSeconds, now: now)
+            return .success((partnerID, customerID, next))
+        }
+        let (partnerID, customerID, next) = try outcome.get()
+        return (partnerID, customerID, next)
+    }
+
+    public func revokeAll(partnerID: Int64, customerID: Int64) async throws {
+        try await database.write { db in
+            try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: Clock.nowMillis()) WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) AND revoked_at IS NULL").run()
+        }
+    }
+}
