@@ -18,6 +18,8 @@ struct TenantIsolationTests {
         var body: String?
         /// Acceptable `error.code` values of the 404 (proves it is the ownership check).
         var codes: Set<String>
+        /// Instead of the intruder's API credentials (customer-token routes).
+        var headers: HTTPFields? = nil
     }
 
     /// Routes without an object id of another tenant to try (health, lists of one's own
@@ -28,6 +30,8 @@ struct TenantIsolationTests {
         "POST /{locale}/shop/customers", "GET /{locale}/shop/program", "PUT /{locale}/shop/program", "POST /{locale}/shop/points/bulk-award",
         "GET /{locale}/shop/webhooks/events", "GET /{locale}/shop/webhooks", "POST /{locale}/shop/webhooks", "GET /{locale}/shop/events",
         "GET /{locale}/partners/webhooks/events", "GET /{locale}/partners/webhooks", "POST /{locale}/partners/webhooks", "GET /{locale}/partners/events",
+        "GET /qr", "GET /{locale}/shop/realtime/config", "POST /{locale}/shop/auth/qr-login/generate", "POST /{locale}/shop/qr-card/generate",
+        "GET /{locale}/shop/auth/me", "POST /{locale}/shop/auth/logout", "GET /{locale}/shop/me/card", "POST /{locale}/shop/auth/refresh",
     ]
 
     @Test(arguments: Backend.allCases)
@@ -45,11 +49,19 @@ struct TenantIsolationTests {
             let template = try #require(try await app.get("/en/shop/loyalty-cards").data.arrayFirst?["id"]?.int)
             let hook = try await app.createWebhook("http://127.0.0.1:9/a", events: ["points.awarded"])
             let delivery = try #require(try await app.post("/en/shop/webhooks/\(hook.id)/test", "{}").string("data", "id"))
+            let cardSession = try await app.post("/en/shop/qr-card/generate", "{}").data
+            let loginSession = try await app.post("/en/shop/auth/qr-login/generate", "{}").data
+            let cardSessionID = try #require(cardSession["session_id"]?.string), loginSessionID = try #require(loginSession["session_id"]?.string)
+            let loginCode = try #require(loginSession["qr_code"]?.string?.components(separatedBy: "code=").last?.components(separatedBy: "&").first)
             let before = try await snapshot(app, user: user)
 
             let other = try await app.services.provisionShop(name: "Intruder")
             try await app.call(.put, "/en/shop/program", json: #"{"activities": [{"key": "review", "points": 5}]}"#, headers: app.credentials(other))
             let customerCodes: Set<String> = ["CUSTOMER_NOT_FOUND"]
+            let intruder = try await app.call(.post, "/en/shop/customers", json: #"{"email":"intruder@example.com"}"#, headers: app.credentials(other))
+            let intruderToken = try #require(try await app.call(.post, "/en/shop/customers/\(intruder.int("data", "id")!)/token", headers: app.credentials(other)).string("data", "token"))
+            let asIntruder = HTTPFields.of(["Authorization": "Bearer \(intruderToken)"])
+            let sessionCodes: Set<String> = ["QR_SESSION_NOT_FOUND"]
             let cases: [String: Call] = [
                 "GET /{locale}/shop/loyalty-cards/{id}": Call(method: .get, path: "/en/shop/loyalty-cards/\(template)", codes: ["CARD_NOT_FOUND"]),
                 "GET /{locale}/shop/loyalty-cards/info": Call(method: .get, path: "/en/shop/loyalty-cards/info?card_id=\(card)", codes: ["CARD_NOT_FOUND", "CUSTOMER_NOT_FOUND"]),
@@ -69,6 +81,21 @@ struct TenantIsolationTests {
                 "POST /{locale}/shop/points/transfer": Call(method: .post, path: "/en/shop/points/transfer", body: #"{"from_customer_id":\#(user),"to_customer_id":\#(user2),"points":1,"reason":"x"}"#, codes: customerCodes),
                 "POST /{locale}/shop/points/adjust": Call(method: .post, path: "/en/shop/points/adjust", body: #"{"customer_id":\#(user),"points":-1,"reason":"x"}"#, codes: customerCodes),
                 "POST /{locale}/shop/activities": Call(method: .post, path: "/en/shop/activities", body: #"{"customer_id":\#(user),"activity":"review"}"#, codes: customerCodes),
+                "GET /{locale}/shop/cards/{id}": Call(method: .get, path: "/en/shop/cards/\(card)", codes: ["CARD_NOT_FOUND"]),
+                "PUT /{locale}/shop/cards/{id}": Call(method: .put, path: "/en/shop/cards/\(card)", body: #"{"expires_at":"2020-01-01"}"#, codes: ["CARD_NOT_FOUND"]),
+                "POST /{locale}/shop/cards/{id}/block": Call(method: .post, path: "/en/shop/cards/\(card)/block", body: "{}", codes: ["CARD_NOT_FOUND"]),
+                "POST /{locale}/shop/cards/{id}/unblock": Call(method: .post, path: "/en/shop/cards/\(card)/unblock", body: "{}", codes: ["CARD_NOT_FOUND"]),
+                "GET /{locale}/shop/cards/{id}/qr-token": Call(method: .get, path: "/en/shop/cards/\(card)/qr-token", codes: ["CARD_NOT_FOUND"]),
+                "GET /{locale}/shop/cards/{id}/qr": Call(method: .get, path: "/en/shop/cards/\(card)/qr", codes: ["CARD_NOT_FOUND"]),
+                "POST /{locale}/shop/cards": Call(method: .post, path: "/en/shop/cards", body: #"{"user_id":\#(user)}"#, codes: customerCodes),
+                "GET /{locale}/shop/customers/{id}/cards": Call(method: .get, path: "/en/shop/customers/\(user)/cards", codes: customerCodes),
+                "POST /{locale}/shop/customers/{id}/token": Call(method: .post, path: "/en/shop/customers/\(user)/token", body: "{}", codes: customerCodes),
+                "POST /{locale}/shop/loyalty-cards/scan": Call(method: .post, path: "/en/shop/loyalty-cards/scan", body: #"{"qr_data":"\#(cardNumber)"}"#, codes: ["CARD_NOT_FOUND"]),
+                "POST /{locale}/shop/auth/qr-login/poll/{session_id}": Call(method: .post, path: "/en/shop/auth/qr-login/poll/\(loginSessionID)", body: "{}", codes: sessionCodes),
+                "GET /{locale}/shop/qr-card/status/{session_id}": Call(method: .get, path: "/en/shop/qr-card/status/\(cardSessionID)", codes: sessionCodes),
+                "POST /{locale}/shop/auth/qr-login/scan/{code}": Call(method: .post, path: "/en/shop/auth/qr-login/scan/\(loginCode)", body: "{}", codes: sessionCodes, headers: asIntruder),
+                "POST /{locale}/shop/auth/qr-login/confirm/{session_id}": Call(method: .post, path: "/en/shop/auth/qr-login/confirm/\(loginSessionID)", body: "{}", codes: sessionCodes, headers: asIntruder),
+                "POST /{locale}/shop/qr-card/scan": Call(method: .post, path: "/en/shop/qr-card/scan", body: #"{"session_id":"\#(cardSessionID)"}"#, codes: sessionCodes, headers: asIntruder),
             ]
             var all = cases
             for family in ["shop", "partners"] {
@@ -95,7 +122,7 @@ struct TenantIsolationTests {
             #expect(Set(all.keys).subtracting(recorder.all).isEmpty, "cases for routes that are not served: \(Set(all.keys).subtracting(recorder.all).sorted())")
 
             for (route, c) in all.sorted(by: { $0.key < $1.key }) {
-                let r = try await app.call(c.method, c.path, json: c.body, headers: app.credentials(other))
+                let r = try await app.call(c.method, c.path, json: c.body, headers: c.headers ?? app.credentials(other), auth: c.headers == nil)
                 #expect(r.status == .notFound, "\(route) answered \(r.status.code): \(r.json.serializedString())")
                 let code = r.json["error"]?["code"]?.string ?? "?"
                 #expect(c.codes.contains(code), "\(route): 404 for the wrong reason (\(code))")
@@ -108,6 +135,8 @@ struct TenantIsolationTests {
             #expect(bulk.json.serializedString().contains("CUSTOMER_NOT_FOUND") || bulk.status == .notFound, "\(bulk.json.serializedString())")
 
             #expect(try await snapshot(app, user: user) == before, "the first partner's data changed")
+            #expect(try await app.get("/en/shop/qr-card/status/\(cardSessionID)").string("data", "status") == "pending")
+            #expect(try await app.call(.post, "/en/shop/auth/qr-login/poll/\(loginSessionID)").string("data", "status") == "pending")
             try await app.expectLedgerConsistent()
         }
     }
@@ -116,6 +145,7 @@ struct TenantIsolationTests {
     /// transactions, holds and webhook.
     func snapshot(_ app: TestApp, user: Int64) async throws -> [String] {
         [
+            try await app.get("/en/shop/customers/\(user)/cards").data.serializedString(),
             try await app.points(user).data.serializedString(),
             try await app.get("/en/shop/transactions?per_page=100").data.serializedString(),
             try await app.get("/en/shop/points/reservation?order_id=ISO-HOLD").data.serializedString(),

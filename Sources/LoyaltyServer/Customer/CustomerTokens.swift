@@ -75,12 +75,24 @@ final class CustomerTokens: Sendable {
     /// The verified claims, or `nil` for a token that is malformed, expired, signed
     /// with an unknown or retired key, or not HS256.
     func verify(_ token: String) async -> CustomerClaims? {
-        guard token.utf8.count <= 4096 else { return nil }
+        guard token.utf8.count <= 4096, let kid = Self.keyID(of: token) else { return nil }
         do {
+            // The header must name an unretired key (a key rotated in on another node is
+            // loaded here); jwt-kit alone would fall back to its default key.
+            guard try await keys.key(id: kid) != nil else { return nil }
             return try await collection().verify(token, as: CustomerClaims.self)
         } catch {
             return nil
         }
+    }
+
+    /// The `kid` of the token's header, if it is a number.
+    static func keyID(of token: String) -> Int64? {
+        guard let header = token.split(separator: ".", omittingEmptySubsequences: false).first,
+              let bytes = CardToken.base64urlDecode(String(header)),
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+              let kid = object["kid"] as? String else { return nil }
+        return Int64(kid)
     }
 
     /// The jwt-kit collection for the current unretired keys, rebuilt when they change.
