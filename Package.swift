@@ -132,6 +132,7 @@ let package = Package(
                 "LoyaltySDK",
                 "QRCode",
                 .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -47,7 +47,8 @@ public func buildRouter(services: AppServices, recorder: RouteRecorder = RouteRe
 
 /// The composition root: migrations (then `beforeServing`, e.g. seeding) before the
 /// server accepts connections, the database client as a service, and the router.
-public func buildApplication(services: AppServices, logger: Logger, beforeServing: @escaping @Sendable () async throws -> Void = {}) -> some ApplicationProtocol {
+/// `onServerRunning` is called with the bound port once the server accepts connections.
+public func buildApplication(services: AppServices, logger: Logger, beforeServing: @escaping @Sendable () async throws -> Void = {}, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     var background: [any Service] = [
         DatabaseService(database: services.database),
         LotSweeperService(sweeper: services.sweeper, intervalSeconds: services.config.sweepIntervalSeconds, logger: logger, ready: services.migrated),
@@ -75,6 +76,7 @@ public func buildApplication(services: AppServices, logger: Logger, beforeServin
         server: server,
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "loyalty"),
         services: background,
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? services.config.port) },
         logger: logger)
     app.beforeServerStarts {
         try await Migrator(database: services.database).migrate()
