@@ -5,6 +5,8 @@ LOYALTY_API_KEY and LOYALTY_API_SECRET. The only thing changed on the SDK object
 its base URL, as a real integrator pointing it at a self-hosted server would do.
 """
 import os
+import threading
+import time
 import uuid
 
 import pytest
@@ -102,3 +104,91 @@ def test_errors_surface_as_api_errors(sdk):
         sdk.create_transaction(order_id="bad", user_id=1, points=-3)
     assert invalid.value.http_status == 422
     assert "points" in invalid.value.message
+
+
+# --- QR login, QR card scan and realtime (issue 6): the SDK's own generate/poll and
+# its raw Pusher client (subscribe_qr_*, websocket-client), unchanged. The customer's
+# app is played with plain HTTP, as the SDK has no customer-side calls.
+
+def customer_token(customer_id):
+    r = requests.post(f"{BASE}/en/shop/customers/{customer_id}/token",
+                      headers={"X-API-Key": KEY, "X-API-Secret": SECRET}, timeout=10)
+    assert r.status_code == 201, r.text
+    return r.json()["data"]["token"]
+
+
+def app_call(method, path, token, **kwargs):
+    return requests.request(method, f"{BASE}/en/shop/{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10, **kwargs)
+
+
+def subscribe_in_background(fn, session_id):
+    box = {}
+    thread = threading.Thread(target=lambda: box.update(result=fn(session_id, timeout=20)))
+    thread.start()
+    time.sleep(0.5)  # the subscription is made before the customer acts
+    return thread, box
+
+
+def test_realtime_config_points_at_this_server(sdk):
+    config = sdk.get_realtime_config()
+    assert config["key"] and config["scheme"] == "http"
+    assert f'{config["host"]}:{config["port"]}' == BASE.split("://")[1]
+    assert config["channel_prefix"] == {"qr_login": "qr-login.", "qr_card": "qr-card."}
+    assert config["event"] == "status_update"
+
+
+def test_qr_card_session_generate_subscribe_poll(sdk, customer):
+    token = customer_token(customer["id"])
+    session = sdk.generate_qr_card_session(device_name="Till 1")
+    assert session["qr_code"] == f'loyaltylt://qr-card?code={session["qr_code"].split("code=")[1].split("&")[0]}&session={session["session_id"]}'
+    assert len(session["manual_code"]) == 11 and session["realtime_channel"] == "qr-card." + session["session_id"]
+    assert sdk.poll_qr_card_status(session["session_id"])["status"] == "pending"
+
+    thread, box = subscribe_in_background(sdk.subscribe_qr_card, session["session_id"])
+    scanned = app_call("POST", "qr-card/scan", token, json={"qr_code": session["qr_code"]})
+    assert scanned.status_code == 200, scanned.text
+    thread.join()
+    event = box["result"]
+    assert event is not None, "no card_identified event arrived"
+    assert event["status"] == "authenticated" and event["card_data"]["user"]["id"] == customer["id"]
+
+    polled = sdk.poll_qr_card_status(session["session_id"])
+    assert polled["status"] == "authenticated"
+    assert polled["card_data"]["loyalty_card_id"] == event["card_data"]["loyalty_card_id"]
+    again = app_call("POST", "qr-card/scan", token, json={"qr_code": session["qr_code"]})
+    assert again.status_code == 409
+    with pytest.raises(LoyaltyAPIError) as missing:
+        sdk.poll_qr_card_status(str(uuid.uuid4()))
+    assert missing.value.http_status == 404
+
+
+def test_qr_login_generate_subscribe_poll(sdk, customer):
+    token = customer_token(customer["id"])
+    session = sdk.generate_qr_login(device_name="POS 7")
+    assert session["qr_code"].startswith("loyaltylt://qr-login?code=")
+    code = session["qr_code"].split("code=")[1].split("&")[0]
+    assert sdk.poll_qr_login(session["session_id"])["status"] == "pending"
+
+    thread, box = subscribe_in_background(sdk.subscribe_qr_login, session["session_id"])
+    assert app_call("POST", f"auth/qr-login/scan/{code}", token).status_code == 200
+    assert app_call("POST", f'auth/qr-login/confirm/{session["session_id"]}', token).status_code == 200
+    thread.join()
+    result = box["result"]
+    assert result is not None and result["status"] == "authenticated"
+    assert result["user"]["id"] == customer["id"] and result["token"] and result["refresh_token"]
+
+    polled = sdk.poll_qr_login(session["session_id"])
+    assert polled["status"] == "authenticated" and polled["token"]
+    me = app_call("GET", "auth/me", polled["token"])
+    assert me.status_code == 200 and me.json()["data"]["id"] == customer["id"]
+    assert "token" not in sdk.poll_qr_login(session["session_id"])
+
+
+def test_scanned_card_token_identifies_the_customer(customer):
+    token = customer_token(customer["id"])
+    mine = app_call("GET", "me/card", token).json()["data"]
+    r = requests.post(f"{BASE}/en/shop/loyalty-cards/scan", json={"qr_data": mine["qr"]["token"]},
+                      headers={"X-API-Key": KEY, "X-API-Secret": SECRET}, timeout=10)
+    assert r.status_code == 200 and r.json()["data"]["customer"]["id"] == customer["id"]
+    image = requests.get(mine["qr"]["qr_image_url"], timeout=10)
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
