@@ -102,6 +102,7 @@ struct HealthEndpoint: Sendable {
             ("environment", .string(services.config.environment.rawValue)),
             ("database", .string(services.database.kind.rawValue)),
             ("services", .object(["authentication", "points_system", "loyalty_cards", "offers_coupons", "games", "xml_import"].map { ($0, state) })),
+            ("realtime", .object([("connections", .int(Int64(services.realtimeHub.counts.connections))), ("channels", .int(Int64(services.realtimeHub.counts.channels)))])),
         ])
         return Envelope.response(status: databaseOK ? .ok : .serviceUnavailable, body: body.serialized())
     }
