@@ -94,6 +94,7 @@ let package = Package(
             name: "loyalty",
             dependencies: [
                 "LoyaltyServer",
+                "LoyaltyModels",
                 "LoyaltyCore",
                 "LoyaltyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

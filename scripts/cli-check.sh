@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Exercises the `loyalty` CLI end to end on a fresh SQLite data directory and fails
 # on the first unexpected output: shop create, keys create/list/revoke, customers
-# import (with a duplicate and a bad row), migrate, and --help.
+# import (with a duplicate and a bad row), signing-keys rotate/retire, migrate, --help.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/debug/loyalty}
@@ -44,6 +44,13 @@ echo '{"expiry":{"policy":"days","days":30},"pending_days":7}' | "$BIN" program 
 [ "$("$BIN" program show --partner-id "$partner" --data-dir "$DATA" | json '["program"]["pending_days"]')" = 7 ] || fail "program show"
 "$BIN" expire --dry-run --in-days 40 --data-dir "$DATA" | grep -q "nothing would expire" || fail "expire --dry-run"
 "$BIN" expire --json --data-dir "$DATA" | grep -q '"lots":0' || fail "expire"
+"$BIN" signing-keys rotate --purpose card_token --data-dir "$DATA" | grep -q "is now current" || fail "signing-keys rotate"
+"$BIN" signing-keys rotate --purpose card_token --data-dir "$DATA" >/dev/null
+first=$("$BIN" signing-keys list --data-dir "$DATA" | awk '$2 == "card_token" {print $1}' | sort -n | head -1)
+"$BIN" signing-keys retire "$first" --data-dir "$DATA" | grep -q retired || fail "signing-keys retire"
+[ "$("$BIN" signing-keys list --data-dir "$DATA" | grep -c active)" = 1 ] || fail "signing-keys list"
+"$BIN" signing-keys retire "$first" --data-dir "$DATA" >/dev/null 2>&1 && fail "retiring a retired key succeeded"
+"$BIN" signing-keys list --data-dir "$DATA" | grep -q material && fail "signing-keys list shows key material"
 "$BIN" migrate --data-dir "$DATA" | grep -q "up to date" || fail "migrate"
 "$BIN" --help | grep -q "SUBCOMMANDS" || fail "--help"
 "$BIN" customers import --help | grep -q "external_id" || fail "import --help"

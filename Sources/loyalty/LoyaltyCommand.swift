@@ -14,7 +14,7 @@ struct LoyaltyCommand: AsyncParsableCommand {
             Runs on an embedded SQLite database in ./data by default; set LOYALTY_DATABASE_URL \
             (or --database-url) to a postgres:// URL to use PostgreSQL.
             """,
-        subcommands: [Serve.self, Migrate.self, ShopCommand.self, KeysCommand.self, CustomersCommand.self, ProgramCommand.self, ExpireCommand.self, CheckCommand.self],
+        subcommands: [Serve.self, Migrate.self, ShopCommand.self, KeysCommand.self, SigningKeysCommand.self, CustomersCommand.self, ProgramCommand.self, ExpireCommand.self, CheckCommand.self],
         defaultSubcommand: Serve.self)
 }
 
