@@ -28,11 +28,16 @@ hook=$(api POST webhooks '{"url":"http://127.0.0.1:9/h","events":["points.awarde
 hook_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])' <<<"$hook")
 first=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["secret"])' <<<"$hook")
 second=$(api POST "webhooks/$hook_id/rotate-secret" '{}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["secret"])')
+pair=$(api POST "customers/$user/token" '{}')
+access=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["token"])' <<<"$pair")
+refresh1=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["refresh_token"])' <<<"$pair")
+curl -sf "http://127.0.0.1:$PORT/en/shop/auth/me" -H "Authorization: Bearer $access" >/dev/null || { echo "bad-input: the customer token was refused"; exit 1; }
+refresh2=$(curl -s -X POST "http://127.0.0.1:$PORT/en/shop/auth/refresh" -H 'Content-Type: application/json' -d "{\"refresh_token\":\"$refresh1\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["refresh_token"])')
 later=$(api GET webhooks; api GET "webhooks/$hook_id"; api POST validate-credentials '{}'; api POST "webhooks/$hook_id/test" '{}'; api GET "webhooks/$hook_id/deliveries")
-for s in "$secret" "$first" "$second"; do
+for s in "$secret" "$first" "$second" "$access" "$refresh1" "$refresh2"; do
   [ ${#s} -ge 32 ] || { echo "bad-input: a secret was not captured"; exit 1; }
   grep -qF "$s" "$DATA/server.log" && { echo "bad-input: a secret appears in the server log"; exit 1; }
   grep -qF "$s" <<<"$later" && { echo "bad-input: a secret appears in a later response"; exit 1; }
 done
 [ "$(wc -l < "$DATA/server.log")" -gt 10 ] || { echo "bad-input: the trace log is empty; the secret scan proves nothing"; exit 1; }
-echo "secrets: API secret and two webhook secrets in none of $(wc -l < "$DATA/server.log") trace log lines nor in later responses"
+echo "secrets: API secret, two webhook secrets, a customer token and two refresh tokens in none of $(wc -l < "$DATA/server.log") trace log lines nor in later responses"
