@@ -56,6 +56,7 @@ struct CardAPITests {
         try await TestApp.with(backend) { app in
             let userID = try await app.customer("block@example.com")
             try await app.post("/en/shop/points/award", #"{"customer_id":\#(userID),"points":500}"#)
+            #expect(try await app.post("/en/shop/transactions/create", #"{"order_id":"pre-block","user_id":\#(userID),"order_total":30}"#).status.code < 300)
             let cardID = try #require(try await app.services.customers.primaryCard(partnerID: app.partnerID, customerID: userID)?.id)
             let before = try await app.balance(userID)
             let transactionsBefore = try await app.get("/en/shop/transactions?user_id=\(userID)").data.array.count
@@ -71,6 +72,10 @@ struct CardAPITests {
             #expect(try await app.get("/en/shop/cards/\(cardID)/qr-token").status == .badRequest)
             #expect(try await app.balance(userID) == before)
             #expect(try await app.get("/en/shop/transactions?user_id=\(userID)").data.array.count == transactionsBefore)
+            // Taking points back does not depend on the card's state.
+            let refund = try await app.post("/en/shop/transactions/create", #"{"order_id":"pre-block","user_id":\#(userID),"type":"refund"}"#)
+            #expect(refund.status.code < 300, "\(refund.json.serializedString())")
+            #expect(try await app.balance(userID) == before - 30)
 
             #expect(try await app.post("/en/shop/cards/\(cardID)/unblock", "").string("data", "status") == "active")
             let expired = try await app.call(.put, "/en/shop/cards/\(cardID)", json: #"{"expires_at":"2020-01-01T00:00:00Z"}"#)
