@@ -7,19 +7,22 @@ extension QRCode {
         let scale = max(1, pixels / extent)
         let width = extent * scale
         let rowBytes = (width + 7) / 8
+        // One scanline per module row, repeated `scale` times.
         var raw: [UInt8] = []
         raw.reserveCapacity((rowBytes + 1) * width)
-        for py in 0..<width {
-            raw.append(0)  // filter: none
-            let y = py / scale - border
-            var byte: UInt8 = 0
+        var line = [UInt8](repeating: 0, count: rowBytes)
+        for my in 0..<extent {
+            for i in 0..<rowBytes { line[i] = 0 }
+            let y = my - border
             for px in 0..<width {
-                let x = px / scale - border
                 // Greyscale 1-bit: 1 = white.
-                if !self[x, y] { byte |= 0x80 >> UInt8(px % 8) }
-                if px % 8 == 7 { raw.append(byte); byte = 0 }
+                if !self[px / scale - border, y] { line[px >> 3] |= 0x80 >> UInt8(px & 7) }
             }
-            if width % 8 != 0 { raw.append(byte | (0xFF >> UInt8(width % 8))) }
+            if width % 8 != 0 { line[rowBytes - 1] |= 0xFF >> UInt8(width % 8) }
+            for _ in 0..<scale {
+                raw.append(0)  // filter: none
+                raw.append(contentsOf: line)
+            }
         }
         var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         var header: [UInt8] = []

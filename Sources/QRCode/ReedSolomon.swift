@@ -28,13 +28,24 @@ enum ReedSolomon {
         return result
     }
 
-    /// Product in GF(2^8) modulo 0x11D (Russian peasant multiplication).
-    static func multiply(_ x: UInt8, _ y: UInt8) -> UInt8 {
-        var z = 0
-        for i in stride(from: 7, through: 0, by: -1) {
-            z = (z << 1) ^ ((z >> 7) * 0x11D)
-            z ^= ((Int(y) >> i) & 1) * Int(x)
+    /// alpha^i for i in 0..<510 (doubled so a sum of two logs needs no modulo) and log(x).
+    static let tables: (exp: [UInt8], log: [Int]) = {
+        var exp = [UInt8](repeating: 0, count: 510)
+        var log = [Int](repeating: 0, count: 256)
+        var x = 1
+        for i in 0..<255 {
+            exp[i] = UInt8(x)
+            exp[i + 255] = UInt8(x)
+            log[x] = i
+            x <<= 1
+            if x & 0x100 != 0 { x ^= 0x11D }
         }
-        return UInt8(z & 0xFF)
+        return (exp, log)
+    }()
+
+    /// Product in GF(2^8) modulo 0x11D.
+    static func multiply(_ x: UInt8, _ y: UInt8) -> UInt8 {
+        if x == 0 || y == 0 { return 0 }
+        return tables.exp[tables.log[Int(x)] + tables.log[Int(y)]]
     }
 }

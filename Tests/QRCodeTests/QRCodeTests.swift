@@ -113,3 +113,18 @@ struct QRCodeTests {
         #expect(runs.reduce(0, +) == dark)
     }
 }
+
+extension QRCodeTests {
+    /// The table multiplication agrees with carry-less multiplication modulo 0x11D.
+    @Test func fieldMultiplicationMatchesTheDefinition() {
+        func slow(_ x: UInt8, _ y: UInt8) -> UInt8 {
+            var z = 0
+            for i in stride(from: 7, through: 0, by: -1) {
+                z = (z << 1) ^ ((z >> 7) * 0x11D)
+                z ^= ((Int(y) >> i) & 1) * Int(x)
+            }
+            return UInt8(z & 0xFF)
+        }
+        for x in 0...255 { for y in 0...255 { #expect(ReedSolomon.multiply(UInt8(x), UInt8(y)) == slow(UInt8(x), UInt8(y))) } }
+    }
+}
