@@ -11,16 +11,8 @@ struct QRSessionExpiryService: Service {
     let ready: StartupGate
 
     func run() async throws {
-        try await ready.wait()
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    _ = try await sessions.expireDue(now: Clock.nowMillis())
-                } catch {
-                    logger.warning("QR session expiry failed: \(error)")
-                }
-                try await Task.sleep(for: .seconds(1))
-            }
+        await repeatUntilShutdown(ready: ready, pause: .seconds(1), logger: logger, label: "QR session expiry") {
+            _ = try await sessions.expireDue(now: Clock.nowMillis())
         }
     }
 }

@@ -61,20 +61,12 @@ struct PostgresRealtimeListener: Service {
     let ready: StartupGate
 
     func run() async throws {
-        try await ready.wait()
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await database.listen(channel: PostgresRealtimeBus.channelName) { payload in
-                        guard let json = try? JSONDecoder().decode(JSON.self, from: Data(payload.utf8)),
-                              case let .string(channel)? = json["c"], case let .string(event)? = json["e"], case let .string(data)? = json["d"] else { return }
-                        hub.deliver(channel: channel, frame: PusherFrame.event(event, channel: channel, data: data))
-                    }
-                } catch {
-                    if Task.isCancelled { break }
-                    logger.warning("realtime listener lost its connection: \(error)")
-                }
-                try? await Task.sleep(for: .seconds(1))
+        // `listen` returns (or throws) only when its connection is lost: then listen again.
+        await repeatUntilShutdown(ready: ready, pause: .seconds(1), logger: logger, label: "realtime listener") {
+            try await database.listen(channel: PostgresRealtimeBus.channelName) { payload in
+                guard let json = try? JSONDecoder().decode(JSON.self, from: Data(payload.utf8)),
+                      case let .string(channel)? = json["c"], case let .string(event)? = json["e"], case let .string(data)? = json["d"] else { return }
+                hub.deliver(channel: channel, frame: PusherFrame.event(event, channel: channel, data: data))
             }
         }
     }

@@ -37,11 +37,16 @@ extension ShopAPI {
     }
 
     /// S06.
-    @Sendable func generateQRLogin(_ call: ShopCall) async throws -> APIResult {
-        let (s, p) = try await openSession(call, kind: .login)
+    @Sendable func generateQRLogin(_ call: ShopCall) async throws -> APIResult { try await generate(call, kind: .login) }
+
+    /// S08.
+    @Sendable func generateQRCard(_ call: ShopCall) async throws -> APIResult { try await generate(call, kind: .card) }
+
+    func generate(_ call: ShopCall, kind: QRSessionKind) async throws -> APIResult {
+        let (s, p) = try await openSession(call, kind: kind)
         var data = sessionJSON(s, partner: p)
         data.append(("realtime_channel", .string(QRSessionService.channel(s))))
-        return APIResult(messageKey: "qr_login_created", data: .object(data))
+        return APIResult(messageKey: kind == .login ? "qr_login_created" : "qr_card_created", data: .object(data))
     }
 
     /// S07 (POST, as the SDKs send it).
@@ -50,13 +55,6 @@ extension ShopAPI {
         return APIResult(data: try await qr.loginStatus(s, now: Clock.nowMillis()))
     }
 
-    /// S08.
-    @Sendable func generateQRCard(_ call: ShopCall) async throws -> APIResult {
-        let (s, p) = try await openSession(call, kind: .card)
-        var data = sessionJSON(s, partner: p)
-        data.append(("realtime_channel", .string(QRSessionService.channel(s))))
-        return APIResult(messageKey: "qr_card_created", data: .object(data))
-    }
 
     /// S09.
     @Sendable func qrCardStatus(_ call: ShopCall) async throws -> APIResult {

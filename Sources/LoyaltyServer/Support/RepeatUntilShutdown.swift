@@ -1,0 +1,20 @@
+import Logging
+import ServiceLifecycle
+
+/// The loop of a background service: once `ready` opens, runs `body` again and again
+/// until graceful shutdown, pausing `pause` after each run. An error is logged as
+/// `"<label> failed"` and the loop goes on; nothing escapes to end the application.
+func repeatUntilShutdown(ready: StartupGate, pause: Duration, logger: Logger, label: String, _ body: @escaping @Sendable () async throws -> Void) async {
+    try? await cancelWhenGracefulShutdown {
+        try await ready.wait()
+        while !Task.isCancelled {
+            do {
+                try await body()
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("\(label) failed: \(error)")
+            }
+            try await Task.sleep(for: pause)
+        }
+    }
+}
