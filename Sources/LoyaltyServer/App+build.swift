@@ -58,7 +58,7 @@ public func buildApplication(services: AppServices, logger: Logger, beforeServin
     if let pg = services.database as? PostgresDatabaseClient {
         background.append(PostgresRealtimeListener(database: pg, hub: services.realtimeHub, logger: logger, ready: services.migrated))
     }
-    let socket = PusherSocket(hub: services.realtimeHub, appKey: services.config.realtimeKey, logger: logger)
+    let socket = PusherSocket(hub: services.realtimeHub, appKey: services.config.realtimeKey)
     // One port for HTTP and the Pusher-protocol WebSocket (`/app/{key}`); the socket's
     // liveness is the WebSocket ping every 30 s, not the HTTP idle timeout.
     let server = HTTPServerBuilder.http1WebSocketUpgrade(

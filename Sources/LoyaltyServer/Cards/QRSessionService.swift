@@ -127,7 +127,8 @@ struct QRSessionService: Sendable {
         let result = JSON.object([("user", Present.user(customer)), ("loyalty_card", Self.loginCard(card))])
         let tokens = Self.tokensJSON(pair)
         guard let done = try await sessions.complete(id: s.id, customerID: customerID, cardID: card?.id, resultJSON: result.serializedString(), pendingTokensJSON: tokens.serializedString(), now: now) else {
-            try await services.customerTokens.refreshTokens.revokeAll(partnerID: s.partnerID, customerID: customerID)
+            // Lost a race: withdraw only the pair minted for this session.
+            try await services.customerTokens.refreshTokens.revokeFamily(of: pair.refreshToken)
             let current = try await sessions.session(id: s.id) ?? s
             try Self.requireOpen(current, now: Clock.nowMillis())
             throw LoyaltyError.qrSessionUsed

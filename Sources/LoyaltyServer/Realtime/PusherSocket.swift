@@ -1,7 +1,6 @@
 import Foundation
 import NIOWebSocket
 import HummingbirdWebSocket
-import Logging
 import LoyaltyModels
 
 /// One client of the Pusher protocol (version 7) at `/app/{key}`: the greeting with the
@@ -13,7 +12,6 @@ import LoyaltyModels
 struct PusherSocket: Sendable {
     let hub: RealtimeHub
     let appKey: String
-    let logger: Logger
     static let activityTimeout = 120
 
     /// The app key of a Pusher connection URL (`/app/{key}?protocol=7...`), or `nil`.

@@ -71,11 +71,8 @@ extension ShopAPI {
     /// `PUT cards/{id}` `{expires_at}`: an ISO 8601 time or date, or `null` for never.
     @Sendable func updateCard(_ call: ShopCall) async throws -> APIResult {
         var f = call.fields
-        guard f.values["expires_at"] != nil else {
-            f.fail("expires_at", "v_required")
-            try f.throwIfInvalid()
-            throw LoyaltyError.cardNotFound
-        }
+        // `null` is a value here (never expires); only an absent field is missing.
+        if f.values["expires_at"] == nil { f.fail("expires_at", "v_required") }
         let expiresAt = f.dateTime("expires_at")
         try f.throwIfInvalid()
         let card = try await loadCard(call)

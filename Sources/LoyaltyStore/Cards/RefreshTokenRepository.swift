@@ -13,6 +13,8 @@ public protocol RefreshTokenRepository: Sendable {
     func rotate(token: String, ttlSeconds: Int64) async throws -> (partnerID: Int64, customerID: Int64, token: String)
     /// Revokes every refresh token of the customer (logout).
     func revokeAll(partnerID: Int64, customerID: Int64) async throws
+    /// Revokes the family `token` belongs to, and nothing else of the customer.
+    func revokeFamily(of token: String) async throws
 }
 
 public struct SQLRefreshTokenRepository: RefreshTokenRepository {
@@ -67,6 +69,15 @@ public struct SQLRefreshTokenRepository: RefreshTokenRepository {
         }
         let (partnerID, customerID, next) = try outcome.get()
         return (partnerID, customerID, next)
+    }
+
+    public func revokeFamily(of token: String) async throws {
+        try await database.write { db in
+            try await db.raw("""
+                UPDATE refresh_tokens SET revoked_at = \(bind: Clock.nowMillis())
+                WHERE family = (SELECT family FROM refresh_tokens WHERE token_hash = \(bind: Self.hash(token))) AND revoked_at IS NULL
+                """).run()
+        }
     }
 
     public func revokeAll(partnerID: Int64, customerID: Int64) async throws {

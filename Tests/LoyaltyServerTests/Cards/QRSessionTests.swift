@@ -135,6 +135,15 @@ struct QRSessionTests {
             #expect(try await app.call(.post, "/en/shop/auth/logout", headers: app.bearer(other.token), auth: false).status == .ok)
             #expect(try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(other.refresh)"}"#, auth: false).status == .unauthorized)
             #expect(try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(refresh2)"}"#, auth: false).status == .ok)
+
+            // A withdrawn pair (a lost confirmation race) leaves the customer's other sessions alone.
+            let (_, _, kept) = try await app.customerWithToken("login4@example.com")
+            let withdrawn = try #require(try await app.post("/en/shop/customers/\(userID)/token", "{}").string("data", "refresh_token"))
+            let other4 = try #require(try await app.post("/en/shop/customers/\(userID)/token", "{}").string("data", "refresh_token"))
+            try await app.services.customerTokens.refreshTokens.revokeFamily(of: withdrawn)
+            #expect(try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(withdrawn)"}"#, auth: false).status == .unauthorized)
+            #expect(try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(other4)"}"#, auth: false).status == .ok)
+            #expect(try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(kept)"}"#, auth: false).status == .ok)
         }
     }
 }
