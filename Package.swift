@@ -32,6 +32,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        // Already resolved through Hummingbird, postgres-nio and async-http-client; named
+        // here because our targets import them directly.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -55,6 +60,9 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -71,7 +79,12 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "QRCode",
             ],
             resources: [.copy("Resources/openapi.yaml")],
@@ -120,9 +133,33 @@ let package = Package(
             dependencies: ["LoyaltySDK"],
             swiftSettings: swiftSettings
         ),
+        // What the database-backed test targets share: the throw-away PostgreSQL
+        // clusters, migrated template databases, and the backend list.
+        .target(
+            name: "LoyaltyTestSupport",
+            dependencies: [
+                "LoyaltyStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/LoyaltyTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LoyaltyStoreTests",
+            dependencies: [
+                "LoyaltyStore",
+                "LoyaltyCore",
+                "LoyaltyModels",
+                "LoyaltyTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LoyaltyServerTests",
             dependencies: [
+                "LoyaltyTestSupport",
                 "LoyaltyServer",
                 "LoyaltyStore",
                 "LoyaltyCore",
@@ -134,6 +171,10 @@ let package = Package(
                 "QRCode",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -51,12 +51,19 @@ public func buildRouter(services: AppServices, recorder: RouteRecorder = RouteRe
 public func buildApplication(services: AppServices, logger: Logger, beforeServing: @escaping @Sendable () async throws -> Void = {}, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     var background: [any Service] = [
         DatabaseService(database: services.database),
-        LotSweeperService(sweeper: services.sweeper, intervalSeconds: services.config.sweepIntervalSeconds, logger: logger, ready: services.migrated),
-        WebhookDispatcherService(dispatcher: services.dispatcher, ready: services.migrated),
-        QRSessionExpiryService(sessions: QRSessionService(services: services), logger: logger, ready: services.migrated),
+        LotSweeperService(
+            sweeper: services.sweeper, intervalSeconds: services.config.sweepIntervalSeconds, logger: logger.component("sweeper"),
+            ready: services.migrated, heartbeats: services.heartbeats),
+        WebhookDispatcherService(dispatcher: services.dispatcher, ready: services.migrated, heartbeats: services.heartbeats),
+        QRSessionExpiryService(
+            sessions: QRSessionService(services: services), logger: logger.component("qr_sessions"), ready: services.migrated,
+            heartbeats: services.heartbeats),
     ]
-    if let pg = services.database as? PostgresDatabaseClient {
-        background.append(PostgresRealtimeListener(database: pg, hub: services.realtimeHub, logger: logger, ready: services.migrated))
+    if let channel = services.database.notifications {
+        background.append(
+            PostgresRealtimeListener(
+                database: channel, hub: services.realtimeHub, logger: logger.component("realtime"), ready: services.migrated,
+                heartbeats: services.heartbeats))
     }
     let socket = PusherSocket(hub: services.realtimeHub, appKey: services.config.realtimeKey)
     // One port for HTTP and the Pusher-protocol WebSocket (`/app/{key}`); the socket's
@@ -84,26 +91,4 @@ public func buildApplication(services: AppServices, logger: Logger, beforeServin
         try await beforeServing()
     }
     return app
-}
-
-/// `GET /health` and `GET /{locale}/shop/system/health`: not enveloped (as the real
-/// API), 503 with `status: "degraded"` when the database does not answer.
-struct HealthEndpoint: Sendable {
-    let services: AppServices
-
-    @Sendable func handle(_ request: Request, _ context: LoyaltyRequestContext) async throws -> Response {
-        var databaseOK = true
-        do { try await services.database.ping() } catch { databaseOK = false }
-        let state = JSON.string(databaseOK ? "operational" : "down")
-        let body = JSON.object([
-            ("status", .string(databaseOK ? "ok" : "degraded")),
-            ("message", .string(databaseOK ? "All systems operational" : "Database unavailable")),
-            ("version", .string(services.config.version)), ("timestamp", .string(Timestamp.iso8601(Clock.nowMillis()))),
-            ("environment", .string(services.config.environment.rawValue)),
-            ("database", .string(services.database.kind.rawValue)),
-            ("services", .object(["authentication", "points_system", "loyalty_cards", "offers_coupons", "games", "xml_import"].map { ($0, state) })),
-            ("realtime", .object([("connections", .int(Int64(services.realtimeHub.counts.connections))), ("channels", .int(Int64(services.realtimeHub.counts.channels)))])),
-        ])
-        return Envelope.response(status: databaseOK ? .ok : .serviceUnavailable, body: body.serialized())
-    }
 }

@@ -30,11 +30,18 @@ public struct AppServices: Sendable {
     let realtime: any RealtimeBus
     /// Opened by ``buildApplication(services:logger:beforeServing:)`` once migrations ran.
     public let migrated = StartupGate()
+    /// What the background loops last did, for the health endpoint.
+    let heartbeats = Heartbeats()
     let authenticator: CredentialAuthenticator
     let rateLimiter: RateLimiter
+    /// The root logger, at ``AppConfig/logLevel``.
+    public let logger: Logger
 
-    public init(config: AppConfig, database: any DatabaseClient) {
+    /// Every logger of the services derives from `logger` (its level and handler), with
+    /// a `component` metadata key naming the part that logs.
+    public init(config: AppConfig, database: any DatabaseClient, logger: Logger = Logger(label: "loyalty")) {
         self.config = config
+        self.logger = logger
         self.database = database
         self.tenants = SQLTenantRepository(database: database)
         self.customers = SQLCustomerRepository(database: database)
@@ -46,7 +53,7 @@ public struct AppServices: Sendable {
         self.webhooks = SQLWebhookRepository(database: database)
         self.events = SQLEventRepository(database: database)
         self.webhookTargets = WebhookTargetPolicy(allowLoopback: config.webhookAllowLoopback)
-        self.dispatcher = WebhookDispatcher(database: database, events: events, config: config, targets: webhookTargets, logger: Logger(label: "loyalty.webhooks"))
+        self.dispatcher = WebhookDispatcher(database: database, events: events, config: config, targets: webhookTargets, logger: logger.component("webhooks"))
         self.authenticator = CredentialAuthenticator(tenants: tenants, environment: config.environment, cacheSeconds: config.credentialCacheSeconds)
         self.rateLimiter = RateLimiter(perMinute: config.shopRateLimitPerMinute)
         self.cards = SQLCardRepository(database: database)
@@ -57,8 +64,8 @@ public struct AppServices: Sendable {
             keys: KeyRing(purpose: "customer_jwt", keyBytes: 64, repository: signingKeys), refreshTokens: SQLRefreshTokenRepository(database: database),
             accessTTLSeconds: config.customerTokenTTLSeconds, refreshTTLSeconds: config.refreshTokenTTLDays * 86_400)
         self.realtimeHub = RealtimeHub(maxConnections: config.realtimeMaxConnections)
-        if let pg = database as? PostgresDatabaseClient {
-            self.realtime = PostgresRealtimeBus(database: pg, logger: Logger(label: "loyalty.realtime"))
+        if let channel = database.notifications {
+            self.realtime = PostgresRealtimeBus(database: channel, logger: logger.component("realtime"))
         } else {
             self.realtime = LocalRealtimeBus(hub: realtimeHub)
         }
@@ -76,6 +83,23 @@ public struct AppServices: Sendable {
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         let path = (config.dataDirectory as NSString).appendingPathComponent("loyalty.sqlite")
         return try await SQLiteClient.open(path: path, logger: logger)
+    }
+}
+
+extension Logger {
+    /// The same logger (handler and level) with `component` set: one logging set-up
+    /// covers every part of the server.
+    public func component(_ name: String) -> Logger {
+        var copy = self
+        copy[metadataKey: "component"] = .string(name)
+        return copy
+    }
+
+    /// The logger every command starts from: level from the configuration.
+    public static func loyalty(_ config: AppConfig, atLeast floor: Logger.Level = .trace) -> Logger {
+        var logger = Logger(label: "loyalty")
+        logger.logLevel = max(config.logLevel, floor)
+        return logger
     }
 }
 

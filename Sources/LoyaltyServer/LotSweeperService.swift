@@ -13,12 +13,14 @@ struct LotSweeperService: Service {
     let logger: Logger
     /// The schema must exist before the first tick.
     let ready: StartupGate
+    let heartbeats: Heartbeats
 
     func run() async throws {
         // A service that returns ends the whole application: when sweeping is off, idle until shutdown.
         guard intervalSeconds > 0 else { try? await gracefulShutdown(); return }
         try? await cancelWhenGracefulShutdown {
             try await ready.wait()
+            heartbeats.beat(.sweeper, now: Clock.nowMillis())
             while !Task.isCancelled {
                 try await Task.sleep(for: .milliseconds(Int(intervalSeconds * 1000)))
                 await tick()
@@ -35,6 +37,7 @@ struct LotSweeperService: Service {
             if matured + expired.lots + tiers > 0 {
                 logger.info("sweep: \(matured) cards matured, \(expired.lots) lots expired (\(expired.points) points on \(expired.cards) cards), \(tiers) tier evaluations")
             }
+            heartbeats.beat(.sweeper, now: Clock.nowMillis())
         } catch is CancellationError {
             return  // shutting down
         } catch {

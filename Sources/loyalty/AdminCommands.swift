@@ -18,7 +18,7 @@ struct ShopCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (name, partnerID, env) = (self.name, partnerId, self.env)
-            let p = try await withServices(database.config()) { try await $0.provisionShop(name: name, partnerID: partnerID, environment: env) }
+            let p = try await withServices(try database.config()) { try await $0.provisionShop(name: name, partnerID: partnerID, environment: env) }
             if json {
                 printJSON(["partner_id": p.partner.id, "shop_id": p.shop.id, "card_template_id": p.template.id, "api_key": p.credential.key, "api_secret": p.secret, "environment": p.credential.environment.rawValue])
             } else {
@@ -48,7 +48,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (partnerID, shopID, name) = (partnerId, shopId, self.name)
-            let config = database.config()
+            let config = try database.config()
             let env = self.env ?? config.environment
             let expires = expiresInDays.map { Clock.nowMillis() + Int64($0) * 86_400_000 }
             let (credential, secret) = try await withServices(config) { services in
@@ -73,7 +73,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let partnerID = partnerId
-            let keys = try await withServices(database.config()) { try await $0.tenants.credentials(partnerID: partnerID) }
+            let keys = try await withServices(try database.config()) { try await $0.tenants.credentials(partnerID: partnerID) }
             let now = Clock.nowMillis()
             func status(_ k: ApiCredential) -> String { k.revokedAt != nil ? "revoked" : (k.expiresAt.map { $0 <= now } ?? false) ? "expired" : "active" }
             if json {
@@ -94,7 +94,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let key = self.key
-            let found = try await withServices(database.config()) { try await $0.tenants.revokeCredential(key: key) }
+            let found = try await withServices(try database.config()) { try await $0.tenants.revokeCredential(key: key) }
             guard found else { throw ValidationError("No such API key") }
             print("Revoked \(ApiKeyFormat.masked(key))")
         }
@@ -125,7 +125,7 @@ struct CustomersCommand: AsyncParsableCommand {
                 for (i, col) in header.enumerated() where i < row.count && !row[i].isEmpty { r[col] = row[i].trimmingCharacters(in: .whitespaces) }
                 return r
             }
-            let report = try await withServices(database.config()) { services -> (Int, [String]) in
+            let report = try await withServices(try database.config()) { services -> (Int, [String]) in
                 guard try await services.tenants.partner(id: partnerID) != nil else { throw ValidationError("No partner with id \(partnerID)") }
                 var imported = 0
                 var problems: [String] = []

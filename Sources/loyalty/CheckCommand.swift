@@ -17,7 +17,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let partner = partnerId
-        let violations = try await withServices(database.config()) { try await $0.ledger.invariantViolations(partnerID: partner) }
+        let violations = try await withServices(try database.config()) { try await $0.ledger.invariantViolations(partnerID: partner) }
         if json {
             print(JSON.object([
                 ("ok", .bool(violations.isEmpty)),

@@ -26,8 +26,10 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "Directory of the embedded SQLite database. Default: $LOYALTY_DATA_DIR or ./data.")
     var dataDir: String?
 
-    func config() -> AppConfig {
-        var c = AppConfig.fromEnvironment()
+    /// The environment's configuration with these flags applied; a bad value exits
+    /// with the variable's name and its accepted form.
+    func config() throws -> AppConfig {
+        var c = try AppConfig.fromEnvironment()
         if let databaseURL { c.databaseURL = databaseURL }
         if let dataDir { c.dataDirectory = dataDir }
         return c
@@ -36,10 +38,9 @@ struct DatabaseOptions: ParsableArguments {
 
 /// Opens the database, migrates it, runs `body` with the services, and closes it.
 func withServices<T: Sendable>(_ config: AppConfig, _ body: @escaping @Sendable (AppServices) async throws -> T) async throws -> T {
-    var logger = Logger(label: "loyalty")
-    logger.logLevel = .warning
+    let logger = Logger.loyalty(config, atLeast: .warning)
     let database = try await AppServices.openDatabase(config, logger: logger)
-    let services = AppServices(config: config, database: database)
+    let services = AppServices(config: config, database: database, logger: logger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { await database.run(); return nil }
         do {

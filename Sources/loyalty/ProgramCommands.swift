@@ -16,7 +16,7 @@ struct ProgramCommand: AsyncParsableCommand {
 
         func run() async throws {
             let partnerID = partnerId
-            let (version, config, template) = try await withServices(database.config()) { services in
+            let (version, config, template) = try await withServices(try database.config()) { services in
                 guard try await services.tenants.partner(id: partnerID) != nil else { throw ValidationError("No partner with id \(partnerID)") }
                 let (version, config) = try await services.programs.program(partnerID: partnerID)
                 let template = try await services.tenants.templates(partnerID: partnerID, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first
@@ -41,7 +41,7 @@ struct ProgramCommand: AsyncParsableCommand {
                 throw ValidationError("invalid programme:\n" + error.problems.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))
             }
             let (partnerID, program, templateRules) = (partnerId, doc.config, doc.templateRules)
-            let version = try await withServices(database.config()) { services in
+            let version = try await withServices(try database.config()) { services in
                 guard try await services.tenants.partner(id: partnerID) != nil else { throw ValidationError("No partner with id \(partnerID)") }
                 return try await services.programs.setProgram(partnerID: partnerID, config: program, templateRules: templateRules, actor: "cli")
             }
@@ -70,7 +70,7 @@ struct ExpireCommand: AsyncParsableCommand {
         let (dryRun, json) = (self.dryRun, self.json)
         let started = Date()
         if dryRun {
-            let preview = try await withServices(database.config()) { try await $0.sweeper.preview(now: now) }
+            let preview = try await withServices(try database.config()) { try await $0.sweeper.preview(now: now) }
             if json {
                 let rows = preview.map { JSON.object([("partner_id", .int($0.partnerID)), ("cards", .int(Int64($0.cards))), ("lots", .int(Int64($0.lots))), ("points", .int($0.points))]) }
                 print(JSON.object([("dry_run", .bool(true)), ("as_of", .int(now)), ("partners", .array(rows))]).serializedString())
@@ -81,7 +81,7 @@ struct ExpireCommand: AsyncParsableCommand {
             }
             return
         }
-        let report = try await withServices(database.config()) { services in
+        let report = try await withServices(try database.config()) { services in
             _ = try await services.sweeper.mature(now: now)
             return try await services.sweeper.expire(now: now)
         }

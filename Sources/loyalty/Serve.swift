@@ -23,19 +23,21 @@ struct Serve: AsyncParsableCommand {
     var env: DeploymentEnvironment?
 
     func run() async throws {
-        // Measured (docs/PERFORMANCE.md): running Swift concurrency on NIO's event loops
-        // removes a thread hop per await between the HTTP server, the drivers and handlers.
-        if ProcessInfo.processInfo.environment["LOYALTY_NIO_EXECUTOR"] != "0" {
-            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        }
-        var config = database.config()
+        var config = try database.config()
         if let host { config.host = host }
         if let port { config.port = port }
         if let env { config.environment = env }
-        var logger = Logger(label: "loyalty")
-        logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
+        // Measured (docs/PERFORMANCE.md): running Swift concurrency on NIO's event loops
+        // removes a thread hop per await between the HTTP server, the drivers and handlers.
+        if config.useNIOExecutor {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+        let logger = Logger.loyalty(config)
+        if !config.unknownVariables.isEmpty {
+            logger.warning("ignoring unknown settings (typos?)", metadata: ["variables": .string(config.unknownVariables.joined(separator: ", "))])
+        }
         let db = try await AppServices.openDatabase(config, logger: logger)
-        let services = AppServices(config: config, database: db)
+        let services = AppServices(config: config, database: db, logger: logger)
         let baseURL = "http://\(config.host):\(config.port)"
         let settings = config
         let backend = config.databaseURL == nil ? "SQLite at \(config.dataDirectory)/loyalty.sqlite" : "PostgreSQL"
@@ -68,7 +70,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let applied = try await withServices(database.config()) { services in
+        let applied = try await withServices(try database.config()) { services in
             try await Migrator(database: services.database).migrate()
         }
         say(applied.isEmpty ? "Schema is up to date." : "Applied migrations: \(applied.map(String.init).joined(separator: ", "))")

@@ -22,7 +22,7 @@ struct SigningKeysCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let keys = try await withServices(database.config()) { services in
+            let keys = try await withServices(try database.config()) { services in
                 var all: [SigningKey] = []
                 for p in Purpose.allCases { all += try await services.signingKeys.keys(purpose: p.rawValue) }
                 return all
@@ -43,7 +43,7 @@ struct SigningKeysCommand: AsyncParsableCommand {
             let purpose = self.purpose
             var rng = SystemRandomNumberGenerator()
             let material = (0..<purpose.bytes).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let key = try await withServices(database.config()) { services in try await services.signingKeys.add(purpose: purpose.rawValue, material: material) }
+            let key = try await withServices(try database.config()) { services in try await services.signingKeys.add(purpose: purpose.rawValue, material: material) }
             print("key \(key.id) (\(key.purpose)) is now current")
         }
     }

@@ -3,6 +3,7 @@ import LoyaltyCore
 import LoyaltyModels
 import LoyaltyServer
 import LoyaltyStore
+import LoyaltyTestSupport
 import SQLKit
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import LoyaltyCore
 import LoyaltyStore
+import LoyaltyTestSupport
 import HTTPTypes
 import LoyaltyModels
 import LoyaltyServer

@@ -4,6 +4,7 @@ import LoyaltyStore
 import LoyaltyModels
 import Foundation
 import LoyaltyServer
+import LoyaltyTestSupport
 import Testing
 
 @Suite("openapi.yaml matches the router")

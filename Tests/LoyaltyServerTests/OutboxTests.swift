@@ -2,6 +2,7 @@ import Foundation
 import LoyaltyModels
 import LoyaltyServer
 import LoyaltyStore
+import LoyaltyTestSupport
 import SQLKit
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import LoyaltyStore
+import LoyaltyTestSupport
 import LoyaltyModels
 import HTTPTypes
 import LoyaltyCore

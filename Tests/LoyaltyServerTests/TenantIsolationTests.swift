@@ -4,6 +4,7 @@ import LoyaltyCore
 import LoyaltyModels
 import LoyaltyServer
 import LoyaltyStore
+import LoyaltyTestSupport
 import Testing
 
 /// OWASP API1/API5, generated from the router's own route list: every route that

@@ -1,4 +1,5 @@
 import LoyaltyStore
+import LoyaltyTestSupport
 import Foundation
 import HTTPTypes
 import LoyaltyCore

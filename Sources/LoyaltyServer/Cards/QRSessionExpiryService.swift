@@ -9,9 +9,12 @@ struct QRSessionExpiryService: Service {
     let sessions: QRSessionService
     let logger: Logger
     let ready: StartupGate
+    let heartbeats: Heartbeats
 
     func run() async throws {
-        await repeatUntilShutdown(ready: ready, pause: .seconds(1), logger: logger, label: "QR session expiry") {
+        await repeatUntilShutdown(ready: ready, pause: .seconds(1), logger: logger, label: "QR session expiry",
+            onRound: { [heartbeats] in heartbeats.beat(.qrSessionExpiry, now: Clock.nowMillis()) }
+        ) {
             _ = try await sessions.expireDue(now: Clock.nowMillis())
         }
     }

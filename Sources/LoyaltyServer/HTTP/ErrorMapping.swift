@@ -95,6 +95,9 @@ struct EnvelopeMiddleware: RouterMiddleware {
             context.requestID = incoming
         }
         if request.uri.path.hasPrefix("/lt/") { context.locale = .lt }
+        // Every line logged while serving this request carries its id.
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        let started: ContinuousClock.Instant? = context.logger.logLevel <= .debug ? .now : nil
         var response: Response
         do {
             response = try await next(request, context)
@@ -110,6 +113,14 @@ struct EnvelopeMiddleware: RouterMiddleware {
             response = Envelope.response(status: apiError.status, body: Envelope.error(apiError, requestID: context.requestID, locale: context.locale), headers: apiError.headers)
         }
         response.headers[HeaderName.requestID] = context.requestID
+        if let started {
+            context.logger.debug(
+                "request",
+                metadata: [
+                    "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                    "status": .stringConvertible(response.status.code), "ms": .stringConvertible(HealthEndpoint.milliseconds(started.duration(to: .now))),
+                ])
+        }
         return response
     }
 }

@@ -38,7 +38,7 @@ struct LocalRealtimeBus: RealtimeBus {
 /// notification is at most 8,000 bytes; QR events are far smaller.
 struct PostgresRealtimeBus: RealtimeBus {
     static let channelName = "loyalty_realtime"
-    let database: PostgresDatabaseClient
+    let database: any NotificationChannel
     let logger: Logger
 
     func publish(channel: String, event: String, data: JSON) async {
@@ -55,15 +55,17 @@ struct PostgresRealtimeBus: RealtimeBus {
 /// Listens on ``PostgresRealtimeBus/channelName`` for this node's lifetime and hands each
 /// event to the hub. A lost connection is re-established after a second.
 struct PostgresRealtimeListener: Service {
-    let database: PostgresDatabaseClient
+    let database: any NotificationChannel
     let hub: RealtimeHub
     let logger: Logger
     let ready: StartupGate
+    let heartbeats: Heartbeats
 
     func run() async throws {
         // `listen` returns (or throws) only when its connection is lost: then listen again.
         await repeatUntilShutdown(ready: ready, pause: .seconds(1), logger: logger, label: "realtime listener") {
-            try await database.listen(channel: PostgresRealtimeBus.channelName) { payload in
+            defer { heartbeats.setConnected(false) }
+            try await database.listen(channel: PostgresRealtimeBus.channelName, onListening: { heartbeats.setConnected(true) }) { payload in
                 guard let json = try? JSONDecoder().decode(JSON.self, from: Data(payload.utf8)),
                       case let .string(channel)? = json["c"], case let .string(event)? = json["e"], case let .string(data)? = json["d"] else { return }
                 hub.deliver(channel: channel, frame: PusherFrame.event(event, channel: channel, data: data))

@@ -74,7 +74,8 @@ public final class WebhookDispatcher: Sendable {
     }
 
     /// Runs until graceful shutdown, then lets attempts in flight finish and records them.
-    func run() async {
+    /// Runs until graceful shutdown; `onRound` is called after every cycle that did not fail.
+    func run(onRound: @Sendable () -> Void = {}) async {
         let stopping = Atomic<Bool>(false)
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -83,6 +84,7 @@ public final class WebhookDispatcher: Sendable {
                     do {
                         let tick = try await step { claim in group.addTask { await self.attemptAndKeep(claim) } }
                         progressed = tick.published.facts > 0 || tick.attempted > 0 || tick.recorded > 0
+                        onRound()
                     } catch {
                         logger.warning("webhook dispatcher: \(error)")
                     }
@@ -225,10 +227,11 @@ struct WebhookDispatcherService: Service {
     let dispatcher: WebhookDispatcher
     /// The schema must exist before the first cycle.
     let ready: StartupGate
+    let heartbeats: Heartbeats
 
     func run() async throws {
         // Shutdown before the gate opens (a failed migration) must not hang here.
         do { try await cancelWhenGracefulShutdown { try await ready.wait() } } catch { return }
-        await dispatcher.run()
+        await dispatcher.run(onRound: { heartbeats.beat(.webhookDispatcher, now: Clock.nowMillis()) })
     }
 }

@@ -47,9 +47,9 @@ public struct SQLRefreshTokenRepository: RefreshTokenRepository {
     }
 
     public func rotate(token: String, ttlSeconds: Int64) async throws -> (partnerID: Int64, customerID: Int64, token: String) {
+        let lock = database.features.forUpdate
         let outcome: Result<(Int64, Int64, String), LoyaltyError> = try await database.write { db in
             let now = Clock.nowMillis()
-            let lock = db.dialect.name == "postgresql" ? "FOR UPDATE" : ""
             guard let row = try await db.raw("SELECT id, partner_id, customer_id, family, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = \(bind: Self.hash(token)) \(unsafeRaw: lock)").first() else {
                 return .failure(.refreshTokenInvalid)
             }

@@ -1,9 +1,10 @@
 import NIOCore
 import NIOPosix
+import PostgresNIO
 import SQLKit
 
-/// Which SQL engine a ``DatabaseClient`` talks to. Only the few statements that the
-/// two dialects spell differently (DDL types, `FOR UPDATE`) look at it.
+/// Which SQL engine a ``DatabaseClient`` talks to: for reports and DDL types. SQL
+/// that the engines spell differently asks ``DatabaseClient/features`` instead.
 public enum DatabaseKind: String, Sendable {
     case sqlite
     case postgres
@@ -22,6 +23,14 @@ public enum DatabaseKind: String, Sendable {
 ///   within the configured deadline, instead of waiting forever.
 public protocol DatabaseClient: Sendable {
     var kind: DatabaseKind { get }
+    /// How this engine spells row locks and bulk parameters.
+    var features: SQLFeatures { get }
+    /// Named prepared statements (postgres-nio), for the hot paths that batch many
+    /// callers into one statement; `nil` where the engine has none (SQLite).
+    var preparedStatements: (any PreparedStatementRunner)? { get }
+    /// Notifications between the processes that share this database; `nil` where
+    /// there is only one process (SQLite).
+    var notifications: (any NotificationChannel)? { get }
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs the client's background work (a connection pool) until the task is cancelled.
@@ -30,6 +39,39 @@ public protocol DatabaseClient: Sendable {
     func shutdown() async
     /// One trivial round trip: proves the database answers.
     func ping() async throws
+}
+
+/// The pieces of SQL that the engines spell differently.
+public struct SQLFeatures: Sendable {
+    /// ` FOR UPDATE`, or empty where a write transaction already excludes every other
+    /// writer (SQLite's single writer).
+    public let forUpdate: String
+    /// ` FOR UPDATE SKIP LOCKED`: lets several nodes share a queue; empty on SQLite.
+    public let forUpdateSkipLocked: String
+    /// Bulk values may be bound as arrays and expanded with `unnest(...)` (cheaper to
+    /// plan than a long VALUES list); otherwise a VALUES list.
+    public let unnestArrays: Bool
+
+    public static let postgres = SQLFeatures(forUpdate: " FOR UPDATE", forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED", unnestArrays: true)
+    public static let sqlite = SQLFeatures(forUpdate: "", forUpdateSkipLocked: "", unnestArrays: false)
+}
+
+/// Runs named prepared statements on pooled connections, under the client's deadline.
+public protocol PreparedStatementRunner: Sendable {
+    /// The first row of `statement`, on one leased connection.
+    func first<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> PostgresRow? where Statement.Row == PostgresRow
+    /// Every row of `statement`, on one leased connection.
+    func all<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [PostgresRow] where Statement.Row == PostgresRow
+}
+
+/// Publish/subscribe between the nodes that share one database.
+public protocol NotificationChannel: Sendable {
+    /// Delivered to every listener of `channel` (on any node) once committed.
+    func notify(channel: String, payload: String) async throws
+    /// Holds a connection listening on `channel`, calling `onListening` once listening
+    /// and `onNotification` with each payload, until the connection fails (throws) or
+    /// the task is cancelled.
+    func listen(channel: String, onListening: @escaping @Sendable () -> Void, onNotification: @escaping @Sendable (String) -> Void) async throws
 }
 
 /// The database did not answer in time, or is down.

@@ -12,8 +12,11 @@ import SQLKit
 /// `PostgresClient.withTransaction` can neither set an isolation level nor tell a
 /// serialization failure from other errors. Every call runs under a deadline, because
 /// the pool waits forever for a database that is down.
-public final class PostgresDatabaseClient: DatabaseClient {
+public final class PostgresDatabaseClient: DatabaseClient, PreparedStatementRunner, NotificationChannel {
     public let kind = DatabaseKind.postgres
+    public let features = SQLFeatures.postgres
+    public var preparedStatements: (any PreparedStatementRunner)? { self }
+    public var notifications: (any NotificationChannel)? { self }
     /// One pool per event loop, and a call uses the pool of the loop it runs on (with
     /// NIO as the concurrency executor): the connection's I/O then happens on the
     /// caller's thread, saving two thread hops per query, which dominate the cost of
@@ -29,16 +32,9 @@ public final class PostgresDatabaseClient: DatabaseClient {
     let deadlineSeconds: Double
     let logger: Logger
 
-    /// - Parameter url: `postgres://user:password@host:port/database[?sslmode=disable]`.
+    /// - Parameter url: a libpq-style URL (``PostgresURL``), TLS per its `sslmode`.
     public init(url: String, maximumConnections: Int = 40, deadlineSeconds: Double = 10, logger: Logger) throws {
-        let sqlConfig = try SQLPostgresConfiguration(url: url)
-        var config: PostgresClient.Configuration
-        switch sqlConfig.coreConfiguration.host {
-        case let .some(host):
-            config = .init(host: host, port: sqlConfig.coreConfiguration.port ?? 5432, username: sqlConfig.coreConfiguration.username, password: sqlConfig.coreConfiguration.password, database: sqlConfig.coreConfiguration.database, tls: .disable)
-        case .none:
-            config = .init(unixSocketPath: sqlConfig.coreConfiguration.unixSocketPath ?? "/tmp/.s.PGSQL.5432", username: sqlConfig.coreConfiguration.username, password: sqlConfig.coreConfiguration.password, database: sqlConfig.coreConfiguration.database)
-        }
+        var config = try PostgresURL(url).configuration
         config.options.maximumConnections = maximumConnections
         config.options.minimumConnections = 0
         config.options.connectTimeout = .seconds(Int64(max(1, deadlineSeconds)))
@@ -101,7 +97,7 @@ public final class PostgresDatabaseClient: DatabaseClient {
     }
 
     /// The first row of a named prepared statement, on one leased connection.
-    func first<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> PostgresRow? where Statement.Row == PostgresRow {
+    public func first<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> PostgresRow? where Statement.Row == PostgresRow {
         let logger = self.logger
         return try await withConnection { connection in
             var found: PostgresRow?
@@ -111,7 +107,7 @@ public final class PostgresDatabaseClient: DatabaseClient {
     }
 
     /// Every row of a named prepared statement, on one leased connection.
-    func all<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [PostgresRow] where Statement.Row == PostgresRow {
+    public func all<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [PostgresRow] where Statement.Row == PostgresRow {
         let logger = self.logger
         return try await withConnection { connection in
             var rows: [PostgresRow] = []
@@ -138,10 +134,14 @@ public final class PostgresDatabaseClient: DatabaseClient {
     }
 
     /// Holds one pooled connection in `LISTEN channel` and calls `onNotification` with
-    /// each payload until the connection fails or the task is cancelled.
-    public func listen(channel: String, onNotification: @escaping @Sendable (String) -> Void) async throws {
+    /// each payload until the connection fails or the task is cancelled. `onListening`
+    /// is called once the `LISTEN` is in place.
+    public func listen(
+        channel: String, onListening: @escaping @Sendable () -> Void = {}, onNotification: @escaping @Sendable (String) -> Void
+    ) async throws {
         try await clients[0].withConnection { connection in
             try await connection.listen(on: channel) { notifications in
+                onListening()
                 for try await n in notifications { onNotification(n.payload) }
             }
         }

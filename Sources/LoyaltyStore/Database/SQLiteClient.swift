@@ -15,6 +15,9 @@ import SQLKit
 /// shared blocking pool.
 public final class SQLiteClient: DatabaseClient {
     public let kind = DatabaseKind.sqlite
+    public let features = SQLFeatures.sqlite
+    public var preparedStatements: (any PreparedStatementRunner)? { nil }
+    public var notifications: (any NotificationChannel)? { nil }
     let writer: SQLiteConnection
     let writeLock = AsyncLock()
     let readers: ResourcePool<SQLiteConnection>

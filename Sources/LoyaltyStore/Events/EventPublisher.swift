@@ -42,7 +42,7 @@ public struct EventPublisher: Sendable {
     /// fewer than claiming them from the queue. If the caller dies, the lease runs out
     /// and any node picks them up.
     public func publish(limit: Int = 1000, maxAttempts: Int, claim: (limit: Int, leaseMillis: Int64)? = nil, now: Int64 = Clock.nowMillis()) async throws -> Report {
-        let skipLocked = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let skipLocked = database.features.forUpdateSkipLocked
         // A read first: an idle cycle then takes no write lock (SQLite's single writer)
         // and dirties no row (PostgreSQL's row lock on the counter).
         guard try await database.read({ db in try await db.raw("SELECT id FROM outbox WHERE seq IS NULL LIMIT 1").first() != nil }) else { return Report() }

@@ -109,7 +109,7 @@ final class AwardBatcher: Sendable {
     let awards: GroupBatcher<Item, Outcome>
     let lookups: GroupBatcher<Lookup, PostgresRandomAccessRow?>
 
-    init(database: PostgresDatabaseClient) {
+    init(database: any PreparedStatementRunner) {
         awards = GroupBatcher(maxInFlight: 2, key: { "\($0.command.partnerID):\($0.command.businessKey)" }) { items in
             try await Self.write(items, database: database)
         }
@@ -122,7 +122,7 @@ final class AwardBatcher: Sendable {
     }
 
     /// Writes the batch in one statement, retrying a deadlock with another node's batch.
-    private static func write(_ items: [Item], database: PostgresDatabaseClient) async throws -> [Outcome] {
+    private static func write(_ items: [Item], database: any PreparedStatementRunner) async throws -> [Outcome] {
         let statement = PostgresStatements.AwardBatch(items: items)
         var attempt = 0
         while true {

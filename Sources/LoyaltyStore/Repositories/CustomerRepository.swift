@@ -31,7 +31,7 @@ public struct SQLCustomerRepository: CustomerRepository {
 
     public init(database: any DatabaseClient) {
         self.database = database
-        self.primaryCards = (database as? PostgresDatabaseClient).map { pg in
+        self.primaryCards = database.preparedStatements.map { pg in
             GroupBatcher { keys in
                 var out = [LoyaltyCard?](repeating: nil, count: keys.count)
                 for row in try await pg.all(PostgresStatements.PrimaryCardBatch(keys: keys)).map({ $0.makeRandomAccess() }) {
@@ -102,7 +102,7 @@ public struct SQLCustomerRepository: CustomerRepository {
     }
 
     public func card(partnerID: Int64, id: Int64) async throws -> LoyaltyCard? {
-        if let pg = database as? PostgresDatabaseClient {
+        if let pg = database.preparedStatements {
             return try await pg.first(PostgresStatements.CardByID(partnerID: partnerID, cardID: id)).map { try Rows.card($0.sql()) }
         }
         return try await database.read { db in

@@ -21,7 +21,7 @@ extension SQLLedgerRepository {
     /// customer already has a card; anything else (and every SQLite write) takes the
     /// general transactional path. Returns `nil` to mean "use the general path".
     func postgresFastAward(_ c: TransactionCommand) async throws -> TransactionOutcome? {
-        guard let pg = database as? PostgresDatabaseClient, let batcher = awardBatcher,
+        guard let batcher = awardBatcher,
               c.type == .purchase || c.type == .bonus, (c.pointsRedeemed ?? 0) == 0 else { return nil }
         let now = Clock.nowMillis()
         let resolved: Resolved?
@@ -31,14 +31,14 @@ extension SQLLedgerRepository {
             }
             resolved = try Self.decodeResolved(row, shopID: c.shopID)
         } else {
-            resolved = try await pg.read { db in
+            resolved = try await database.read { db in
                 try await Self.resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now, issueCard: false)
             }
         }
         guard let r = resolved, r.hold == nil, r.shopKnown, r.card.status(at: now) == .active else { return nil }
         var program = programs.cached(partnerID: c.partnerID, version: r.programVersion)
         if program == nil {
-            program = try await pg.read { [programs] db in try await programs.config(db, partnerID: c.partnerID, version: r.programVersion) }
+            program = try await database.read { [programs] db in try await programs.config(db, partnerID: c.partnerID, version: r.programVersion) }
         }
         guard let program else { return nil }
         let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
@@ -57,7 +57,7 @@ extension SQLLedgerRepository {
             throw LoyaltyError.duplicateTransaction(existingTransactionID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
         case .written(let txID, var card):
             if Tiers.mayChange(card, policy: program.tiers, now: now) {
-                if let upgraded = try await Tiers.upgradeInOneStatement(pg, card: card, program: program, now: now) {
+                if let upgraded = try await Tiers.upgradeInOneStatement(database, card: card, program: program, now: now) {
                     card.tierState = upgraded
                 } else {
                     card.tierState = try await evaluateTier(partnerID: c.partnerID, cardID: card.id).tierState

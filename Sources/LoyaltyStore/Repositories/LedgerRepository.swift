@@ -90,13 +90,13 @@ public struct SQLLedgerRepository: LedgerRepository {
     public init(database: any DatabaseClient, programs: ProgramCache = ProgramCache()) {
         self.database = database
         self.programs = programs
-        self.awardBatcher = (database as? PostgresDatabaseClient).map { AwardBatcher(database: $0) }
+        self.awardBatcher = database.preparedStatements.map { AwardBatcher(database: $0) }
     }
 
-    var forUpdate: String { database.kind == .postgres ? " FOR UPDATE" : "" }
+    var forUpdate: String { database.features.forUpdate }
 
     public func post(_ command: TransactionCommand) async throws -> TransactionOutcome {
-        if database.kind == .postgres, let outcome = try await postgresFastAward(command) { return outcome }
+        if awardBatcher != nil, let outcome = try await postgresFastAward(command) { return outcome }
         let lock = forUpdate
         let programs = programs
         return try await database.write { db in

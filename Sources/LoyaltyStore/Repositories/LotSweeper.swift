@@ -47,7 +47,7 @@ public final class LotSweeper: Sendable {
         self.batchCards = batchCards
     }
 
-    var lockClause: String { database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
+    var lockClause: String { database.features.forUpdateSkipLocked }
 
     static func idList(_ ids: [Int64]) -> String { ids.map(String.init).joined(separator: ", ") }
 

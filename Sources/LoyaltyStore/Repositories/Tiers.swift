@@ -40,7 +40,7 @@ enum Tiers {
     /// conditional on the tier the caller saw, so a concurrent change wins and this one
     /// is skipped (the next award re-checks). Returns the new state, or `nil` when the
     /// locked evaluation must decide.
-    static func upgradeInOneStatement(_ pg: PostgresDatabaseClient, card: LoyaltyCard, program: ProgramConfig, now: Int64) async throws -> TierDecision.State? {
+    static func upgradeInOneStatement(_ database: any DatabaseClient, card: LoyaltyCard, program: ProgramConfig, now: Int64) async throws -> TierDecision.State? {
         let policy = program.tiers
         guard policy.enabled, policy.basis != .rollingPoints, card.tierOverride == nil else { return nil }
         let value = policy.basis == .spend ? card.lifetimeSpendMinor : card.lifetimeEarned
@@ -49,7 +49,7 @@ enum Tiers {
         let from = card.tier ?? policy.tiers.first?.name
         let payload = Outbox.payload(partnerID: card.partnerID, type: "tier.changed", data: changedEvent(card, from: from, to: to, reason: "upgrade", actor: nil, overrideUntil: nil))
         // One statement on an autocommit connection: atomic without BEGIN/COMMIT.
-        let written = try await pg.read { db in
+        let written = try await database.read { db in
             try await db.raw("""
                 WITH upd AS (
                   UPDATE loyalty_cards SET tier = \(bind: to), tier_since = \(bind: now), tier_grace_until = NULL, updated_at = \(bind: now)

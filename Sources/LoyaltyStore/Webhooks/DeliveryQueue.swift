@@ -78,7 +78,7 @@ public struct DeliveryQueue: Sendable {
     /// PostgreSQL sorted the whole backlog per claim instead of reading the due index
     /// in order (25 ms per claim at 40k queued).
     public func claim(limit: Int, leaseMillis: Int64, now: Int64 = Clock.nowMillis()) async throws -> [Claim] {
-        let lock = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let lock = database.features.forUpdateSkipLocked
         guard limit > 0, try await database.read({ db in
             try await db.raw("SELECT delivery_id FROM webhook_queue WHERE due_at <= \(bind: now) LIMIT 1").first() != nil
         }) else { return [] }
@@ -127,7 +127,7 @@ public struct DeliveryQueue: Sendable {
     @discardableResult
     public func complete(_ outcomes: [Outcome], policy: Policy, now: Int64 = Clock.nowMillis()) async throws -> [Int64] {
         guard !outcomes.isEmpty else { return [] }
-        let postgres = database.kind == .postgres
+        let unnest = database.features.unnestArrays
         return try await database.write { db in
             // Failed attempts go to the log table; a successful one is kept on its
             // delivery row (the common case then writes no log row at all).
@@ -150,7 +150,7 @@ public struct DeliveryQueue: Sendable {
                 // PostgreSQL takes the per-row values as six arrays (a VALUES list of
                 // hundreds of parameters cost more to plan than to run); SQLite a VALUES list.
                 let source: SQLQueryString
-                if postgres {
+                if unnest {
                     source = """
                         unnest(\(bind: successes.map(\.claim.deliveryID)), \(bind: successes.map(\.claim.attempt)), \(bind: successes.map { $0.statusCode ?? 200 }),
                           \(bind: successes.map(\.durationMillis)), \(bind: successes.map { $0.responseExcerpt ?? "" }), \(bind: successes.map(\.finishedAt)))

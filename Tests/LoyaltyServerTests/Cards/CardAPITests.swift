@@ -3,6 +3,7 @@ import HTTPTypes
 import LoyaltyCore
 import LoyaltyModels
 import LoyaltyStore
+import LoyaltyTestSupport
 import QRCode
 import Testing
 

@@ -4,6 +4,7 @@ import HTTPTypes
 import LoyaltyCore
 import LoyaltyModels
 import LoyaltyStore
+import LoyaltyTestSupport
 import Testing
 
 @testable import LoyaltyServer

@@ -4,6 +4,7 @@ import Logging
 import LoyaltyCore
 import LoyaltyModels
 import LoyaltyStore
+import LoyaltyTestSupport
 import NIOCore
 import NIOWebSocket
 import Synchronization
@@ -149,8 +150,8 @@ struct RealtimeTests {
             let runner = Task { await nodeBDatabase.run() }
             defer { runner.cancel() }
             app.services.migrated.open()
-            let pg = try #require(app.services.database as? PostgresDatabaseClient)
-            let listener = Task { try await PostgresRealtimeListener(database: pg, hub: app.services.realtimeHub, logger: logger, ready: app.services.migrated).run() }
+            let pg = try #require(app.services.database.notifications)
+            let listener = Task { try await PostgresRealtimeListener(database: pg, hub: app.services.realtimeHub, logger: logger, ready: app.services.migrated, heartbeats: app.services.heartbeats).run() }
             defer { listener.cancel() }
             let hub = app.services.realtimeHub
             let (conn, _, frames) = try #require(hub.connect())

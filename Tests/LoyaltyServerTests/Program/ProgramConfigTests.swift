@@ -3,6 +3,7 @@ import HTTPTypes
 import LoyaltyCore
 import LoyaltyModels
 import LoyaltyServer
+import LoyaltyTestSupport
 import Testing
 
 @Suite("Programme configuration and earning rules through the API")

@@ -6,6 +6,7 @@ import LoyaltyCore
 import LoyaltyServer
 import LoyaltyStore
 import SQLKit
+import LoyaltyTestSupport
 import Testing
 
 @Suite("The server's background sweeper")

@@ -4,6 +4,7 @@ import LoyaltyCore
 import LoyaltyModels
 import LoyaltyServer
 import LoyaltyStore
+import LoyaltyTestSupport
 import Testing
 
 @Suite("Tiers and activities")

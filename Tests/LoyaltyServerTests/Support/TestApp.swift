@@ -6,6 +6,7 @@ import LoyaltyCore
 import LoyaltyModels
 import LoyaltyServer
 import LoyaltyStore
+import LoyaltyTestSupport
 import NIOCore
 import Testing
 

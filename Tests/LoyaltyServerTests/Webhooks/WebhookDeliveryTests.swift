@@ -5,6 +5,7 @@ import LoyaltyModels
 import LoyaltySDK
 import LoyaltyServer
 import LoyaltyStore
+import LoyaltyTestSupport
 import Testing
 
 @Suite("Webhook delivery")

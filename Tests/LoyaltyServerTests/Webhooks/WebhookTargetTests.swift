@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import LoyaltyModels
 @testable import LoyaltyServer
+import LoyaltyTestSupport
 import Testing
 
 @Suite("Webhook targets and signatures")

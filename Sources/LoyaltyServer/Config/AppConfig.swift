@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import LoyaltyCore
+import LoyaltyStore
 
 /// Everything the server can be told, with defaults that need no set-up.
 ///
@@ -18,7 +20,8 @@ import LoyaltyCore
 /// `LOYALTY_CUSTOMER_TOKEN_TTL_SECONDS`, `LOYALTY_REFRESH_TOKEN_TTL_DAYS`,
 /// `LOYALTY_REALTIME_KEY`, `LOYALTY_REALTIME_HOST`, `LOYALTY_REALTIME_PORT`,
 /// `LOYALTY_REALTIME_SCHEME` (what `realtime/config` tells clients; by default the host
-/// and port the client reached) and `LOYALTY_REALTIME_MAX_CONNECTIONS`.
+/// and port the client reached), `LOYALTY_REALTIME_MAX_CONNECTIONS` and
+/// `LOYALTY_NIO_EXECUTOR`. A bad value stops start-up (``ConfigurationError``).
 public struct AppConfig: Sendable {
     /// `postgres://...` to use PostgreSQL; `nil` = embedded SQLite in ``dataDirectory``.
     public var databaseURL: String?
@@ -36,7 +39,7 @@ public struct AppConfig: Sendable {
     /// How long a verified credential is trusted without a database look-up. Revoking a
     /// key takes effect at once on the node that revoked it and within this time elsewhere.
     public var credentialCacheSeconds: Double = 10
-    public var logLevel: String = "info"
+    public var logLevel: Logger.Level = .info
     /// Seconds between background sweeps (lot maturity and expiry, tier housekeeping); 0 = off.
     public var sweepIntervalSeconds: Double = 60
     public var version: String = "0.1.0"
@@ -75,41 +78,64 @@ public struct AppConfig: Sendable {
     public var realtimeScheme: String?
     /// WebSocket connections per node; beyond it a client gets Pusher error 4100.
     public var realtimeMaxConnections: Int = 20_000
+    /// Run Swift concurrency on NIO's event loops (measured faster, docs/PERFORMANCE.md).
+    public var useNIOExecutor: Bool = true
+    /// `LOYALTY_*` variables that were set but that no setting reads (reported at start-up).
+    public var unknownVariables: [String] = []
 
     public init() {}
 
-    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> AppConfig {
+    /// Reads every `LOYALTY_*` variable once. A variable that is set but unusable (not a
+    /// number, out of range, an unknown choice, a malformed URL) is never replaced by its
+    /// default: the result is a ``ConfigurationError`` naming each such variable and the
+    /// form it accepts. Unset or empty variables keep the defaults above.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
         var c = AppConfig()
-        c.databaseURL = env["LOYALTY_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        if let v = env["LOYALTY_DATA_DIR"] { c.dataDirectory = v }
-        if let v = env["LOYALTY_HOST"] { c.host = v }
-        if let v = env["LOYALTY_PORT"].flatMap(Int.init) { c.port = v }
-        if let v = env["LOYALTY_ENV"].flatMap(DeploymentEnvironment.init(rawValue:)) { c.environment = v }
-        if let v = env["LOYALTY_RATE_LIMIT_SHOP"].flatMap(Int.init) { c.shopRateLimitPerMinute = v }
-        if let v = env["LOYALTY_MAX_BODY_BYTES"].flatMap(Int.init) { c.maxBodyBytes = v }
-        if let v = env["LOYALTY_DB_TIMEOUT_SECONDS"].flatMap(Double.init) { c.databaseTimeoutSeconds = v }
-        if let v = env["LOYALTY_PG_MAX_CONNECTIONS"].flatMap(Int.init) { c.postgresMaxConnections = v }
-        if let v = env["LOYALTY_LOG_LEVEL"] { c.logLevel = v }
-        if let v = env["LOYALTY_SWEEP_SECONDS"].flatMap(Double.init), v >= 0 { c.sweepIntervalSeconds = v }
-        if let v = env["LOYALTY_WEBHOOK_RETRY_SCHEDULE"].flatMap(Self.parseSchedule) { c.webhookRetryScheduleMillis = v }
-        if let v = env["LOYALTY_WEBHOOK_TIMEOUT_SECONDS"].flatMap(Double.init), v > 0 { c.webhookTimeoutSeconds = v }
-        if let v = env["LOYALTY_WEBHOOK_DISABLE_AFTER"].flatMap(Int64.init), v > 0 { c.webhookDisableAfter = v }
-        if let v = env["LOYALTY_WEBHOOK_LEASE_SECONDS"].flatMap(Double.init), v > 0 { c.webhookLeaseSeconds = v }
-        if let v = env["LOYALTY_WEBHOOK_CONCURRENCY"].flatMap(Int.init), v >= 0 { c.webhookConcurrency = v }
-        if let v = env["LOYALTY_WEBHOOK_POLL_MS"].flatMap(Int.init), v > 0 { c.webhookPollMillis = v }
-        if let v = env["LOYALTY_WEBHOOK_ALLOW_LOOPBACK"] { c.webhookAllowLoopback = ["1", "true", "yes"].contains(v.lowercased()) }
-        if let v = env["LOYALTY_BODY_TIMEOUT_SECONDS"].flatMap(Double.init), v > 0 { c.bodyTimeoutSeconds = v }
-        if let v = env["LOYALTY_IDLE_TIMEOUT_SECONDS"].flatMap(Double.init), v > 0 { c.idleTimeoutSeconds = v }
-        if let v = env["LOYALTY_EVENT_RETENTION_DAYS"].flatMap(Double.init), v > 0 { c.eventRetentionDays = v }
-        if let v = env["LOYALTY_CARD_TOKEN_TTL_SECONDS"].flatMap(Int64.init), v >= 30 { c.cardTokenTTLSeconds = v }
-        if let v = env["LOYALTY_QR_SESSION_SECONDS"].flatMap(Int64.init), v > 0 { c.qrSessionSeconds = v }
-        if let v = env["LOYALTY_CUSTOMER_TOKEN_TTL_SECONDS"].flatMap(Int64.init), v > 0 { c.customerTokenTTLSeconds = v }
-        if let v = env["LOYALTY_REFRESH_TOKEN_TTL_DAYS"].flatMap(Int64.init), v > 0 { c.refreshTokenTTLDays = v }
-        if let v = env["LOYALTY_REALTIME_KEY"], !v.isEmpty { c.realtimeKey = v }
-        if let v = env["LOYALTY_REALTIME_HOST"], !v.isEmpty { c.realtimeHost = v }
-        if let v = env["LOYALTY_REALTIME_PORT"].flatMap(Int.init) { c.realtimePort = v }
-        if let v = env["LOYALTY_REALTIME_SCHEME"], ["http", "https"].contains(v) { c.realtimeScheme = v }
-        if let v = env["LOYALTY_REALTIME_MAX_CONNECTIONS"].flatMap(Int.init), v > 0 { c.realtimeMaxConnections = v }
+        var r = EnvironmentReader(env)
+        c.databaseURL = r.value("LOYALTY_DATABASE_URL", default: nil, expected: PostgresURL.expectedForm) { text -> String?? in
+            (try? PostgresURL(text)) == nil ? nil : .some(text)
+        }
+        c.dataDirectory = r.string("LOYALTY_DATA_DIR") ?? c.dataDirectory
+        c.host = r.string("LOYALTY_HOST") ?? c.host
+        c.port = r.integer("LOYALTY_PORT", default: c.port, in: 0...65_535)
+        c.environment = r.choice("LOYALTY_ENV", default: c.environment)
+        c.shopRateLimitPerMinute = r.integer("LOYALTY_RATE_LIMIT_SHOP", default: c.shopRateLimitPerMinute, in: 0...10_000_000)
+        c.maxBodyBytes = r.integer("LOYALTY_MAX_BODY_BYTES", default: c.maxBodyBytes, in: 1_024...(256 << 20))
+        c.databaseTimeoutSeconds = r.number("LOYALTY_DB_TIMEOUT_SECONDS", default: c.databaseTimeoutSeconds, in: 0...3_600)
+        c.postgresMaxConnections = r.integer("LOYALTY_PG_MAX_CONNECTIONS", default: c.postgresMaxConnections, in: 1...10_000)
+        c.logLevel = r.choice("LOYALTY_LOG_LEVEL", default: c.logLevel)
+        c.sweepIntervalSeconds = r.number("LOYALTY_SWEEP_SECONDS", default: c.sweepIntervalSeconds, in: 0...86_400)
+        c.webhookRetryScheduleMillis = r.value(
+            "LOYALTY_WEBHOOK_RETRY_SCHEDULE", default: c.webhookRetryScheduleMillis,
+            expected: "1 to 20 comma-separated delays of at most 7 days, each a number with unit ms, s, m or h (seconds without a unit), e.g. 0,1m,5m,30m,2h",
+            parseSchedule)
+        c.webhookTimeoutSeconds = r.number("LOYALTY_WEBHOOK_TIMEOUT_SECONDS", default: c.webhookTimeoutSeconds, in: 0.001...600)
+        c.webhookDisableAfter = r.integer("LOYALTY_WEBHOOK_DISABLE_AFTER", default: c.webhookDisableAfter, in: 1...1_000_000)
+        c.webhookLeaseSeconds = r.number("LOYALTY_WEBHOOK_LEASE_SECONDS", default: c.webhookLeaseSeconds, in: 0.001...86_400)
+        c.webhookConcurrency = r.integer("LOYALTY_WEBHOOK_CONCURRENCY", default: c.webhookConcurrency, in: 0...100_000)
+        c.webhookPollMillis = r.integer("LOYALTY_WEBHOOK_POLL_MS", default: c.webhookPollMillis, in: 1...3_600_000)
+        c.webhookAllowLoopback = r.flag("LOYALTY_WEBHOOK_ALLOW_LOOPBACK", default: c.webhookAllowLoopback)
+        c.bodyTimeoutSeconds = r.number("LOYALTY_BODY_TIMEOUT_SECONDS", default: c.bodyTimeoutSeconds, in: 0.001...3_600)
+        c.idleTimeoutSeconds = r.number("LOYALTY_IDLE_TIMEOUT_SECONDS", default: c.idleTimeoutSeconds, in: 0.001...86_400)
+        c.eventRetentionDays = r.number("LOYALTY_EVENT_RETENTION_DAYS", default: c.eventRetentionDays, in: 0.0001...36_500)
+        c.cardTokenTTLSeconds = r.integer("LOYALTY_CARD_TOKEN_TTL_SECONDS", default: c.cardTokenTTLSeconds, in: 30...(30 * 86_400))
+        c.qrSessionSeconds = r.integer("LOYALTY_QR_SESSION_SECONDS", default: c.qrSessionSeconds, in: 1...86_400)
+        c.customerTokenTTLSeconds = r.integer("LOYALTY_CUSTOMER_TOKEN_TTL_SECONDS", default: c.customerTokenTTLSeconds, in: 1...(30 * 86_400))
+        c.refreshTokenTTLDays = r.integer("LOYALTY_REFRESH_TOKEN_TTL_DAYS", default: c.refreshTokenTTLDays, in: 1...3_650)
+        c.realtimeKey = r.string("LOYALTY_REALTIME_KEY") ?? c.realtimeKey
+        c.realtimeHost = r.string("LOYALTY_REALTIME_HOST")
+        c.realtimePort = r.value("LOYALTY_REALTIME_PORT", default: nil, expected: "an integer from 1 to 65535") { text -> Int?? in
+            Int(text).flatMap { (1...65_535).contains($0) ? .some($0) : nil }
+        }
+        c.realtimeScheme = r.value("LOYALTY_REALTIME_SCHEME", default: nil, expected: "one of http, https") { text -> String?? in
+            ["http", "https"].contains(text) ? .some(text) : nil
+        }
+        c.realtimeMaxConnections = r.integer("LOYALTY_REALTIME_MAX_CONNECTIONS", default: c.realtimeMaxConnections, in: 1...10_000_000)
+        c.useNIOExecutor = r.flag("LOYALTY_NIO_EXECUTOR", default: c.useNIOExecutor)
+        try r.finish()
+        // The SDK scenarios and the test harness pass their own LOYALTY_* settings through
+        // the same environment; anything else unread is most likely a typo.
+        c.unknownVariables = r.unread(prefix: "LOYALTY_", ignoring: ["LOYALTY_TEST_", "LOYALTY_API_", "LOYALTY_BASE_URL", "LOYALTY_BIN"])
         return c
     }
 

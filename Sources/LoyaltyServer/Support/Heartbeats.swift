@@ -1,0 +1,35 @@
+import LoyaltyCore
+import Synchronization
+
+/// When each background loop of this node last completed a round, and whether the
+/// realtime listener holds its connection: what the health endpoint reports instead of
+/// assuming that a configured service runs.
+///
+/// A loop calls ``beat(_:now:)`` at the end of every round that did not fail; the
+/// listener calls ``setConnected(_:)`` when its `LISTEN` starts and ends.
+final class Heartbeats: Sendable {
+    enum Loop: String, CaseIterable, Sendable {
+        case sweeper, webhookDispatcher = "webhook_dispatcher", qrSessionExpiry = "qr_session_expiry"
+    }
+
+    private struct State {
+        var lastBeat: [Loop: Int64] = [:]
+        var listenerConnected = false
+    }
+
+    private let state = Mutex(State())
+
+    func beat(_ loop: Loop, now: Int64) {
+        state.withLock { $0.lastBeat[loop] = now }
+    }
+
+    func lastBeat(_ loop: Loop) -> Int64? {
+        state.withLock { $0.lastBeat[loop] }
+    }
+
+    func setConnected(_ connected: Bool) {
+        state.withLock { $0.listenerConnected = connected }
+    }
+
+    var listenerConnected: Bool { state.withLock { $0.listenerConnected } }
+}
