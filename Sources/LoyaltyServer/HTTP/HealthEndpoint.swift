@@ -13,7 +13,7 @@ import LoyaltyStore
 ///   completed round (``Heartbeats``), `stale` when it is overdue, `disabled` when the
 ///   configuration turns the loop off, `starting` before its first round;
 /// - `realtime`: on PostgreSQL whether this node's `LISTEN` connection is up; on SQLite
-///   the hub is in-process (`local`).
+///   the hub is in-process (`local`); `starting` until the first connection.
 ///
 /// `status` is `ok` when everything is operational, `degraded` otherwise; the answer is
 /// 503 when the database does not answer (a load balancer should stop sending traffic)
@@ -50,7 +50,7 @@ struct HealthEndpoint: Sendable {
         loop(.sweeper, everySeconds: config.sweepIntervalSeconds, enabled: config.sweepIntervalSeconds > 0)
         loop(.webhookDispatcher, everySeconds: Double(config.webhookPollMillis) / 1000, enabled: true)
         loop(.qrSessionExpiry, everySeconds: 1, enabled: true)
-        let realtimeState = services.database.notifications != nil ? (services.heartbeats.listenerConnected ? "operational" : "down") : "local"
+        let realtimeState = services.database.notifications != nil ? services.heartbeats.listener.rawValue : "local"
         states.append(("realtime", realtimeState))
         let healthy = states.allSatisfy { ["operational", "disabled", "local", "starting"].contains($0.1) }
         let body = JSON.object([

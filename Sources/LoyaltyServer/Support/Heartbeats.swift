@@ -14,7 +14,15 @@ final class Heartbeats: Sendable {
 
     private struct State {
         var lastBeat: [Loop: Int64] = [:]
-        var listenerConnected = false
+        var listener: ListenerState = .starting
+    }
+
+    enum ListenerState: String, Sendable {
+        /// Not connected yet since this node started.
+        case starting
+        case operational
+        /// Was connected, lost its connection, and is reconnecting.
+        case down
     }
 
     private let state = Mutex(State())
@@ -28,8 +36,8 @@ final class Heartbeats: Sendable {
     }
 
     func setConnected(_ connected: Bool) {
-        state.withLock { $0.listenerConnected = connected }
+        state.withLock { $0.listener = connected ? .operational : .down }
     }
 
-    var listenerConnected: Bool { state.withLock { $0.listenerConnected } }
+    var listener: ListenerState { state.withLock { $0.listener } }
 }
