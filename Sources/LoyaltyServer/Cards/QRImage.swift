@@ -26,7 +26,7 @@ enum QRImage {
 
     /// The image, with `X-QR-Version`, `X-QR-Mask` and `X-QR-Error-Correction` headers.
     /// Data too long for the level is a 422 naming `data`.
-    static func render(_ data: String, options o: Options, locale: Locale) throws -> APIResult {
+    static func render(_ data: String, options o: Options, locale: APILocale) throws -> APIResult {
         let code: QRCode
         do {
             code = try QRCode(text: data, errorCorrection: o.level)
@@ -45,7 +45,7 @@ enum QRImage {
     }
 
     /// `scheme://host` of the request (the `X-Forwarded-Proto` scheme when behind a proxy).
-    static func baseURL(_ call: ShopCall) -> String {
+    static func baseURL(_ call: APICall) -> String {
         let scheme = call.forwardedScheme == "https" ? "https" : "http"
         return "\(scheme)://\(call.host ?? "127.0.0.1")"
     }

@@ -7,18 +7,17 @@ import LoyaltyStore
 /// spec 3.2): who am I, refresh and logout, the app's side of QR login and QR card scan,
 /// and the customer's own card with a fresh QR token.
 extension ShopAPI {
-    func registerCustomerAPI(_ routes: ShopRoutes) {
-        let customer = routes.with(.customer)
+    func registerCustomerAPI(customer: APIRoutes, open: APIRoutes) {
         customer.get("auth/me", me)
         customer.post("auth/logout", logout)
         customer.post("auth/qr-login/scan/:code", scanQRLogin)
         customer.post("auth/qr-login/confirm/:session_id", confirmQRLogin)
         customer.post("qr-card/scan", scanQRCard)
         customer.get("me/card", myCard)
-        routes.with(.anyone).post("auth/refresh", refresh)
+        open.post("auth/refresh", refresh)
     }
 
-    func currentCustomer(_ call: ShopCall) async throws -> Customer {
+    func currentCustomer(_ call: APICall) async throws -> Customer {
         // A token for a deleted customer is as good as none.
         guard let id = call.customerID, let c = try await customers.customer(partnerID: call.partnerID, id: id) else {
             throw APIError.unauthorized("token_invalid", code: 1103, stringCode: "INVALID_TOKEN")
@@ -27,7 +26,7 @@ extension ShopAPI {
     }
 
     /// J01.
-    @Sendable func me(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func me(_ call: APICall) async throws -> APIResult {
         let c = try await currentCustomer(call)
         return APIResult(data: .object([
             ("id", .int(c.id)), ("phone", .optional(c.phone)), ("email", .optional(c.email)), ("name", .optional(c.name)), ("role", .string("member")),
@@ -37,7 +36,7 @@ extension ShopAPI {
     }
 
     /// J07: spends the refresh token for a new pair; a reused one revokes its family.
-    @Sendable func refresh(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func refresh(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let token = f.string("refresh_token", required: true, maxLength: 128)
         try f.throwIfInvalid()
@@ -47,14 +46,14 @@ extension ShopAPI {
 
     /// J08: revokes every refresh token of the customer. Access tokens already issued
     /// stay valid until they expire (at most `LOYALTY_CUSTOMER_TOKEN_TTL_SECONDS`).
-    @Sendable func logout(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func logout(_ call: APICall) async throws -> APIResult {
         let c = try await currentCustomer(call)
         try await services.customerTokens.refreshTokens.revokeAll(partnerID: c.partnerID, customerID: c.id)
         return APIResult(messageKey: "logged_out", data: .null)
     }
 
     /// J13: the app read a login QR (`code` = the deep link's code, or the manual code).
-    @Sendable func scanQRLogin(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func scanQRLogin(_ call: APICall) async throws -> APIResult {
         let c = try await currentCustomer(call)
         let now = Clock.nowMillis()
         let s = try await qr.find(reference: call.parameters["code"] ?? "", kind: .login, partnerID: c.partnerID, now: now)
@@ -67,7 +66,7 @@ extension ShopAPI {
     }
 
     /// J14: the customer confirms the login on the till.
-    @Sendable func confirmQRLogin(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func confirmQRLogin(_ call: APICall) async throws -> APIResult {
         let c = try await currentCustomer(call)
         let now = Clock.nowMillis()
         let s = try await qr.load(id: call.parameters["session_id"] ?? "", partnerID: c.partnerID, kind: .login)
@@ -76,7 +75,7 @@ extension ShopAPI {
     }
 
     /// The app scanned a till's card QR: `{session_id | code | qr_code | manual_code}`.
-    @Sendable func scanQRCard(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func scanQRCard(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let field = ["qr_code", "code", "session_id", "manual_code"].first(where: { f.has($0) }) ?? "qr_code"
         let reference = f.string(field, required: true, maxLength: 512)
@@ -89,7 +88,7 @@ extension ShopAPI {
     }
 
     /// The customer's card with a fresh dynamic QR token.
-    @Sendable func myCard(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func myCard(_ call: APICall) async throws -> APIResult {
         let c = try await currentCustomer(call)
         guard let card = try await customers.primaryCard(partnerID: c.partnerID, customerID: c.id) else { throw LoyaltyError.cardNotFound }
         return APIResult(data: .object([("card", Present.card(card, now: Clock.nowMillis())), ("qr", try await tokenJSON(card, ttl: nil, call: call))]))

@@ -15,7 +15,7 @@ struct APIError: Error {
     var details: [(String, JSON)] = []
     var headers: HTTPFields = [:]
 
-    func message(_ locale: Locale) -> String {
+    func message(_ locale: APILocale) -> String {
         if messageKey == "validation_failed", let first = fieldErrors.first?.1.first {
             let more = fieldErrors.reduce(0) { $0 + $1.1.count } - 1
             if more > 0 { return first + (locale == .lt ? " (ir dar \(more) klaidų)" : " (and \(more) more error\(more == 1 ? "" : "s"))") }

@@ -19,7 +19,7 @@ enum Envelope {
         return JSON.object(members).serialized()
     }
 
-    static func error(_ error: APIError, requestID: String, locale: Locale) -> [UInt8] {
+    static func error(_ error: APIError, requestID: String, locale: APILocale) -> [UInt8] {
         let message = error.message(locale)
         var members: [(String, JSON)] = [("success", .bool(false)), ("code", .int(Int64(error.code))), ("message", .string(message)), ("request_id", .string(requestID))]
         if !error.fieldErrors.isEmpty {

@@ -11,10 +11,10 @@ struct Fields {
     let values: [String: JSON]
     /// The body as sent (an empty object for query strings).
     let raw: JSON
-    let locale: Locale
+    let locale: APILocale
     private(set) var errors: [(String, [String])] = []
 
-    init(_ json: JSON, locale: Locale) {
+    init(_ json: JSON, locale: APILocale) {
         raw = json
         if case let .object(members) = json {
             var dict: [String: JSON] = [:]
@@ -26,7 +26,7 @@ struct Fields {
         self.locale = locale
     }
 
-    init(query: [String: String], locale: Locale) {
+    init(query: [String: String], locale: APILocale) {
         values = query.mapValues(JSON.string)
         raw = .object([])
         self.locale = locale

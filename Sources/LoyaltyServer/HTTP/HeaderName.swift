@@ -11,4 +11,5 @@ enum HeaderName {
     static let rateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 }

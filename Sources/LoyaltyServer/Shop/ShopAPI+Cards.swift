@@ -8,7 +8,7 @@ import QRCode
 /// Digital cards for integrators: scan a QR payload, issue, block and unblock, expiry,
 /// dynamic card tokens and QR images.
 extension ShopAPI {
-    func registerCards(_ routes: ShopRoutes) {
+    func registerCards(_ routes: APIRoutes) {
         routes.post("loyalty-cards/scan", scanCard)
         routes.post("cards", issueCard)
         routes.get("cards/:id", card)
@@ -22,14 +22,14 @@ extension ShopAPI {
 
     var cards: any CardRepository { services.cards }
 
-    func loadCard(_ call: ShopCall) async throws -> LoyaltyCard {
+    func loadCard(_ call: APICall) async throws -> LoyaltyCard {
         guard let id = call.parameters["id"].flatMap(Int64.init), let card = try await customers.card(partnerID: call.partnerID, id: id) else { throw LoyaltyError.cardNotFound }
         return card
     }
 
     /// `POST loyalty-cards/scan` `{qr_data}` (the seed FAQ's `loyaltyCards.scan(qrData)`):
     /// a dynamic card token, the card's static QR UUID, its number, or `loyalty:card:{number}`.
-    @Sendable func scanCard(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func scanCard(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let field = ["qr_data", "qr_code", "data"].first(where: { f.has($0) }) ?? "qr_data"
         let payload = f.string(field, required: true, maxLength: 512)
@@ -54,7 +54,7 @@ extension ShopAPI {
         ]))
     }
 
-    @Sendable func issueCard(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func issueCard(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let customerField = f.has("user_id") ? "user_id" : "customer_id"
         let customerID = f.int(customerField, required: true, min: 1, max: Int64.max)
@@ -64,12 +64,12 @@ extension ShopAPI {
         return APIResult(status: .created, messageKey: "card_issued", data: Present.card(card, now: Clock.nowMillis()))
     }
 
-    @Sendable func card(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func card(_ call: APICall) async throws -> APIResult {
         APIResult(data: Present.card(try await loadCard(call), now: Clock.nowMillis()))
     }
 
     /// `PUT cards/{id}` `{expires_at}`: an ISO 8601 time or date, or `null` for never.
-    @Sendable func updateCard(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func updateCard(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         // `null` is a value here (never expires); only an absent field is missing.
         if f.values["expires_at"] == nil { f.fail("expires_at", "v_required") }
@@ -79,7 +79,7 @@ extension ShopAPI {
         return APIResult(data: Present.card(try await cards.setExpiry(partnerID: call.partnerID, cardID: card.id, expiresAt: expiresAt), now: Clock.nowMillis()))
     }
 
-    @Sendable func blockCard(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func blockCard(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let reason = f.string("reason", maxLength: 255)
         try f.throwIfInvalid()
@@ -88,20 +88,20 @@ extension ShopAPI {
         return APIResult(messageKey: "card_blocked_done", data: Present.card(updated, now: Clock.nowMillis()))
     }
 
-    @Sendable func unblockCard(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func unblockCard(_ call: APICall) async throws -> APIResult {
         let card = try await loadCard(call)
         let updated = try await cards.setBlocked(partnerID: call.partnerID, cardID: card.id, blocked: false, reason: nil)
         return APIResult(messageKey: "card_unblocked", data: Present.card(updated, now: Clock.nowMillis()))
     }
 
-    @Sendable func customerCards(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func customerCards(_ call: APICall) async throws -> APIResult {
         let customer = try await loadCustomer(call)
         let now = Clock.nowMillis()
         return APIResult(data: .array(try await cards.cards(partnerID: call.partnerID, customerID: customer.id).map { Present.card($0, now: now) }))
     }
 
     /// `GET cards/{id}/qr-token?ttl_seconds=`: a fresh dynamic token for the card's QR.
-    @Sendable func cardToken(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func cardToken(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let ttl = f.int("ttl_seconds", min: 30, max: 30 * 86_400)
         try f.throwIfInvalid()
@@ -109,7 +109,7 @@ extension ShopAPI {
         return APIResult(data: try await tokenJSON(card, ttl: ttl, call: call))
     }
 
-    func tokenJSON(_ card: LoyaltyCard, ttl: Int64?, call: ShopCall) async throws -> JSON {
+    func tokenJSON(_ card: LoyaltyCard, ttl: Int64?, call: APICall) async throws -> JSON {
         let now = Clock.nowMillis()
         try card.requireUsable(at: now)
         let (token, claims) = try await services.cardTokens.issue(card: card, ttlSeconds: ttl, now: now)
@@ -122,7 +122,7 @@ extension ShopAPI {
 
     /// `GET cards/{id}/qr?format=png|svg&size=&ec=&static=`: the card's QR image, with a
     /// fresh token (or, with `static=true`, the card's static QR UUID).
-    @Sendable func cardQR(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func cardQR(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let options = QRImage.options(&f)
         let isStatic = f.bool("static") ?? false

@@ -10,7 +10,7 @@ import LoyaltyStore
 extension ShopAPI {
     /// `customer_id` (our id; a non-numeric value is taken as the external id),
     /// `external_id` or `email` (other field names for the second party of a transfer).
-    func customerRef(_ f: inout Fields, call: ShopCall, idField: String = "customer_id", externalField: String = "external_id", emailField: String = "email") async throws -> TransactionCommand.CustomerRef? {
+    func customerRef(_ f: inout Fields, call: APICall, idField: String = "customer_id", externalField: String = "external_id", emailField: String = "email") async throws -> TransactionCommand.CustomerRef? {
         var id: Int64?
         var external = f.string(externalField, maxLength: 191)
         if case let .string(s)? = f.values[idField], Int64(s) == nil, !s.isEmpty {
@@ -31,7 +31,7 @@ extension ShopAPI {
         return .id(c.id)
     }
 
-    @Sendable func createCustomer(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func createCustomer(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let external = f.string("external_id", maxLength: 191)
         let email = f.email("email")
@@ -45,7 +45,7 @@ extension ShopAPI {
         return APIResult(status: .created, messageKey: "customer_created", data: Present.customer(customer, card: card))
     }
 
-    func loadCustomer(_ call: ShopCall) async throws -> Customer {
+    func loadCustomer(_ call: APICall) async throws -> Customer {
         let raw = call.parameters["id"] ?? ""
         guard let id = Int64(raw), let c = try await customers.customer(partnerID: call.partnerID, id: id) else {
             throw APIError.notFound("customer_not_found", code: 1201, stringCode: "CUSTOMER_NOT_FOUND", args: ["id": String(raw.prefix(64))], details: [("customer_id", .string(String(raw.prefix(64)))), ("shop_id", .optional(call.principal.shopID))])
@@ -53,7 +53,7 @@ extension ShopAPI {
         return c
     }
 
-    @Sendable func customer(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func customer(_ call: APICall) async throws -> APIResult {
         let c = try await loadCustomer(call)
         let card = try await customers.primaryCard(partnerID: call.partnerID, customerID: c.id)
         guard case var .object(members) = Present.customer(c, card: card) else { throw LoyaltyError.customerNotFound }
@@ -66,7 +66,7 @@ extension ShopAPI {
         return APIResult(data: .object(members))
     }
 
-    @Sendable func lookupCustomers(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func lookupCustomers(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let page = f.page(maxPerPage: 100)
         let email = f.email("email")
@@ -77,7 +77,7 @@ extension ShopAPI {
         return APIResult(data: .array(result.items.map { Present.customer($0, card: cards[$0.id]) }), meta: Envelope.meta(result))
     }
 
-    @Sendable func customerBalance(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func customerBalance(_ call: APICall) async throws -> APIResult {
         let c = try await loadCustomer(call)
         let card = try await customers.primaryCard(partnerID: call.partnerID, customerID: c.id)
         return APIResult(data: try await customerPoints(c, card: card, call: call))
@@ -85,7 +85,7 @@ extension ShopAPI {
 
     // MARK: Points award / deduct / bulk
 
-    func awardCommand(_ fields: Fields, call: ShopCall) async throws -> TransactionCommand {
+    func awardCommand(_ fields: Fields, call: APICall) async throws -> TransactionCommand {
         var f = fields
         let points = f.int("points", required: true, min: 1, max: 1_000_000_000)
         let reason = f.string("reason", maxLength: 191) ?? "bonus"
@@ -97,12 +97,12 @@ extension ShopAPI {
         return TransactionCommand(partnerID: call.partnerID, shopID: shopID ?? call.principal.shopID, customer: ref!, orderID: orderID ?? "award-\(UUID().uuidString.lowercased())", type: reason == "purchase" ? .purchase : .bonus, points: points, description: description, reason: reason)
     }
 
-    @Sendable func awardPoints(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func awardPoints(_ call: APICall) async throws -> APIResult {
         let outcome = try await ledger.post(try await awardCommand(call.fields, call: call))
         return APIResult(status: .created, messageKey: "points_awarded", data: Present.outcome(outcome))
     }
 
-    @Sendable func deductPoints(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func deductPoints(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let orderID = f.string("order_id", required: true, maxLength: 191)
         let refundID = f.string("refund_id", required: true, maxLength: 191)
@@ -115,7 +115,7 @@ extension ShopAPI {
         return APIResult(messageKey: "points_deducted", data: Present.outcome(outcome))
     }
 
-    @Sendable func bulkAward(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func bulkAward(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let key = f.has("awards") ? "awards" : "items"
         let items = f.array(key, required: true, maxItems: 10_000)
@@ -154,7 +154,7 @@ extension ShopAPI {
         ]))
     }
 
-    static func bulkFailure(_ i: Int, _ item: JSON, _ e: APIError, _ locale: Locale) -> JSON {
+    static func bulkFailure(_ i: Int, _ item: JSON, _ e: APIError, _ locale: APILocale) -> JSON {
         var error: [(String, JSON)] = [("code", .string(e.stringCode)), ("status", .int(Int64(e.status.code))), ("message", .string(e.message(locale)))]
         if !e.fieldErrors.isEmpty { error.append(("errors", .object(e.fieldErrors.map { ($0.0, .array($0.1.map(JSON.string))) }))) }
         return .object([("index", .int(Int64(i))), ("status", .string("failed")), ("order_id", item["order_id"] ?? .null), ("error", .object(error))])

@@ -8,7 +8,7 @@ import LoyaltyStore
 /// activities, tiers and lots. Not part of the Loyalty.lt wire; documented in
 /// openapi.yaml and docs/PROGRAM.md.
 extension ShopAPI {
-    func registerProgram(_ routes: ShopRoutes) {
+    func registerProgram(_ routes: APIRoutes) {
         routes.get("program", getProgram)
         routes.put("program", putProgram)
         routes.post("points/transfer", transfer)
@@ -20,30 +20,30 @@ extension ShopAPI {
     }
 
     /// Who did it, for adjustments and tier overrides: the API key (masked).
-    func actor(_ call: ShopCall, _ given: String?) -> String {
+    func actor(_ call: APICall, _ given: String?) -> String {
         given.map { "\($0) via \(ApiKeyFormat.masked(call.principal.key))" } ?? "api:\(ApiKeyFormat.masked(call.principal.key))"
     }
 
-    @Sendable func getProgram(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func getProgram(_ call: APICall) async throws -> APIResult {
         APIResult(data: try await programDocument(call))
     }
 
     /// `{version, program}`, the programme with the base earning and redemption rules
     /// of the partner's (first active) card template.
-    func programDocument(_ call: ShopCall) async throws -> JSON {
+    func programDocument(_ call: APICall) async throws -> JSON {
         let (version, config) = try await services.programs.program(partnerID: call.partnerID)
         let template = try await tenants.templates(partnerID: call.partnerID, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first
         return ProgramDocument.render(version: version, config: config, template: template)
     }
 
-    @Sendable func putProgram(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func putProgram(_ call: APICall) async throws -> APIResult {
         let doc: ProgramDocument
         do { doc = try ProgramDocument.decode(call.fields.raw) } catch { throw APIError.validation(error.problems.map { ($0.0, ["\($0.0) \($0.1)"]) }) }
         _ = try await services.programs.setProgram(partnerID: call.partnerID, config: doc.config, templateRules: doc.templateRules, actor: actor(call, nil))
         return APIResult(messageKey: "program_updated", data: try await programDocument(call))
     }
 
-    @Sendable func transfer(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func transfer(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let points = f.int("points", required: true, min: 1, max: 1_000_000_000)
         let reason = f.string("reason", required: true, maxLength: 191)
@@ -62,7 +62,7 @@ extension ShopAPI {
         .object([("customer_id", .int(o.customer.id)), ("loyalty_card_id", .int(o.card.id)), ("points_balance", .int(o.card.balance)), ("available_points", .int(o.card.available))])
     }
 
-    @Sendable func adjust(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func adjust(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let points = f.int("points", required: true, min: -1_000_000_000, max: 1_000_000_000)
         let reason = f.string("reason", required: true, maxLength: 191)
@@ -74,7 +74,7 @@ extension ShopAPI {
         return APIResult(status: .created, messageKey: "points_adjusted", data: Present.outcome(outcome))
     }
 
-    @Sendable func activity(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func activity(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let key = f.string("activity", required: true, maxLength: 64)
         let reference = f.string("reference", maxLength: 191)
@@ -89,7 +89,7 @@ extension ShopAPI {
         return APIResult(status: .created, messageKey: "activity_recorded", data: data)
     }
 
-    @Sendable func customerLots(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func customerLots(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let all = f.bool("all") ?? false
         try f.throwIfInvalid()
@@ -100,7 +100,7 @@ extension ShopAPI {
         return APIResult(data: .array(lots.map { Present.lot($0, now: now) }))
     }
 
-    @Sendable func setTier(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func setTier(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let tier = f.string("tier", required: true, maxLength: 64)
         let until = f.date("until")
@@ -113,14 +113,14 @@ extension ShopAPI {
         return APIResult(messageKey: "tier_set", data: try await customerPoints(c, card: card, call: call))
     }
 
-    @Sendable func clearTier(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func clearTier(_ call: APICall) async throws -> APIResult {
         let c = try await loadCustomer(call)
         let card = try await ledger.setTierOverride(partnerID: call.partnerID, customerID: c.id, tier: nil, until: nil, reason: "cleared", actor: actor(call, nil))
         return APIResult(messageKey: "tier_set", data: try await customerPoints(c, card: card, call: call))
     }
 
     /// The customer's balance picture with tier progress.
-    func customerPoints(_ c: Customer, card: LoyaltyCard?, call: ShopCall) async throws -> JSON {
+    func customerPoints(_ c: Customer, card: LoyaltyCard?, call: APICall) async throws -> JSON {
         var members: [(String, JSON)] = [("customer_id", .int(c.id)), ("card_id", .optional(card?.id)), ("card_number", .optional(card?.cardNumber))]
         guard let card else {
             return .object(members + [("points", .int(0)), ("available_points", .int(0)), ("pending_points", .int(0)), ("reserved_points", .int(0)), ("expiring_soon", .null),
@@ -132,7 +132,7 @@ extension ShopAPI {
 
     /// The card's tier with progress (one programme read, plus the rolling-window sum
     /// when that is the basis): for responses about one customer or card.
-    func tier(_ card: LoyaltyCard, _ call: ShopCall) async throws -> JSON {
+    func tier(_ card: LoyaltyCard, _ call: APICall) async throws -> JSON {
         let program = try await ledger.program(partnerID: call.partnerID)
         let basis = try await ledger.tierBasis(card: card, program: program)
         return Present.tier(card, program: program, basis: basis, now: Clock.nowMillis())

@@ -7,7 +7,7 @@ import LoyaltyStore
 /// The POS side of QR login and QR card scan (S06-S09), the realtime bootstrap (S03),
 /// and customer tokens for a shop's own app.
 extension ShopAPI {
-    func registerQRSessions(_ routes: ShopRoutes) {
+    func registerQRSessions(_ routes: APIRoutes) {
         routes.post("auth/qr-login/generate", generateQRLogin)
         routes.post("auth/qr-login/poll/:session_id", pollQRLogin)
         routes.post("qr-card/generate", generateQRCard)
@@ -18,7 +18,7 @@ extension ShopAPI {
 
     var qr: QRSessionService { QRSessionService(services: services) }
 
-    func openSession(_ call: ShopCall, kind: QRSessionKind) async throws -> (QRSession, Partner) {
+    func openSession(_ call: APICall, kind: QRSessionKind) async throws -> (QRSession, Partner) {
         var f = call.fields
         let device = f.string("device_name", maxLength: 255)
         let shopID = f.int("shop_id", min: 1, max: Int64.max)
@@ -37,12 +37,12 @@ extension ShopAPI {
     }
 
     /// S06.
-    @Sendable func generateQRLogin(_ call: ShopCall) async throws -> APIResult { try await generate(call, kind: .login) }
+    @Sendable func generateQRLogin(_ call: APICall) async throws -> APIResult { try await generate(call, kind: .login) }
 
     /// S08.
-    @Sendable func generateQRCard(_ call: ShopCall) async throws -> APIResult { try await generate(call, kind: .card) }
+    @Sendable func generateQRCard(_ call: APICall) async throws -> APIResult { try await generate(call, kind: .card) }
 
-    func generate(_ call: ShopCall, kind: QRSessionKind) async throws -> APIResult {
+    func generate(_ call: APICall, kind: QRSessionKind) async throws -> APIResult {
         let (s, p) = try await openSession(call, kind: kind)
         var data = sessionJSON(s, partner: p)
         data.append(("realtime_channel", .string(QRSessionService.channel(s))))
@@ -50,21 +50,21 @@ extension ShopAPI {
     }
 
     /// S07 (POST, as the SDKs send it).
-    @Sendable func pollQRLogin(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func pollQRLogin(_ call: APICall) async throws -> APIResult {
         let s = try await qr.load(id: call.parameters["session_id"] ?? "", partnerID: call.partnerID, kind: .login)
         return APIResult(data: try await qr.loginStatus(s, now: Clock.nowMillis()))
     }
 
 
     /// S09.
-    @Sendable func qrCardStatus(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func qrCardStatus(_ call: APICall) async throws -> APIResult {
         let s = try await qr.load(id: call.parameters["session_id"] ?? "", partnerID: call.partnerID, kind: .card)
         return APIResult(data: qr.cardStatus(s, now: Clock.nowMillis()))
     }
 
     /// S03: where this server's Pusher-protocol socket is. Unless configured, the host,
     /// port and scheme the client used to reach this request.
-    @Sendable func realtimeConfig(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func realtimeConfig(_ call: APICall) async throws -> APIResult {
         let config = services.config
         let authority = call.host ?? "\(config.host):\(config.port)"
         var host = authority, port = config.port
@@ -84,7 +84,7 @@ extension ShopAPI {
 
     /// `POST customers/{id}/token`: a customer token pair for the shop's own app, after the
     /// shop has authenticated its customer its own way.
-    @Sendable func customerToken(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func customerToken(_ call: APICall) async throws -> APIResult {
         let c = try await loadCustomer(call)
         let pair = try await services.customerTokens.issue(partnerID: call.partnerID, customerID: c.id)
         guard case var .object(members) = QRSessionService.tokensJSON(pair) else { throw APIError.internalError }

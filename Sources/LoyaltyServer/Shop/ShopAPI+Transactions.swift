@@ -10,7 +10,7 @@ extension ShopAPI {
 
     /// Reads the S16 body into a command. Older client shapes (`card_id`, `amount`,
     /// `reference`; spec §9.2 D5) are accepted as aliases when the canonical field is absent.
-    func transactionCommand(_ call: ShopCall) throws -> TransactionCommand {
+    func transactionCommand(_ call: APICall) throws -> TransactionCommand {
         var f = call.fields
         let orderID = f.string("order_id", maxLength: 191) ?? (f.has("order_id") ? nil : f.string("reference", maxLength: 191))
         if orderID == nil && !f.has("order_id") && !f.has("reference") { f.fail("order_id", "v_required") }
@@ -79,7 +79,7 @@ extension ShopAPI {
         return CartItem(sku: text("sku") ?? text("product_id"), category: text("category"), amountMinor: line)
     }
 
-    @Sendable func createTransaction(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func createTransaction(_ call: APICall) async throws -> APIResult {
         let command = try transactionCommand(call)
         let outcome = try await ledger.post(command)
         let reversal = command.type == .refund || command.type == .cancellation
@@ -88,7 +88,7 @@ extension ShopAPI {
 
     // MARK: History (S19)
 
-    @Sendable func transactions(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func transactions(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let page = f.page(maxPerPage: 100)
         var filter = TransactionFilter()
@@ -117,7 +117,7 @@ extension ShopAPI {
 
     // MARK: Reservations (S20-S22)
 
-    @Sendable func reserve(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func reserve(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let points = f.int("points", required: true, min: 1, max: 1_000_000_000)
         let orderID = f.string("order_id", required: true, maxLength: 191)
@@ -132,7 +132,7 @@ extension ShopAPI {
         return APIResult(status: .created, messageKey: "reserved", data: Present.reservation(r))
     }
 
-    func reservationKey(_ call: ShopCall) throws -> (Int64?, String?) {
+    func reservationKey(_ call: APICall) throws -> (Int64?, String?) {
         var f = call.fields
         let id = f.int("reservation_id", min: 1, max: Int64.max)
         let order = f.string("order_id", maxLength: 191)
@@ -141,13 +141,13 @@ extension ShopAPI {
         return (id, order)
     }
 
-    @Sendable func release(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func release(_ call: APICall) async throws -> APIResult {
         let (id, order) = try reservationKey(call)
         let r = try await ledger.release(partnerID: call.partnerID, reservationID: id, orderID: order)
         return APIResult(messageKey: "released", data: Present.reservation(r))
     }
 
-    @Sendable func reservation(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func reservation(_ call: APICall) async throws -> APIResult {
         let (id, order) = try reservationKey(call)
         guard let r = try await ledger.reservation(partnerID: call.partnerID, reservationID: id, orderID: order) else { throw LoyaltyError.reservationNotFound }
         return APIResult(data: Present.reservation(r))

@@ -8,7 +8,7 @@ import LoyaltyStore
 /// `/partners`) and the replayable event feed. Everything is scoped to the caller's
 /// partner; another partner's endpoint or delivery is "not found".
 extension ShopAPI {
-    func registerWebhooks(_ routes: ShopRoutes) {
+    func registerWebhooks(_ routes: APIRoutes) {
         routes.get("webhooks/events", webhookEvents)
         routes.get("webhooks", listWebhooks)
         routes.post("webhooks", createWebhook)
@@ -25,15 +25,15 @@ extension ShopAPI {
 
     var webhooks: any WebhookRepository { services.webhooks }
 
-    @Sendable func webhookEvents(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func webhookEvents(_ call: APICall) async throws -> APIResult {
         APIResult(data: .array(EventType.catalogue.map { .object([("event", .string($0.0)), ("description", .string($0.1))]) }))
     }
 
-    @Sendable func listWebhooks(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func listWebhooks(_ call: APICall) async throws -> APIResult {
         APIResult(data: .array(try await webhooks.list(partnerID: call.partnerID).map { Present.webhook($0) }))
     }
 
-    @Sendable func createWebhook(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func createWebhook(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let url = await webhookURL(&f, required: true)
         let events = webhookEventList(&f, required: true)
@@ -43,11 +43,11 @@ extension ShopAPI {
         return APIResult(status: .created, messageKey: "webhook_created", data: Present.webhook(hook, secret: secret))
     }
 
-    @Sendable func getWebhook(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func getWebhook(_ call: APICall) async throws -> APIResult {
         APIResult(data: Present.webhook(try await webhook(call)))
     }
 
-    @Sendable func updateWebhook(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func updateWebhook(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let url = await webhookURL(&f, required: false)
         let events = webhookEventList(&f, required: false)
@@ -58,22 +58,22 @@ extension ShopAPI {
         return APIResult(messageKey: "webhook_updated", data: Present.webhook(hook))
     }
 
-    @Sendable func deleteWebhook(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func deleteWebhook(_ call: APICall) async throws -> APIResult {
         guard let id = webhookID(call), try await webhooks.delete(partnerID: call.partnerID, id: id) else { throw Self.webhookNotFound }
         return APIResult(messageKey: "webhook_deleted", data: .object([("id", .int(id)), ("deleted", .bool(true))]))
     }
 
-    @Sendable func rotateWebhookSecret(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func rotateWebhookSecret(_ call: APICall) async throws -> APIResult {
         guard let id = webhookID(call), let secret = try await webhooks.rotateSecret(partnerID: call.partnerID, id: id) else { throw Self.webhookNotFound }
         return APIResult(messageKey: "secret_rotated", data: .object([("id", .int(id)), ("secret", .string(secret))]))
     }
 
-    @Sendable func testWebhook(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func testWebhook(_ call: APICall) async throws -> APIResult {
         guard let id = webhookID(call), let delivery = try await webhooks.queueTest(partnerID: call.partnerID, webhookID: id, now: Clock.nowMillis()) else { throw Self.webhookNotFound }
         return APIResult(status: .accepted, messageKey: "delivery_queued", data: Present.delivery(delivery))
     }
 
-    @Sendable func webhookDeliveries(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func webhookDeliveries(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let status = f.oneOf("status", WebhookDelivery.Status.allCases.map(\.rawValue))
         let page = f.page(maxPerPage: 100)
@@ -83,13 +83,13 @@ extension ShopAPI {
         return APIResult(data: .array(result.items.map { Present.delivery($0) }), meta: Envelope.meta(result))
     }
 
-    @Sendable func webhookDelivery(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func webhookDelivery(_ call: APICall) async throws -> APIResult {
         guard let id = webhookID(call), let uuid = call.parameters["delivery"],
               let d = try await webhooks.delivery(partnerID: call.partnerID, webhookID: id, uuid: uuid.lowercased()) else { throw Self.deliveryNotFound }
         return APIResult(data: Present.delivery(d))
     }
 
-    @Sendable func redeliver(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func redeliver(_ call: APICall) async throws -> APIResult {
         guard let id = webhookID(call), let uuid = call.parameters["delivery"],
               let d = try await webhooks.redeliver(partnerID: call.partnerID, webhookID: id, uuid: uuid.lowercased(), now: Clock.nowMillis()) else { throw Self.deliveryNotFound }
         return APIResult(status: .accepted, messageKey: "delivery_queued", data: Present.delivery(d))
@@ -97,7 +97,7 @@ extension ShopAPI {
 
     /// `GET events?after=<cursor>&types=a,b&limit=n`: events in publication order.
     /// `next_cursor` is where to continue; an empty page returns the same cursor.
-    @Sendable func eventFeed(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func eventFeed(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         var after: Int64 = 0
         if let text = f.string("after", maxLength: 20) {
@@ -121,11 +121,11 @@ extension ShopAPI {
     static let webhookNotFound = APIError.notFound("webhook_not_found", code: 1207, stringCode: "WEBHOOK_NOT_FOUND")
     static let deliveryNotFound = APIError.notFound("delivery_not_found", code: 1208, stringCode: "DELIVERY_NOT_FOUND")
 
-    func webhookID(_ call: ShopCall) -> Int64? {
+    func webhookID(_ call: APICall) -> Int64? {
         call.parameters["id"].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }
     }
 
-    func webhook(_ call: ShopCall) async throws -> Webhook {
+    func webhook(_ call: APICall) async throws -> Webhook {
         guard let id = webhookID(call), let hook = try await webhooks.webhook(partnerID: call.partnerID, id: id) else { throw Self.webhookNotFound }
         return hook
     }

@@ -10,7 +10,8 @@ struct ShopAPI {
     let services: AppServices
 
     func register(on router: Router<LoyaltyRequestContext>, recorder: RouteRecorder) {
-        let routes = ShopRoutes(services: services, group: router.group(":locale/shop"), recorder: recorder)
+        let families = APIRouter(services: services, router: router, recorder: recorder)
+        let routes = families.credentials("shop")
         routes.post("validate-credentials", validateCredentials)
         routes.get("shops", shops)
         routes.get("loyalty-cards", templates)
@@ -34,23 +35,23 @@ struct ShopAPI {
         registerWebhooks(routes)
         registerCards(routes)
         registerQRSessions(routes)
-        registerCustomerAPI(routes)
+        registerCustomerAPI(customer: families.customerToken("shop"), open: families.open("shop"))
         // The Partner API's webhook endpoints (P26-P33), on the same credentials.
-        registerWebhooks(ShopRoutes(services: services, group: router.group(":locale/partners"), recorder: recorder, family: "partners"))
+        registerWebhooks(families.credentials("partners"))
     }
 
     var tenants: any TenantRepository { services.tenants }
     var customers: any CustomerRepository { services.customers }
     var ledger: any LedgerRepository { services.ledger }
 
-    func partner(_ call: ShopCall) async throws -> Partner {
+    func partner(_ call: APICall) async throws -> Partner {
         guard let p = try await tenants.partner(id: call.partnerID) else { throw APIError.unauthorized("credentials_invalid", code: 1101) }
         return p
     }
 
     // MARK: System (S01)
 
-    @Sendable func validateCredentials(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func validateCredentials(_ call: APICall) async throws -> APIResult {
         let p = try await partner(call)
         let data = JSON.object([
             ("valid", .bool(true)), ("partner_id", .int(p.id)), ("partner_name", .string(p.name)),
@@ -64,7 +65,7 @@ struct ShopAPI {
 
     // MARK: Shops and card templates (S11-S13)
 
-    @Sendable func shops(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func shops(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let page = f.page(maxPerPage: 50)
         let filter = ShopFilter(search: f.string("search"), isActive: f.bool("is_active") ?? true, isVirtual: f.bool("is_virtual"))
@@ -91,7 +92,7 @@ struct ShopAPI {
         return APIResult(data: .array(result.items.map { Present.shop($0, partner: p) }), meta: Envelope.meta(result))
     }
 
-    @Sendable func templates(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func templates(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let page = f.page(maxPerPage: 50)
         let filter = TemplateFilter(isActive: f.bool("is_active") ?? true, shopID: f.int("shop_id", min: 1), cardType: f.string("card_type"), search: f.string("search"))
@@ -101,7 +102,7 @@ struct ShopAPI {
         return APIResult(data: .array(result.items.map { Present.template($0, partner: p) }), meta: Envelope.meta(result))
     }
 
-    @Sendable func template(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func template(_ call: APICall) async throws -> APIResult {
         guard let id = call.parameters["id"].flatMap(Int64.init), let t = try await tenants.template(partnerID: call.partnerID, id: id) else {
             throw APIError.notFound("card_not_found", code: 1200, stringCode: "CARD_NOT_FOUND")
         }
@@ -111,7 +112,7 @@ struct ShopAPI {
     // MARK: Card lookups (S14, S15)
 
     /// Finds the card named by `card_id`, `card_number` (number or QR UUID), `user_id` or `user_email`.
-    func lookupCard(_ call: ShopCall) async throws -> LoyaltyCard {
+    func lookupCard(_ call: APICall) async throws -> LoyaltyCard {
         var f = call.fields
         let cardID = f.int("card_id", min: 1, max: Int64.max)
         let number = f.string("card_number", maxLength: 64)
@@ -138,7 +139,7 @@ struct ShopAPI {
         return card
     }
 
-    @Sendable func cardInfo(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func cardInfo(_ call: APICall) async throws -> APIResult {
         let card = try await lookupCard(call)
         guard let t = try await tenants.template(partnerID: call.partnerID, id: card.templateID),
               let c = try await customers.customer(partnerID: call.partnerID, id: card.customerID) else { throw LoyaltyError.cardNotFound }
@@ -148,7 +149,7 @@ struct ShopAPI {
         return APIResult(data: .object(members))
     }
 
-    @Sendable func cardBalance(_ call: ShopCall) async throws -> APIResult {
+    @Sendable func cardBalance(_ call: APICall) async throws -> APIResult {
         APIResult(data: Present.balance(try await lookupCard(call)))
     }
 }

@@ -1,21 +1,23 @@
 import Foundation
 import Hummingbird
 import LoyaltyCore
+import LoyaltyModels
 
 /// Per-request state: the request id (echoed as `X-Request-Id` and in every body),
 /// the locale, and after authentication the caller.
 public struct LoyaltyRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var requestID: String
-    public var locale: Locale = .en
+    public var locale: APILocale = .en
+    /// Set by the route group's authentication middleware.
     var principal: Principal?
+    /// The customer of a customer-token request (``CustomerTokenMiddleware``).
+    var customerID: Int64?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = Self.newRequestID()
     }
-
-    static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// A random (v4) UUID in lower case, formatted without intermediate strings.
     static func newRequestID() -> String {
@@ -25,21 +27,11 @@ public struct LoyaltyRequestContext: RequestContext {
         out.reserveCapacity(36)
         for (i, b) in bytes.enumerated() {
             if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(hexDigits[Int(b >> 4)])
-            out.append(hexDigits[Int(b & 15)])
+            Hex.append(b, to: &out)
         }
         return String(decoding: out, as: UTF8.self)
     }
 
     /// Bodies are read by the endpoints with their own limits.
     public var maxUploadSize: Int { 8 << 20 }
-}
-
-/// Who is calling: the credential and its tenant.
-struct Principal: Sendable {
-    var credentialID: Int64
-    var partnerID: Int64
-    var shopID: Int64?
-    var key: String
-    var environment: DeploymentEnvironment
 }

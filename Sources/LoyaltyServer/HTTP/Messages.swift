@@ -1,11 +1,5 @@
 import Foundation
 
-/// The two languages of the wire: every path starts with `/lt/` or `/en/`.
-public enum Locale: String, Sendable {
-    case lt
-    case en
-}
-
 /// Localised message templates. `{name}` placeholders are filled from the arguments.
 enum Messages {
     static let table: [String: (en: String, lt: String)] = [
@@ -127,7 +121,7 @@ enum Messages {
         "v_card_number": ("The {field} field must be a card number (XXX-XXX-XXX) or a card QR code.", "Laukas {field} turi būti kortelės numeris (XXX-XXX-XXX) arba kortelės QR kodas."),
     ]
 
-    static func text(_ key: String, _ locale: Locale, _ args: [String: String] = [:]) -> String {
+    static func text(_ key: String, _ locale: APILocale, _ args: [String: String] = [:]) -> String {
         let pair = table[key] ?? (key, key)
         var s = locale == .lt ? pair.lt : pair.en
         for (k, v) in args { s = s.replacingOccurrences(of: "{\(k)}", with: v) }

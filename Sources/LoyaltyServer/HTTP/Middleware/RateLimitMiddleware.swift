@@ -1,0 +1,38 @@
+import HTTPTypes
+import Hummingbird
+import LoyaltyModels
+
+/// Per-caller token buckets (``RateLimiter``) for authenticated route groups: every
+/// answer, errors included, carries `X-RateLimit-Limit/Remaining/Reset`; a caller over
+/// its limit gets 429 with `Retry-After`. Must run after an authentication middleware;
+/// a request without a principal passes untouched.
+struct RateLimitMiddleware: RouterMiddleware {
+    typealias Context = LoyaltyRequestContext
+    let limiter: RateLimiter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard limiter.enabled, let principal = context.principal else { return try await next(request, context) }
+        let decision = limiter.take(principal.rateLimitBucket)
+        var headers: HTTPFields = [:]
+        headers[HeaderName.rateLimitLimit] = String(decision.limit)
+        headers[HeaderName.rateLimitRemaining] = String(decision.remaining)
+        headers[HeaderName.rateLimitReset] = String(decision.resetAt)
+        guard decision.allowed else {
+            headers[.retryAfter] = String(decision.retryAfter)
+            var error = APIError(
+                status: .tooManyRequests, code: 1003, stringCode: "RATE_LIMIT_EXCEEDED", messageKey: "rate_limited",
+                args: ["seconds": String(decision.retryAfter)], details: [("retry_after", .int(Int64(decision.retryAfter)))])
+            error.headers = headers
+            throw error
+        }
+        do {
+            var response = try await next(request, context)
+            for field in headers { response.headers[field.name] = field.value }
+            return response
+        } catch {
+            var apiError = ErrorMapping.apiError(error, logger: context.logger)
+            for field in headers where apiError.headers[field.name] == nil { apiError.headers[field.name] = field.value }
+            throw apiError
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Hummingbird
+
+/// The route groups of the API families: each is a path under `/{locale}/` plus the
+/// middleware that authenticates its callers. A new API family (the Partner API's JWT,
+/// the SDK API) is one more method here and the endpoints it registers.
+struct APIRouter {
+    let services: AppServices
+    let router: Router<LoyaltyRequestContext>
+    let recorder: RouteRecorder
+
+    /// Integrators with API credentials (`X-API-Key` + `X-API-Secret`, or the FAQ's
+    /// Bearer key + `Shop-ID`), rate limited per credential.
+    func credentials(_ family: String) -> APIRoutes {
+        routes(family, [
+            CredentialAuthMiddleware(authenticator: services.authenticator),
+            RateLimitMiddleware(limiter: services.rateLimiter),
+        ])
+    }
+
+    /// Customers with a customer token (`Authorization: Bearer <jwt>`), rate limited per
+    /// customer.
+    func customerToken(_ family: String) -> APIRoutes {
+        routes(family, [
+            CustomerTokenMiddleware(tokens: services.customerTokens, environment: services.config.environment),
+            RateLimitMiddleware(limiter: services.rateLimiter),
+        ])
+    }
+
+    /// Routes whose handler authenticates by the body (a refresh token), or none at all.
+    func open(_ family: String) -> APIRoutes {
+        routes(family, [])
+    }
+
+    private func routes(_ family: String, _ middleware: [any MiddlewareProtocol<Request, Response, LoyaltyRequestContext>]) -> APIRoutes {
+        let group = router.group(RouterPath(":locale/\(family)")).add(middleware: LocaleMiddleware())
+        for m in middleware { group.add(middleware: m) }
+        return APIRoutes(services: services, group: group, recorder: recorder, prefix: "/:locale/\(family)/")
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LoyaltyModels
+import NIOCore
+
+/// Registers the endpoints of one route group (an API family and its authentication,
+/// see ``APIRouter``) and adapts each `(APICall) -> APIResult` handler to Hummingbird.
+///
+/// The group's middleware has already resolved the locale, authenticated the caller and
+/// applied its rate limit; per request this adapter reads the body (size limit,
+/// deadline, JSON object), collects the fields, admits the `Idempotency-Key` (writes by
+/// API credentials), runs the handler and renders the envelope, errors included.
+struct APIRoutes {
+    let services: AppServices
+    let group: RouterGroup<LoyaltyRequestContext>
+    let recorder: RouteRecorder
+    /// The path the group is mounted at, as the route list and `openapi.yaml` spell it.
+    let prefix: String
+
+    enum BodyKind { case none, json, bulk }
+
+    typealias Handler = @Sendable (APICall) async throws -> APIResult
+
+    func get(_ path: String, _ handler: @escaping Handler) {
+        recorder.record("GET", prefix + path)
+        group.get(RouterPath(path)) { request, context in try await run(request, context, body: .none, handler) }
+    }
+
+    func post(_ path: String, bulk: Bool = false, _ handler: @escaping Handler) {
+        recorder.record("POST", prefix + path)
+        group.post(RouterPath(path)) { request, context in try await run(request, context, body: bulk ? .bulk : .json, handler) }
+    }
+
+    func put(_ path: String, _ handler: @escaping Handler) {
+        recorder.record("PUT", prefix + path)
+        group.put(RouterPath(path)) { request, context in try await run(request, context, body: .json, handler) }
+    }
+
+    func delete(_ path: String, _ handler: @escaping Handler) {
+        recorder.record("DELETE", prefix + path)
+        group.delete(RouterPath(path)) { request, context in try await run(request, context, body: .none, handler) }
+    }
+
+    private func run(_ request: Request, _ context: LoyaltyRequestContext, body kind: BodyKind, _ handler: Handler) async throws -> Response {
+        let principal = context.principal ?? .anonymous(environment: services.config.environment)
+        let config = services.config
+        let fields: Fields
+        var idempotency = IdempotencyGate.Admission.untracked
+        switch kind {
+        case .none:
+            var query: [String: String] = [:]
+            for (k, v) in request.uri.queryParameters where query[String(k)] == nil { query[String(k)] = String(v) }
+            fields = Fields(query: query, locale: context.locale)
+        case .json, .bulk:
+            let limit = kind == .bulk ? config.maxBulkBodyBytes : config.maxBodyBytes
+            let body = try await RequestBody.read(request, limit: limit, timeoutSeconds: config.bodyTimeoutSeconds)
+            fields = Fields(body.json, locale: context.locale)
+            if principal.kind == .credential {
+                idempotency = try await IdempotencyGate(repository: services.idempotency).admit(request, body: body.bytes, partnerID: principal.partnerID)
+            }
+        }
+        if case let .replay(status, body) = idempotency {
+            var headers = HTTPFields()
+            headers[HeaderName.idempotentReplayed] = "true"
+            return Envelope.response(status: HTTPResponse.Status(code: status), body: Array(body.utf8), headers: headers)
+        }
+        var parameters: [String: String] = [:]
+        for (k, v) in context.parameters where k != "locale" { parameters[String(k)] = String(v) }
+        let call = APICall(
+            principal: principal, locale: context.locale, requestID: context.requestID, parameters: parameters, fields: fields,
+            customerID: context.customerID, host: request.head.authority, forwardedScheme: request.headers[HeaderName.forwardedProto])
+
+        let status: HTTPResponse.Status
+        let body: [UInt8]
+        var headers: HTTPFields = [:]
+        do {
+            let result = try await handler(call)
+            if let raw = result.raw {
+                headers = raw.headers
+                headers[.contentType] = raw.contentType
+                return Response(status: result.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: raw.body)))
+            }
+            status = result.status
+            body = Envelope.success(
+                status: result.status, requestID: context.requestID, message: Messages.text(result.messageKey, context.locale, result.args),
+                data: result.data, meta: result.meta, extra: result.extra)
+        } catch {
+            let apiError = ErrorMapping.apiError(error, logger: context.logger)
+            status = apiError.status
+            body = Envelope.error(apiError, requestID: context.requestID, locale: context.locale)
+            headers = apiError.headers
+        }
+        if case let .claimed(key) = idempotency {
+            try await IdempotencyGate(repository: services.idempotency).finish(partnerID: principal.partnerID, key: key, status: Int(status.code), body: body)
+        }
+        return Envelope.response(status: status, body: body, headers: headers)
+    }
+}
