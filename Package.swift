@@ -91,10 +91,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // What a shop's own Swift code links to talk to the platform: today the
-        // webhook verifier. Depends on swift-crypto only.
+        // webhook verifier. Depends on the wire types and swift-crypto only.
         .target(
             name: "LoyaltySDK",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LoyaltyModels", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // ISO/IEC 18004 QR encoder with SVG and PNG output: no QR library is in the

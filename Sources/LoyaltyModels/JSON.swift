@@ -101,8 +101,6 @@ extension JSON {
         }
     }
 
-    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in s.utf8 {
@@ -113,7 +111,7 @@ extension JSON {
             case 13: out.append(contentsOf: [92, 114])
             case 9: out.append(contentsOf: [92, 116])
             case 0..<32:
-                out.append(contentsOf: [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+                out.append(contentsOf: [92, 117, 48, 48, Hex.digits[Int(byte >> 4)], Hex.digits[Int(byte & 15)]])
             default: out.append(byte)
             }
         }

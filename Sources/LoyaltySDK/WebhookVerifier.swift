@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LoyaltyModels
 
 /// Checks that a webhook delivery came from the platform, for a shop's Swift receiver.
 ///
@@ -70,23 +71,7 @@ public struct WebhookVerifier: Sendable {
 
     /// Lower- or upper-case hex of a 32-byte MAC; `nil` otherwise.
     static func bytes(hex: Substring) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count == 64 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        for i in stride(from: 0, to: 64, by: 2) {
-            guard let hi = nibble(digits[i]), let lo = nibble(digits[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-        }
-        return out
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        guard hex.utf8.count == 64 else { return nil }
+        return Hex.decode(hex)
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import LoyaltyModels
 
 /// Signs delivery bodies with an endpoint's secret (the UTF-8 bytes of the secret
 /// string are the HMAC key, as Node's `crypto.createHmac('sha256', secret)` uses it).
@@ -12,23 +13,13 @@ enum WebhookSigner {
     static let timestampedHeader = "X-Loyalty-Timestamped-Signature"
 
     static func signature(body: [UInt8], secret: String) -> String {
-        "sha256=" + hex(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8))))
+        "sha256=" + Hex.encode(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8))))
     }
 
     static func timestamped(body: [UInt8], secret: String, unixSeconds: Int64) -> String {
         var hmac = HMAC<SHA256>(key: SymmetricKey(data: Array(secret.utf8)))
         hmac.update(data: Array("\(unixSeconds).".utf8))
         hmac.update(data: body)
-        return "t=\(unixSeconds),v1=" + hex(hmac.finalize())
-    }
-
-    private static func hex(_ mac: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in mac {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return "t=\(unixSeconds),v1=" + Hex.encode(hmac.finalize())
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LoyaltyCore
+import LoyaltyModels
 import SQLKit
 
 /// Customer refresh tokens: opaque, stored as SHA-256 hashes, single use. Each use
@@ -23,12 +24,11 @@ public struct SQLRefreshTokenRepository: RefreshTokenRepository {
     public init(database: any DatabaseClient) { self.database = database }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(token.utf8)))
     }
 
     static func newToken() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return "rt_" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+        "rt_" + Hex.random(bytes: 32)
     }
 
     public func issue(partnerID: Int64, customerID: Int64, family: String?, ttlSeconds: Int64) async throws -> String {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LoyaltyModels
 
 /// Names the public events a published outbox fact stands for, without storing them.
 ///
@@ -19,7 +20,7 @@ enum EventIdentity {
         var b = Array(SHA256.hash(data: Array("\(salt):\(seq):\(sub)".utf8)).prefix(16))
         b[6] = (b[6] & 0x0f) | 0x80
         b[8] = (b[8] & 0x3f) | 0x80
-        let hex = b.map { String(format: "%02x", $0) }.joined()
+        let hex = Hex.encode(b)
         let h = Array(hex)
         return "\(String(h[0..<8]))-\(String(h[8..<12]))-\(String(h[12..<16]))-\(String(h[16..<20]))-\(String(h[20..<32]))"
     }

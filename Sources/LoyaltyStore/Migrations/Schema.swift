@@ -1,4 +1,5 @@
 import Foundation
+import LoyaltyModels
 /// The schema, as ordered migration steps. Never edit a released step: add one.
 ///
 /// Placeholders: `{ID}` an auto-increment 64-bit primary key, `{BOOL}` a boolean, `{FLOAT}`
@@ -15,8 +16,7 @@ enum Schema {
 
     /// 128 random bits as hex (`{RANDOM_HEX}`: a per-database salt).
     static func randomHex() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+        Hex.random(bytes: 16)
     }
 
     static func render(_ sql: String, for kind: DatabaseKind) -> String {

@@ -1,4 +1,5 @@
 import Crypto
+import LoyaltyModels
 
 /// Hashes API secrets for storage.
 ///
@@ -10,16 +11,13 @@ public enum SecretHasher {
         String(decoding: hexBytes(secret), as: UTF8.self)
     }
 
-    static let hexDigits = Array("0123456789abcdef".utf8)
-
     /// Lower-case hex of SHA-256(secret), as bytes (no intermediate strings: this runs
     /// on every authenticated request).
     static func hexBytes(_ secret: String) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(64)
         for byte in SHA256.hash(data: Array(secret.utf8)) {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 15)])
+            Hex.append(byte, to: &out)
         }
         return out
     }

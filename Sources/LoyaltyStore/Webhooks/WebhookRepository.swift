@@ -74,8 +74,7 @@ public struct SQLWebhookRepository: WebhookRepository {
 
     /// `whsec_` and 64 hex digits (256 random bits).
     static func newSecret() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return "whsec_" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+        "whsec_" + Hex.random(bytes: 32)
     }
 
     public func create(partnerID: Int64, url: String, events: [String], description: String?) async throws -> (Webhook, secret: String) {

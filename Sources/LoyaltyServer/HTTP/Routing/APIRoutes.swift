@@ -24,25 +24,25 @@ struct APIRoutes {
 
     func get(_ path: String, _ handler: @escaping Handler) {
         recorder.record("GET", prefix + path)
-        group.get(RouterPath(path)) { request, context in try await run(request, context, body: .none, handler) }
+        group.get(RouterPath(path)) { [services] request, context in try await Self.run(services, request, context, body: .none, handler) }
     }
 
     func post(_ path: String, bulk: Bool = false, _ handler: @escaping Handler) {
         recorder.record("POST", prefix + path)
-        group.post(RouterPath(path)) { request, context in try await run(request, context, body: bulk ? .bulk : .json, handler) }
+        group.post(RouterPath(path)) { [services] request, context in try await Self.run(services, request, context, body: bulk ? .bulk : .json, handler) }
     }
 
     func put(_ path: String, _ handler: @escaping Handler) {
         recorder.record("PUT", prefix + path)
-        group.put(RouterPath(path)) { request, context in try await run(request, context, body: .json, handler) }
+        group.put(RouterPath(path)) { [services] request, context in try await Self.run(services, request, context, body: .json, handler) }
     }
 
     func delete(_ path: String, _ handler: @escaping Handler) {
         recorder.record("DELETE", prefix + path)
-        group.delete(RouterPath(path)) { request, context in try await run(request, context, body: .none, handler) }
+        group.delete(RouterPath(path)) { [services] request, context in try await Self.run(services, request, context, body: .none, handler) }
     }
 
-    private func run(_ request: Request, _ context: LoyaltyRequestContext, body kind: BodyKind, _ handler: Handler) async throws -> Response {
+    private static func run(_ services: AppServices, _ request: Request, _ context: LoyaltyRequestContext, body kind: BodyKind, _ handler: Handler) async throws -> Response {
         let principal = context.principal ?? .anonymous(environment: services.config.environment)
         let config = services.config
         let fields: Fields
