@@ -12,15 +12,13 @@ source scripts/lib.sh
 BIN=${BIN:-.build/debug/loyalty}
 PORT=${PORT:-18781}
 DATA=$(mktemp -d /tmp/loyalty-bad-XXXXXX)
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$DATA"' EXIT
+trap 'stop_all_servers; [ -n "${KEEP:-}" ] || rm -rf "$DATA"' EXIT
 shop_create Bad --data-dir "$DATA"; key=$KEY; secret=$SECRET
-LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_BODY_TIMEOUT_SECONDS=2 LOYALTY_LOG_LEVEL=trace LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 "$BIN" serve --data-dir "$DATA" --port "$PORT" > "$DATA/server.log" 2>&1 &
-pid=$!
-wait_healthy "$PORT" || { tail -20 "$DATA/server.log"; exit 1; }
+start_server api "$PORT" "$DATA/server.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_BODY_TIMEOUT_SECONDS=2 LOYALTY_LOG_LEVEL=trace LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 \
+  -- --data-dir "$DATA" || exit 1
 user=$(curl -s -X POST "http://127.0.0.1:$PORT/en/shop/customers" -H "X-API-Key: $key" -H "X-API-Secret: $secret" -H 'Content-Type: application/json' -d '{"email":"bad@example.com"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')
 python3 scripts/bad_input.py 127.0.0.1 "$PORT" "$key" "$secret" "$user" 2
-kill -0 "$pid" || { echo "bad-input: the server died"; tail -20 "$DATA/server.log"; exit 1; }
+server_alive api || { echo "bad-input: the server died"; tail -20 "$DATA/server.log"; exit 1; }
 
 # Secrets: shown once, never logged, never returned again.
 api() { curl -s -X "$1" "http://127.0.0.1:$PORT/en/shop/$2" -H "X-API-Key: $key" -H "X-API-Secret: $secret" -H 'Content-Type: application/json' ${3:+-d "$3"}; }

@@ -15,9 +15,8 @@ PGPORT=25436; APIPORT=18093
 install_missing wrk:wrk
 release_binary
 
-pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  stop_all_servers
   stop_pg $ROOT
 }
 trap cleanup EXIT
@@ -48,9 +47,8 @@ echo "generating $LOTS lapsed lots on $CARDS cards (PostgreSQL)..."
 generate_sql "$NOW" | psql -q loyalty
 psql -q loyalty -c "VACUUM ANALYZE"
 
-LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_SWEEP_SECONDS=0 LOYALTY_PG_MAX_CONNECTIONS=32 "$BIN" serve --port $APIPORT --database-url "$URL" > $ROOT/server.log 2>&1 &
-pid=$!; pids+=("$pid")
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$APIPORT/health" >/dev/null && break; sleep 0.1; done
+start_server api $APIPORT $ROOT/server.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_SWEEP_SECONDS=0 LOYALTY_PG_MAX_CONNECTIONS=32 \
+  -- --database-url "$URL" || exit 1
 export BENCH_CUSTOMERS=1000 BENCH_FIRST_CUSTOMER=1
 BENCH_RUN=warm wrk -t2 -c32 -d3s -s Benchmarks/award.lua "http://127.0.0.1:$APIPORT" >/dev/null
 BENCH_RUN=base wrk -t2 -c32 -d10s -s Benchmarks/award.lua "http://127.0.0.1:$APIPORT" > $ROOT/award-base.txt
@@ -63,7 +61,7 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 PG_SECONDS=$(python3 -c "print(f'{$end - $start:.1f}')")
 wait $wrkpid
-kill "$pid"; wait "$pid" 2>/dev/null || true
+stop_server api
 rps() { grep -E '^Requests/sec' "$1" | awk '{print $2}'; }
 check() {
   psql -tA loyalty -c "SELECT

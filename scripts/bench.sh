@@ -22,9 +22,8 @@ install_missing wrk:wrk nginx:nginx-light pgbench:postgresql-contrib
 NGINX=$(command -v nginx)
 release_binary
 
-pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  stop_all_servers
   [ -f $ROOT/nginx.pid ] && kill "$(cat $ROOT/nginx.pid)" 2>/dev/null || true
   stop_pg $ROOT
 }
@@ -79,9 +78,9 @@ measure_api() { # $1 label (a label ending in -hooks adds 3 webhook endpoints), 
   key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$creds")
   secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])' <<<"$creds")
   "$BIN" customers import --partner-id 1 --file $ROOT/customers.csv "$@" >/dev/null
-  LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 "$BIN" serve --port $APIPORT "$@" > $ROOT/server-$label.log 2>&1 &
-  local pid=$!; pids+=("$pid")
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$APIPORT/health" >/dev/null && break; sleep 0.1; done
+  start_server api $APIPORT $ROOT/server-$label.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 \
+    -- "$@" || exit 1
+  local pid=$SERVER_PID
   if [[ $label == *-hooks ]]; then
     for i in 1 2 3; do
       curl -sf -X POST "http://127.0.0.1:$APIPORT/en/shop/webhooks" -H "X-API-Key: $key" -H "X-API-Secret: $secret" -H 'Content-Type: application/json' \
@@ -134,7 +133,7 @@ measure_api() { # $1 label (a label ending in -hooks adds 3 webhook endpoints), 
   fi
   # Peak resident memory of the server over the whole run.
   awk '/VmHWM/ {print int($2 / 1024)}' /proc/$pid/status > $ROOT/rss-$label.txt
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  stop_server api
 }
 
 createdb loyalty

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Exercises the `loyalty` CLI end to end on a fresh SQLite data directory and fails
 # on the first unexpected output: shop create, keys create/list/revoke, customers
-# import (with a duplicate and a bad row), signing-keys rotate/retire, migrate, --help.
+# import (with a duplicate and a bad row), signing-keys rotate/retire, migrate, --help,
+# and `serve` refusing bad settings at start-up (a bad LOYALTY_PORT, LOYALTY_LOG_LEVEL,
+# LOYALTY_DATABASE_URL): it exits non-zero within 5 s, names the variable and what it
+# expected, and leaves nothing listening; the same command with good settings serves.
+# Usage: scripts/cli-check.sh   (BIN, PORT=18881)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 BIN=${BIN:-.build/debug/loyalty}
+PORT=${PORT:-18881}
 DATA=$(mktemp -d /tmp/loyalty-cli-XXXXXX)
-trap 'rm -rf "$DATA"' EXIT
+trap 'stop_all_servers; rm -rf "$DATA"' EXIT
 fail() { echo "cli-check: $*" >&2; exit 1; }
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
@@ -54,4 +60,26 @@ first=$("$BIN" signing-keys list --data-dir "$DATA" | awk '$2 == "card_token" {p
 "$BIN" migrate --data-dir "$DATA" | grep -q "up to date" || fail "migrate"
 "$BIN" --help | grep -q "SUBCOMMANDS" || fail "--help"
 "$BIN" customers import --help | grep -q "external_id" || fail "import --help"
+
+# Bad configuration stops `serve` before it listens. The control: the same data
+# directory and port with good settings starts and answers /health, so a refusal below
+# is the bad variable's doing.
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+start_server control "$PORT" "$DATA/serve-good.log" LOYALTY_LOG_LEVEL=error -- --data-dir "$DATA" || fail "serve with good settings did not start"
+stop_server control
+listening "$PORT" && fail "port $PORT still answers after the control server stopped"
+default_busy=; listening 8080 && default_busy=1  # where a LOYALTY_PORT=abc that was ignored would listen
+for bad in LOYALTY_PORT=abc LOYALTY_LOG_LEVEL=verbose 'LOYALTY_DATABASE_URL=postgres://u@h/db?sslmode=sometimes'; do
+  var=${bad%%=*}; args=(--data-dir "$DATA")
+  [ "$var" = LOYALTY_PORT ] || args+=(--port "$PORT")
+  rc=0; out=$(timeout -k 2 5 env "$bad" "$BIN" serve "${args[@]}" 2>&1) || rc=$?
+  case $rc in
+    0) fail "serve with $bad exited 0: $out" ;;
+    124|137) fail "serve with $bad was still running after 5 s (stopped by timeout): $out" ;;
+  esac
+  grep -qF "$var" <<<"$out" && grep -qw expected <<<"$out" || fail "serve with $bad (exit $rc) did not name $var and what it expected: $out"
+  listening "$PORT" && fail "something listens on $PORT after serve with $bad exited"
+  [ -z "$default_busy" ] && listening 8080 && fail "something listens on 8080 after serve with $bad exited"
+  echo "serve refuses $bad: exit $rc, $(head -1 <<<"$out")"
+done
 echo "cli-check: 1 passed, 0 failed"

@@ -13,18 +13,18 @@ BIN=${BIN:-.build/debug/loyalty}
 KILLS=${KILLS:-5}; CLIENTS=${CLIENTS:-8}
 PORT=${PORT:-18381}; PGPORT_CRASH=${PGPORT_CRASH:-18382}
 WORK=$(mktemp -d /tmp/loyalty-crash-XXXXXX); chmod 755 "$WORK"
-server_pid=; driver_pid=
+driver_pid=
 cleanup() {
-  for p in $server_pid $driver_pid; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  stop_all_servers KILL
+  for p in $driver_pid; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   stop_pg "$WORK/pgroot"; rm -rf "$WORK"
 }
 trap cleanup EXIT
 fail() { echo "crash-test: $*" >&2; tail -20 "$WORK/server.log" >&2 || true; exit 1; }
 
-start_server() {
-  LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_SWEEP_SECONDS=0 LOYALTY_LOG_LEVEL=error "$BIN" serve "${DBARGS[@]}" --port "$PORT" >> "$WORK/server.log" 2>&1 &
-  server_pid=$!
-  wait_healthy "$PORT" || fail "server did not start"
+serve() { # (re)starts the server under test; the log keeps every run's output
+  start_server crash "$PORT" "$WORK/server.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_SWEEP_SECONDS=0 LOYALTY_LOG_LEVEL=error \
+    -- "${DBARGS[@]}" || fail "server did not start"
 }
 
 run_backend() {
@@ -41,19 +41,19 @@ run_backend() {
 print('external_id,email,name')
 for i in range(1, 41): print(f'c-{i},c{i}@example.com,C {i}')" > "$WORK/c.csv"
   "$BIN" customers import --partner-id "$partner" --file "$WORK/c.csv" "${DBARGS[@]}" >/dev/null 2>&1
-  start_server
+  serve
   local seconds=$(( KILLS * 3 + 4 ))
   python3 scripts/crash_driver.py "http://127.0.0.1:$PORT" "$key" "$secret" 40 "K$backend" "$seconds" "$acks" "$CLIENTS" > "$WORK/driver.out" &
   driver_pid=$!
   for k in $(seq 1 "$KILLS"); do
     sleep "$(python3 -c 'import random; print(round(random.uniform(1.0, 2.5), 2))')"
     before=$(wc -l < "$acks")
-    kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true
-    start_server
+    stop_server crash KILL
+    serve
     echo "$backend: kill $k after $before acknowledged"
   done
   wait "$driver_pid"; driver_pid=
-  kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+  stop_server crash KILL
   echo "$backend: driver $(cat "$WORK/driver.out")"
   if [ "$backend" = postgres ]; then
     python3 scripts/crash_verify.py "$acks" postgres "$URL" || fail "$backend: acknowledged transactions lost or duplicated"

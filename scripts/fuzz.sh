@@ -20,12 +20,9 @@ PORT=${PORT:-18681}
 MAX_EXAMPLES=${MAX_EXAMPLES:-25}
 command -v schemathesis >/dev/null || python3 -c "import schemathesis" 2>/dev/null || { echo "fuzz: schemathesis is not installed"; exit 1; }
 DATA=$(mktemp -d /tmp/loyalty-fuzz-XXXXXX)
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$DATA"' EXIT
+trap 'stop_all_servers; rm -rf "$DATA"' EXIT
 shop_create Fuzz --data-dir "$DATA"; key=$KEY; secret=$SECRET
-LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 "$BIN" serve --data-dir "$DATA" --port "$PORT" > "$DATA/server.log" 2>&1 &
-pid=$!
-wait_healthy "$PORT" || { cat "$DATA/server.log"; exit 1; }
+start_server api "$PORT" "$DATA/server.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 -- --data-dir "$DATA" || exit 1
 set +e
 python3 -m schemathesis.cli run "${SPEC:-Sources/LoyaltyServer/Resources/openapi.yaml}" --url "http://127.0.0.1:$PORT" \
   -H "X-API-Key: $key" -H "X-API-Secret: $secret" \
@@ -34,6 +31,6 @@ python3 -m schemathesis.cli run "${SPEC:-Sources/LoyaltyServer/Resources/openapi
   --report junit --report-dir "$DATA/report" "$@" 2>&1 | tee "$DATA/schemathesis.txt"
 rc=${PIPESTATUS[0]}
 set -e
-kill -0 "$pid" 2>/dev/null || { echo "fuzz: the server died"; tail -20 "$DATA/server.log"; exit 1; }
+server_alive api || { echo "fuzz: the server died"; tail -20 "$DATA/server.log"; exit 1; }
 [ "$rc" = 0 ] || { echo "fuzz: schemathesis reported findings or failed (exit $rc)"; exit 1; }
 echo "fuzz: passed"

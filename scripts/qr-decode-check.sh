@@ -13,11 +13,8 @@ COUNT=${COUNT:-600}
 command -v zbarimg >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zbar-tools; }
 command -v zbarimg >/dev/null || { echo "qr-decode: zbarimg is not installed"; exit 1; }
 DATA=$(mktemp -d /tmp/loyalty-qr-XXXXXX)
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$DATA"' EXIT
-"$BIN" serve --data-dir "$DATA" --port "$PORT" > "$DATA/server.log" 2>&1 &
-pid=$!
-wait_healthy "$PORT" || { cat "$DATA/server.log"; exit 1; }
+trap 'stop_all_servers; rm -rf "$DATA"' EXIT
+start_server api "$PORT" "$DATA/server.log" -- --data-dir "$DATA" || exit 1
 # The decoder comparison can fail: a symbol of "hello" is not "hellp".
 curl -sf "http://127.0.0.1:$PORT/qr?data=hello" -o "$DATA/self.png"
 [ "$(zbarimg --quiet --raw "$DATA/self.png" 2>/dev/null)" = "hello" ] || { echo "qr-decode: zbarimg cannot read a known symbol"; exit 1; }

@@ -18,6 +18,7 @@ DUR=${DUR:-8}
 WORK=$(mktemp -d /tmp/loyalty-two-XXXXXX); chmod 755 "$WORK"
 pids=()
 cleanup() {
+  stop_all_servers KILL
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
   stop_pg "$WORK/pgroot"; rm -rf "$WORK"
@@ -37,16 +38,13 @@ print('external_id,email,name')
 for i in range(1, 201): print(f't-{i},t{i}@example.com,T {i}')" > "$WORK/c.csv"
 "$BIN" customers import --partner-id "$partner" --file "$WORK/c.csv" --database-url "$URL" >/dev/null 2>&1
 
-node_pids=()
 start_nodes() { # extra env...
-  node_pids=()
   for p in $P1 $P2; do
-    env "$@" LOYALTY_LOG_LEVEL=error LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 LOYALTY_PG_MAX_CONNECTIONS=16 "$BIN" serve --database-url "$URL" --port "$p" >> "$WORK/node$p.log" 2>&1 &
-    node_pids+=($!); pids+=($!)
+    start_server "node$p" "$p" "$WORK/node$p.log" "$@" LOYALTY_LOG_LEVEL=error LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 LOYALTY_PG_MAX_CONNECTIONS=16 \
+      -- --database-url "$URL" || fail "node $p did not start"
   done
-  for p in $P1 $P2; do wait_healthy "$p" || fail "node $p did not start"; done
 }
-stop_nodes() { for p in "${node_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
+stop_nodes() { for p in $P1 $P2; do stop_server "node$p"; done; }
 
 cat > "$WORK/nginx.conf" <<NGINX
 worker_processes 1; pid $WORK/nginx.pid; error_log $WORK/nginx-error.log;

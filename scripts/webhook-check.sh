@@ -16,6 +16,7 @@ command -v node >/dev/null || { echo "webhook-check: node is not installed"; exi
 WORK=$(mktemp -d /tmp/loyalty-webhooks-XXXXXX); chmod 755 "$WORK"
 pids=()
 cleanup() {
+  stop_all_servers KILL
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   stop_pg "$WORK/pgroot"; rm -rf "$WORK"
 }
@@ -28,14 +29,11 @@ export LOG="$WORK/received.jsonl" SECRET_FILE="$WORK/secret"
 PORT=$RPORT node scripts/webhook-receiver.js 2>"$WORK/receiver.err" & pids+=($!)
 for _ in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/$RPORT) 2>/dev/null && break; sleep 0.1; done
 
-server_pid=
-start_server() { # extra env assignments...
-  env "$@" LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 LOYALTY_WEBHOOK_RETRY_SCHEDULE=0,1s,1s,1s,1s LOYALTY_WEBHOOK_LEASE_SECONDS=3 \
-    LOYALTY_SWEEP_SECONDS=0 "$BIN" serve "${DBARGS[@]}" --port "$PORT" >> "$WORK/server.log" 2>&1 &
-  server_pid=$!; pids+=($server_pid)
-  wait_healthy "$PORT" || fail "server did not start"
+serve() { # extra env assignments...; (re)starts the server, the log keeps every run's output
+  start_server hooks "$PORT" "$WORK/server.log" "$@" LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 LOYALTY_WEBHOOK_RETRY_SCHEDULE=0,1s,1s,1s,1s \
+    LOYALTY_WEBHOOK_LEASE_SECONDS=3 LOYALTY_SWEEP_SECONDS=0 -- "${DBARGS[@]}" || fail "server did not start"
 }
-kill9() { kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
+kill9() { stop_server hooks KILL; }
 api() { # method path [body]
   curl -s -X "$1" "http://127.0.0.1:$PORT/en/shop/$2" -H "X-API-Key: $KEY" -H "X-API-Secret: $SECRET" -H 'Content-Type: application/json' ${3:+-d "$3"}
 }
@@ -57,7 +55,7 @@ run_backend() {
     DBARGS=(--data-dir "$WORK/data-$backend")
   fi
   shop_create "Hook Shop" "${DBARGS[@]}"
-  start_server
+  serve
   hook=$(api POST webhooks "{\"url\":\"http://127.0.0.1:$RPORT/hook\",\"events\":[\"points.awarded\",\"transaction.created\",\"customer.created\"]}")
   id=$(json '["data"]["id"]' <<<"$hook"); json '["data"]["secret"]' <<<"$hook" > "$SECRET_FILE"
   user=$(api POST customers '{"email":"hook@example.com","name":"Hook"}' | json '["data"]["id"]')
@@ -71,12 +69,12 @@ run_backend() {
   echo "$backend: FAQ verifyWebhook accepted $(wc -l < "$LOG") deliveries"
 
   # 2. Killed after the commit, before publication: delivered after restart.
-  kill9; start_server LOYALTY_WEBHOOK_POLL_MS=600000
+  kill9; serve LOYALTY_WEBHOOK_POLL_MS=600000
   sleep 0.5  # the dispatcher's first cycle has run; it now idles for 10 minutes
   api POST points/award "{\"customer_id\":$user,\"points\":11,\"order_id\":\"H-2\"}" | grep -q '"success":true' || fail "award H-2"
   kill9
   grep -q '"H-2"' "$LOG" && fail "H-2 was delivered before the kill; the check proves nothing"
-  start_server
+  serve
   wait_for "any(l['event']=='points.awarded' and l['order_id']=='H-2' and l['verified'] for l in lines)"
   echo "$backend: award acknowledged then kill -9 before publication: delivered after restart"
 
@@ -84,7 +82,7 @@ run_backend() {
   api PUT "webhooks/$id" "{\"url\":\"http://127.0.0.1:$RPORT/slow-once\"}" | grep -q slow-once || fail "url update"
   api POST points/award "{\"customer_id\":$user,\"points\":12,\"order_id\":\"H-3\"}" | grep -q '"success":true' || fail "award H-3"
   wait_for "any(l['order_id']=='H-3' and l['event']=='points.awarded' for l in lines)"
-  kill9; start_server
+  kill9; serve
   wait_for "sum(1 for l in lines if l['order_id']=='H-3' and l['event']=='points.awarded') >= 2" 30
   python3 -c "import json,sys; d=[l['delivery'] for l in map(json.loads, open('$LOG')) if l['order_id']=='H-3' and l['event']=='points.awarded']; sys.exit(0 if len(set(d))==1 else 1)" \
     || fail "H-3 arrived under different delivery ids"
