@@ -16,7 +16,7 @@ struct DatabaseService: Service {
 
     func run() async throws {
         // run() returns only when cancelled: turn graceful shutdown into cancellation.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await database.run()
         }
         await database.shutdown()

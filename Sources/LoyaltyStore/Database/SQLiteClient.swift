@@ -4,6 +4,7 @@ import NIOPosix
 import SQLiteKit
 import SQLiteNIO
 import SQLKit
+import Synchronization
 
 /// Embedded SQLite: one writer connection and a few readers on a WAL database file.
 ///
@@ -20,6 +21,7 @@ public final class SQLiteClient: DatabaseClient {
     public var notifications: (any NotificationChannel)? { nil }
     let writer: SQLiteConnection
     let writeLock = AsyncLock()
+    private let closeTask = Mutex<Task<Void, Never>?>(nil)
     let readers: ResourcePool<SQLiteConnection>
     let allConnections: [SQLiteConnection]
     let threadPool: NIOThreadPool
@@ -83,9 +85,20 @@ public final class SQLiteClient: DatabaseClient {
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
     }
 
+    /// Closes every connection, once: later and concurrent calls wait for the same
+    /// close. The close runs in a task of its own, so a cancelled caller (a service
+    /// stopping) still closes every connection.
     public func shutdown() async {
-        await writeLock.lock()
-        for c in allConnections { try? await c.close() }
-        try? await threadPool.shutdownGracefully()
+        let closing = closeTask.withLock { task in
+            if let task { return task }
+            let new = Task { [writeLock, allConnections, threadPool] in
+                await writeLock.lock()
+                for c in allConnections { try? await c.close() }
+                try? await threadPool.shutdownGracefully()
+            }
+            task = new
+            return new
+        }
+        await closing.value
     }
 }

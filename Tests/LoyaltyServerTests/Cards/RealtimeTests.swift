@@ -25,7 +25,8 @@ struct RealtimeTests {
         logger.logLevel = .critical
         for _ in 0..<20 {
             var config = services.config
-            config.port = Int.random(in: 20000..<32000)
+            // Below the test PostgreSQL clusters' ports (20000-31999) and the ephemeral range.
+            config.port = Int.random(in: 10000..<20000)
             let live = AppServices(config: config, database: try await AppServices.openDatabase(config, logger: logger))
             let (ready, continuation) = AsyncStream<Int>.makeStream()
             let app = buildApplication(services: live, logger: logger, onServerRunning: { port in continuation.yield(port) })
@@ -35,11 +36,24 @@ struct RealtimeTests {
             }
             var iterator = ready.makeAsyncIterator()
             if let port = await iterator.next(), port > 0 {
-                defer { task.cancel() }
-                try await body(port, live)
+                do {
+                    try await body(port, live)
+                } catch {
+                    task.cancel()
+                    await task.value
+                    await live.database.shutdown()
+                    throw error
+                }
+                task.cancel()
+                await task.value
+                await live.database.shutdown()
                 return
             }
+            // The server did not start (the port was taken): its database service may
+            // not have run, so close the database here (a second close is a no-op).
             task.cancel()
+            await task.value
+            await live.database.shutdown()
         }
         Issue.record("no port to serve on")
     }

@@ -68,7 +68,8 @@ final class WebhookReceiver: Sendable {
         }
         // Ports below the ephemeral range (32768+), chosen at random; a taken one is retried.
         for _ in 0..<20 {
-            let port = Int.random(in: 20000..<32000)
+            // Below the test PostgreSQL clusters' ports (20000-31999) and the ephemeral range.
+            let port = Int.random(in: 10000..<20000)
             let (ready, continuation) = AsyncStream<Bool>.makeStream()
             var logger = Logger(label: "webhook-receiver")
             logger.logLevel = .critical
