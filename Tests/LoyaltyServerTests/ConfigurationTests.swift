@@ -50,6 +50,14 @@ import Testing
         #expect(error.problems.first?.expected.isEmpty == false)
     }
 
+    @Test func aBadDatabaseURLIsReportedWithoutItsPassword() throws {
+        let error = try #require(throws: ConfigurationError.self) {
+            try AppConfig.fromEnvironment(["LOYALTY_DATABASE_URL": "postgres://app:s3cret@db:5432/loyalty?sslmode=sometimes"])
+        }
+        #expect(!error.description.contains("s3cret"))
+        #expect(error.problems.first?.value == "postgres://app:***@db:5432/loyalty?sslmode=sometimes")
+    }
+
     @Test func everyBadValueIsReportedAtOnce() throws {
         let error = try #require(throws: ConfigurationError.self) {
             try AppConfig.fromEnvironment(["LOYALTY_PORT": "abc", "LOYALTY_LOG_LEVEL": "loud", "LOYALTY_SWEEP_SECONDS": "x"])

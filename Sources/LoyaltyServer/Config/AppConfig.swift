@@ -92,7 +92,8 @@ public struct AppConfig: Sendable {
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
         var c = AppConfig()
         var r = EnvironmentReader(env)
-        c.databaseURL = r.value("LOYALTY_DATABASE_URL", default: nil, expected: PostgresURL.expectedForm) { text -> String?? in
+        c.databaseURL = r.value("LOYALTY_DATABASE_URL", default: nil, expected: PostgresURL.expectedForm, shown: PostgresURL.redacted) {
+            text -> String?? in
             (try? PostgresURL(text)) == nil ? nil : .some(text)
         }
         c.dataDirectory = r.string("LOYALTY_DATA_DIR") ?? c.dataDirectory

@@ -24,10 +24,13 @@ struct EnvironmentReader {
     }
 
     /// A value turned into `T` by `parse`; `expected` describes the accepted form.
-    mutating func value<T>(_ name: String, default fallback: T, expected: String, _ parse: (String) -> T?) -> T {
+    /// `shown` is what a problem report may repeat of the value (e.g. without a password).
+    mutating func value<T>(
+        _ name: String, default fallback: T, expected: String, shown: (String) -> String = { $0 }, _ parse: (String) -> T?
+    ) -> T {
         guard let text = string(name) else { return fallback }
         guard let parsed = parse(text) else {
-            problems.append(.init(variable: name, value: text, expected: expected))
+            problems.append(.init(variable: name, value: shown(text), expected: expected))
             return fallback
         }
         return parsed

@@ -31,6 +31,15 @@ public struct PostgresURL: Sendable {
     public static let expectedForm =
         "postgres://user:password@host:port/database, optionally with ?sslmode=disable|prefer|require|verify-ca|verify-full and &sslrootcert=/path/to/ca.pem"
 
+    /// `text` with the password (between `user:` and `@`) replaced by `***`, for messages
+    /// and logs.
+    public static func redacted(_ text: String) -> String {
+        guard let scheme = text.range(of: "://"), let at = text.range(of: "@", range: scheme.upperBound..<text.endIndex),
+            let colon = text.range(of: ":", range: scheme.upperBound..<at.lowerBound)
+        else { return text }
+        return String(text[..<colon.upperBound]) + "***" + String(text[at.lowerBound...])
+    }
+
     public let sslMode: SSLMode
     public let rootCertificatePath: String?
     /// Host, port, credentials and database, with the TLS this URL asks for.
