@@ -124,9 +124,14 @@ extension AppServices {
             partner = try await tenants.createPartner(name: name)
         }
         let shop = try await tenants.createShop(partnerID: partner.id, name: name, address: nil, city: nil, isVirtual: false)
-        var template = try await tenants.templates(partnerID: partner.id, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first
-        if template == nil { template = try await tenants.createDefaultTemplate(partnerID: partner.id, title: "\(name) card") }
+        let existingTemplate = try await tenants.templates(partnerID: partner.id, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first
+        let template: CardTemplate
+        if let existingTemplate {
+            template = existingTemplate
+        } else {
+            template = try await tenants.createDefaultTemplate(partnerID: partner.id, title: "\(name) card")
+        }
         let (credential, secret) = try await tenants.createCredential(partnerID: partner.id, shopID: shop.id, environment: environment ?? config.environment, name: "default", expiresAt: nil)
-        return ProvisionedShop(partner: partner, shop: shop, template: template!, credential: credential, secret: secret)
+        return ProvisionedShop(partner: partner, shop: shop, template: template, credential: credential, secret: secret)
     }
 }

@@ -35,9 +35,9 @@ enum QRImage {
             throw APIError.validation([("data", [message])])
         }
         var headers: HTTPFields = [:]
-        headers[HTTPField.Name("X-QR-Version")!] = String(code.version)
-        headers[HTTPField.Name("X-QR-Mask")!] = String(code.mask)
-        headers[HTTPField.Name("X-QR-Error-Correction")!] = code.errorCorrection.rawValue
+        headers[HeaderName.qrVersion] = String(code.version)
+        headers[HeaderName.qrMask] = String(code.mask)
+        headers[HeaderName.qrErrorCorrection] = code.errorCorrection.rawValue
         if o.format == "svg" {
             return APIResult(contentType: "image/svg+xml", body: Array(code.svg(size: o.size, border: o.border).utf8), headers: headers)
         }
@@ -68,7 +68,7 @@ struct QRImageEndpoint: Sendable {
         let data = f.string("data", required: true, maxLength: 4096)
         let options = QRImage.options(&f)
         try f.throwIfInvalid()
-        let result = try QRImage.render(data!, options: options!, locale: context.locale)
+        let result = try QRImage.render(try f.required(data, "data"), options: try f.required(options, "size"), locale: context.locale)
         guard let raw = result.raw else { throw APIError.internalError }
         var headers = raw.headers
         headers[.contentType] = raw.contentType

@@ -40,7 +40,7 @@ extension ShopAPI {
         var f = call.fields
         let token = f.string("refresh_token", required: true, maxLength: 128)
         try f.throwIfInvalid()
-        let (_, _, pair) = try await services.customerTokens.refresh(token!)
+        let (_, _, pair) = try await services.customerTokens.refresh(try f.required(token, "refresh_token"))
         return APIResult(data: QRSessionService.tokensJSON(pair))
     }
 
@@ -82,7 +82,7 @@ extension ShopAPI {
         try f.throwIfInvalid()
         let c = try await currentCustomer(call)
         let now = Clock.nowMillis()
-        let s = try await qr.find(reference: reference!, kind: .card, partnerID: c.partnerID, now: now)
+        let s = try await qr.find(reference: try f.required(reference, field), kind: .card, partnerID: c.partnerID, now: now)
         let done = try await qr.completeCard(s, customerID: c.id, now: now)
         return APIResult(data: qr.cardStatus(done, now: now))
     }

@@ -49,6 +49,14 @@ struct Fields {
         if !errors.isEmpty { throw APIError.validation(errors) }
     }
 
+    /// The value of a field that validation has made required. After
+    /// ``throwIfInvalid()`` it is always there; were it not, the answer is a 422 naming
+    /// the field, never a crash.
+    func required<T>(_ value: T?, _ field: String) throws -> T {
+        guard let value else { throw APIError.validation([(field, [Messages.text("v_required", locale, ["field": field])])]) }
+        return value
+    }
+
     mutating func string(_ field: String, required: Bool = false, maxLength: Int = 255) -> String? {
         guard has(field), let value = values[field] else {
             if required { fail(field, "v_required") }

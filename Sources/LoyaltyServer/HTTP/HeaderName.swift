@@ -12,4 +12,7 @@ enum HeaderName {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+    static let qrVersion = HTTPField.Name("X-QR-Version")!
+    static let qrMask = HTTPField.Name("X-QR-Mask")!
+    static let qrErrorCorrection = HTTPField.Name("X-QR-Error-Correction")!
 }

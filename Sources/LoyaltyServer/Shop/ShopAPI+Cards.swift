@@ -37,7 +37,7 @@ extension ShopAPI {
         let now = Clock.nowMillis()
         let card: LoyaltyCard
         var token: JSON = .null
-        switch try await services.cardTokens.read(payload!, now: now) {
+        switch try await services.cardTokens.read(try f.required(payload, field), now: now) {
         case let .token(claims):
             // Another partner's token opens (one key ring per server) but names no card of this partner.
             guard claims.partnerID == call.partnerID, let found = try await customers.card(partnerID: call.partnerID, id: claims.cardID) else { throw LoyaltyError.cardNotFound }
@@ -60,7 +60,7 @@ extension ShopAPI {
         let customerID = f.int(customerField, required: true, min: 1, max: Int64.max)
         let templateID = f.int("template_id", min: 1, max: Int64.max)
         try f.throwIfInvalid()
-        let card = try await cards.issue(partnerID: call.partnerID, customerID: customerID!, templateID: templateID)
+        let card = try await cards.issue(partnerID: call.partnerID, customerID: try f.required(customerID, customerField), templateID: templateID)
         return APIResult(status: .created, messageKey: "card_issued", data: Present.card(card, now: Clock.nowMillis()))
     }
 
@@ -136,7 +136,7 @@ extension ShopAPI {
             try card.requireUsable(at: Clock.nowMillis())
             data = try await services.cardTokens.issue(card: card, ttlSeconds: ttl, now: Clock.nowMillis()).token
         }
-        var result = try QRImage.render(data, options: options!, locale: call.locale)
+        var result = try QRImage.render(data, options: try f.required(options, "size"), locale: call.locale)
         result.raw?.headers[.cacheControl] = "no-store"
         return result
     }

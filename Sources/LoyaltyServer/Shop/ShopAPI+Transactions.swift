@@ -8,42 +8,18 @@ import LoyaltyStore
 extension ShopAPI {
     // MARK: transactions/create (S16, S17)
 
-    /// Reads the S16 body into a command. Older client shapes (`card_id`, `amount`,
-    /// `reference`; spec §9.2 D5) are accepted as aliases when the canonical field is absent.
+    /// The S16 command: the validated request (``CreateTransactionRequest``) for this
+    /// caller's partner and shop.
     func transactionCommand(_ call: APICall) throws -> TransactionCommand {
-        var f = call.fields
-        let orderID = f.string("order_id", maxLength: 191) ?? (f.has("order_id") ? nil : f.string("reference", maxLength: 191))
-        if orderID == nil && !f.has("order_id") && !f.has("reference") { f.fail("order_id", "v_required") }
-        let type = TransactionType(rawValue: f.oneOf("type", ["purchase", "cancellation", "refund"]) ?? "purchase") ?? .purchase
-        let userID = f.int("user_id", min: 1, max: Int64.max)
-        let email = f.email("user_email")
-        let cardID = f.int("loyalty_card_id", min: 1, max: Int64.max) ?? (f.has("loyalty_card_id") ? nil : f.int("card_id", min: 1, max: Int64.max))
-        let total = f.money("order_total") ?? (f.has("order_total") ? nil : f.money("amount"))
-        let points = f.int("points", min: 0, max: 1_000_000_000)
-        let redeemed = f.int("points_redeemed", min: 0, max: 1_000_000_000)
-        let discount = f.money("points_discount_amount")
-        let currency = f.currency("currency")
-        let shopID = f.int("shop_id", min: 1, max: Int64.max)
-        let description = f.string("description", maxLength: 1000)
-        let items = f.array("cart_items", maxItems: 1000)
-        if let items, items.contains(where: { if case .object = $0 { false } else { true } }) { f.fail("cart_items", "v_object") }
-        let meta = f.object("meta_data")
-        if userID == nil && email == nil && cardID == nil && !f.errors.contains(where: { ["user_id", "user_email", "loyalty_card_id"].contains($0.0) }) {
-            f.fail("user_id", "one_of_required", ["fields": "user_id, user_email"])
-        }
-        if type == .purchase && total == nil && points == nil && !f.has("order_total") && !f.has("amount") && !f.has("points") {
-            f.fail("order_total", "v_required")
-        }
-        try f.throwIfInvalid()
-        let customer: TransactionCommand.CustomerRef = userID.map { .id($0) } ?? email.map { .email($0) } ?? .card(cardID!)
-        var stored: [(String, JSON)] = [("items_count", .int(Int64(items?.count ?? 0)))]
-        if let meta { stored.append(("meta_data", meta)) }
-        if let items { stored.append(("cart_items", .array(items))) }
+        let r = try CreateTransactionRequest(call.fields)
+        var stored: [(String, JSON)] = [("items_count", .int(Int64(r.cartItems?.count ?? 0)))]
+        if let meta = r.metadata { stored.append(("meta_data", meta)) }
+        if let items = r.cartItems { stored.append(("cart_items", .array(items))) }
         return TransactionCommand(
-            partnerID: call.partnerID, shopID: shopID ?? call.principal.shopID, customer: customer, cardID: userID != nil || email != nil ? cardID : nil,
-            orderID: orderID!, type: type, orderTotalMinor: total, currency: currency, points: points, pointsRedeemed: redeemed,
-            discountMinor: discount, description: description, reason: type == .purchase ? "purchase" : type.rawValue,
-            metadataJSON: JSON.object(stored).serializedString(), cartItems: (items ?? []).compactMap(Self.cartItem))
+            partnerID: call.partnerID, shopID: r.shopID ?? call.principal.shopID, customer: r.customer, cardID: r.cardID,
+            orderID: r.orderID, type: r.type, orderTotalMinor: r.orderTotalMinor, currency: r.currency, points: r.points, pointsRedeemed: r.pointsRedeemed,
+            discountMinor: r.discountMinor, description: r.description, reason: r.type == .purchase ? "purchase" : r.type.rawValue,
+            metadataJSON: JSON.object(stored).serializedString(), cartItems: (r.cartItems ?? []).compactMap(Self.cartItem))
     }
 
     /// A cart line for bonus rules: `sku` (or `product_id`), `category`, and the line
@@ -118,18 +94,10 @@ extension ShopAPI {
     // MARK: Reservations (S20-S22)
 
     @Sendable func reserve(_ call: APICall) async throws -> APIResult {
-        var f = call.fields
-        let points = f.int("points", required: true, min: 1, max: 1_000_000_000)
-        let orderID = f.string("order_id", required: true, maxLength: 191)
-        let userID = f.int("user_id", min: 1, max: Int64.max)
-        let email = f.email("user_email")
-        let cardID = f.int("loyalty_card_id", min: 1, max: Int64.max)
-        let session = f.string("session_id", maxLength: 191)
-        if userID == nil && email == nil && cardID == nil { f.fail("user_id", "one_of_required", ["fields": "user_id, user_email, loyalty_card_id"]) }
-        try f.throwIfInvalid()
-        let customer: TransactionCommand.CustomerRef = userID.map { .id($0) } ?? email.map { .email($0) } ?? .card(cardID!)
-        let r = try await ledger.reserve(partnerID: call.partnerID, customer: customer, cardID: userID != nil || email != nil ? cardID : nil, orderID: orderID!, points: points!, sessionID: session)
-        return APIResult(status: .created, messageKey: "reserved", data: Present.reservation(r))
+        let r = try ReserveRequest(call.fields)
+        let reservation = try await ledger.reserve(
+            partnerID: call.partnerID, customer: r.customer, cardID: r.cardID, orderID: r.orderID, points: r.points, sessionID: r.sessionID)
+        return APIResult(status: .created, messageKey: "reserved", data: Present.reservation(reservation))
     }
 
     func reservationKey(_ call: APICall) throws -> (Int64?, String?) {

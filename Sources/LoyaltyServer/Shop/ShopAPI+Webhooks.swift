@@ -39,7 +39,8 @@ extension ShopAPI {
         let events = webhookEventList(&f, required: true)
         let description = f.string("description", maxLength: 500)
         try f.throwIfInvalid()
-        let (hook, secret) = try await webhooks.create(partnerID: call.partnerID, url: url!, events: events!, description: description)
+        let (hook, secret) = try await webhooks.create(
+            partnerID: call.partnerID, url: try f.required(url, "url"), events: try f.required(events, "events"), description: description)
         return APIResult(status: .created, messageKey: "webhook_created", data: Present.webhook(hook, secret: secret))
     }
 

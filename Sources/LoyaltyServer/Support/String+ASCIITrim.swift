@@ -4,8 +4,9 @@ extension String {
     /// balance read; header values and query numbers only ever need this.
     var asciiTrimmed: String {
         let utf8 = self.utf8
-        guard let first = utf8.firstIndex(where: { $0 != 32 && $0 != 9 }) else { return "" }
-        let last = utf8.lastIndex(where: { $0 != 32 && $0 != 9 })!
+        guard let first = utf8.firstIndex(where: { $0 != 32 && $0 != 9 }), let last = utf8.lastIndex(where: { $0 != 32 && $0 != 9 }) else {
+            return ""
+        }
         return String(decoding: utf8[first...last], as: UTF8.self)
     }
 }
