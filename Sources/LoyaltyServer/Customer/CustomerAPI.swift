@@ -20,7 +20,7 @@ extension ShopAPI {
     func currentCustomer(_ call: APICall) async throws -> Customer {
         // A token for a deleted customer is as good as none.
         guard let id = call.customerID, let c = try await customers.customer(partnerID: call.partnerID, id: id) else {
-            throw APIError.unauthorized("token_invalid", code: 1103, stringCode: "INVALID_TOKEN")
+            throw APIError.unauthorized("token_invalid", code: 1103, stringCode: .invalidToken)
         }
         return c
     }

@@ -7,7 +7,7 @@ import LoyaltyModels
 struct APIError: Error {
     var status: HTTPResponse.Status
     var code: Int
-    var stringCode: String
+    var stringCode: ErrorCode
     var messageKey: String
     var args: [String: String] = [:]
     /// Field name -> localised messages (validation only).
@@ -24,26 +24,26 @@ struct APIError: Error {
         return Messages.text(messageKey, locale, args)
     }
 
-    static func notFound(_ key: String = "not_found", code: Int = 1000, stringCode: String = "RESOURCE_NOT_FOUND", args: [String: String] = [:], details: [(String, JSON)] = []) -> APIError {
+    static func notFound(_ key: String = "not_found", code: Int = 1000, stringCode: ErrorCode = .resourceNotFound, args: [String: String] = [:], details: [(String, JSON)] = []) -> APIError {
         APIError(status: .notFound, code: code, stringCode: stringCode, messageKey: key, args: args, details: details)
     }
 
-    static func unauthorized(_ key: String, code: Int, stringCode: String = "INVALID_CREDENTIALS", args: [String: String] = [:]) -> APIError {
+    static func unauthorized(_ key: String, code: Int, stringCode: ErrorCode = .invalidCredentials, args: [String: String] = [:]) -> APIError {
         APIError(status: .unauthorized, code: code, stringCode: stringCode, messageKey: key, args: args)
     }
 
-    static func badRequest(_ key: String, code: Int = 1100, stringCode: String = "BAD_REQUEST", args: [String: String] = [:]) -> APIError {
+    static func badRequest(_ key: String, code: Int = 1100, stringCode: ErrorCode = .badRequest, args: [String: String] = [:]) -> APIError {
         APIError(status: .badRequest, code: code, stringCode: stringCode, messageKey: key, args: args)
     }
 
-    static func conflict(_ key: String, code: Int, stringCode: String = "RESOURCE_ALREADY_EXISTS", args: [String: String] = [:], details: [(String, JSON)] = []) -> APIError {
+    static func conflict(_ key: String, code: Int, stringCode: ErrorCode = .resourceAlreadyExists, args: [String: String] = [:], details: [(String, JSON)] = []) -> APIError {
         APIError(status: .conflict, code: code, stringCode: stringCode, messageKey: key, args: args, details: details)
     }
 
     static func validation(_ fields: [(String, [String])]) -> APIError {
-        APIError(status: .unprocessableContent, code: 1100, stringCode: "VALIDATION_ERROR", messageKey: "validation_failed", fieldErrors: fields)
+        APIError(status: .unprocessableContent, code: 1100, stringCode: .validationError, messageKey: "validation_failed", fieldErrors: fields)
     }
 
-    static let internalError = APIError(status: .internalServerError, code: 1500, stringCode: "INTERNAL_ERROR", messageKey: "internal_error")
-    static let unavailable = APIError(status: .serviceUnavailable, code: 1503, stringCode: "SERVICE_UNAVAILABLE", messageKey: "unavailable")
+    static let internalError = APIError(status: .internalServerError, code: 1500, stringCode: .internalError, messageKey: "internal_error")
+    static let unavailable = APIError(status: .serviceUnavailable, code: 1503, stringCode: .serviceUnavailable, messageKey: "unavailable")
 }

@@ -27,7 +27,7 @@ enum Envelope {
         }
         var details = error.details
         if !error.fieldErrors.isEmpty { details.append(("fields", .array(error.fieldErrors.map { .string($0.0) }))) }
-        members.append(("error", .object([("code", .string(error.stringCode)), ("message", .string(message)), ("details", .object(details))])))
+        members.append(("error", .object([("code", .string(error.stringCode.rawValue)), ("message", .string(message)), ("details", .object(details))])))
         return JSON.object(members).serialized()
     }
 

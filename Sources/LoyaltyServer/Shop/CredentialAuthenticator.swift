@@ -37,12 +37,12 @@ final class CredentialAuthenticator: Sendable {
         }
         if let bearer, ApiKeyFormat.isWellFormed(bearer) {
             guard let shopHeader = headers[HeaderName.shopID], let shopID = Int64(shopHeader.asciiTrimmed) else {
-                throw APIError.unauthorized("credentials_required", code: 1004, stringCode: "AUTH_REQUIRED")
+                throw APIError.unauthorized("credentials_required", code: 1004, stringCode: .authRequired)
             }
             let credential = try await load(bearer)
-            if let bound = credential.shopID, bound != shopID { throw APIError.unauthorized("shop_id_mismatch", code: 1005, stringCode: "AUTH_FORBIDDEN") }
+            if let bound = credential.shopID, bound != shopID { throw APIError.unauthorized("shop_id_mismatch", code: 1005, stringCode: .authForbidden) }
             if credential.shopID == nil, try await tenants.shop(partnerID: credential.partnerID, id: shopID) == nil {
-                throw APIError.unauthorized("shop_id_mismatch", code: 1005, stringCode: "AUTH_FORBIDDEN")
+                throw APIError.unauthorized("shop_id_mismatch", code: 1005, stringCode: .authForbidden)
             }
             var p = try principal(credential)
             p.shopID = shopID
@@ -52,7 +52,7 @@ final class CredentialAuthenticator: Sendable {
             // Something was sent but not a usable pair: say what is wrong with it.
             if let k = apiKey ?? bearer, !ApiKeyFormat.isWellFormed(k) { throw APIError.unauthorized("key_format", code: 1011) }
         }
-        throw APIError.unauthorized("credentials_required", code: 1004, stringCode: "AUTH_REQUIRED")
+        throw APIError.unauthorized("credentials_required", code: 1004, stringCode: .authRequired)
     }
 
     private func load(_ key: String) async throws -> ApiCredential {
@@ -72,7 +72,7 @@ final class CredentialAuthenticator: Sendable {
 
     private func principal(_ c: ApiCredential) throws -> Principal {
         if c.revokedAt != nil { throw APIError.unauthorized("credentials_invalid", code: 1101) }
-        if let expires = c.expiresAt, expires <= Clock.nowMillis() { throw APIError.unauthorized("credentials_expired", code: 1014, stringCode: "TOKEN_EXPIRED") }
+        if let expires = c.expiresAt, expires <= Clock.nowMillis() { throw APIError.unauthorized("credentials_expired", code: 1014, stringCode: .tokenExpired) }
         if c.environment != environment {
             throw APIError.unauthorized("credentials_environment", code: 1015, args: ["env": c.environment.rawValue, "server": environment.rawValue])
         }

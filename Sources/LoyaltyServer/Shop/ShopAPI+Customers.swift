@@ -24,7 +24,7 @@ extension ShopAPI {
     func loadCustomer(_ call: APICall) async throws -> Customer {
         let raw = call.parameters["id"] ?? ""
         guard let id = Int64(raw), let c = try await customers.customer(partnerID: call.partnerID, id: id) else {
-            throw APIError.notFound("customer_not_found", code: 1201, stringCode: "CUSTOMER_NOT_FOUND", args: ["id": String(raw.prefix(64))], details: [("customer_id", .string(String(raw.prefix(64)))), ("shop_id", .optional(call.principal.shopID))])
+            throw APIError.notFound("customer_not_found", code: 1201, stringCode: .customerNotFound, args: ["id": String(raw.prefix(64))], details: [("customer_id", .string(String(raw.prefix(64)))), ("shop_id", .optional(call.principal.shopID))])
         }
         return c
     }

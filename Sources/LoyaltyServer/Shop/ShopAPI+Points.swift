@@ -87,7 +87,7 @@ extension ShopAPI {
     }
 
     static func bulkFailure(_ i: Int, _ item: JSON, _ e: APIError, _ locale: APILocale) -> JSON {
-        var error: [(String, JSON)] = [("code", .string(e.stringCode)), ("status", .int(Int64(e.status.code))), ("message", .string(e.message(locale)))]
+        var error: [(String, JSON)] = [("code", .string(e.stringCode.rawValue)), ("status", .int(Int64(e.status.code))), ("message", .string(e.message(locale)))]
         if !e.fieldErrors.isEmpty { error.append(("errors", .object(e.fieldErrors.map { ($0.0, .array($0.1.map(JSON.string))) }))) }
         return .object([("index", .int(Int64(i))), ("status", .string("failed")), ("order_id", item["order_id"] ?? .null), ("error", .object(error))])
     }

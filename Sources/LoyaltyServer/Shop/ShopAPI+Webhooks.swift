@@ -119,8 +119,8 @@ extension ShopAPI {
 
     // MARK: Helpers
 
-    static let webhookNotFound = APIError.notFound("webhook_not_found", code: 1207, stringCode: "WEBHOOK_NOT_FOUND")
-    static let deliveryNotFound = APIError.notFound("delivery_not_found", code: 1208, stringCode: "DELIVERY_NOT_FOUND")
+    static let webhookNotFound = APIError.notFound("webhook_not_found", code: 1207, stringCode: .webhookNotFound)
+    static let deliveryNotFound = APIError.notFound("delivery_not_found", code: 1208, stringCode: .deliveryNotFound)
 
     func webhookID(_ call: APICall) -> Int64? {
         call.parameters["id"].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }

@@ -102,7 +102,7 @@ struct ShopAPI {
 
     @Sendable func template(_ call: APICall) async throws -> APIResult {
         guard let id = call.parameters["id"].flatMap(Int64.init), let t = try await tenants.template(partnerID: call.partnerID, id: id) else {
-            throw APIError.notFound("card_not_found", code: 1200, stringCode: "CARD_NOT_FOUND")
+            throw APIError.notFound("card_not_found", code: 1200, stringCode: .cardNotFound)
         }
         return APIResult(data: Present.template(t, partner: try await partner(call)))
     }
@@ -131,7 +131,7 @@ struct ShopAPI {
             if customerID == nil { throw LoyaltyError.cardNotFound }
         }
         guard let customerID else {
-            throw APIError(status: .unprocessableContent, code: 1100, stringCode: "VALIDATION_ERROR", messageKey: "lookup_required", fieldErrors: [("card_id", [Messages.text("lookup_required", call.locale)])])
+            throw APIError(status: .unprocessableContent, code: 1100, stringCode: .validationError, messageKey: "lookup_required", fieldErrors: [("card_id", [Messages.text("lookup_required", call.locale)])])
         }
         guard let card = try await customers.primaryCard(partnerID: call.partnerID, customerID: customerID) else { throw LoyaltyError.cardNotFound }
         return card

@@ -11,10 +11,10 @@ struct CustomerTokenMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw APIError.unauthorized("token_required", code: 1004, stringCode: "UNAUTHENTICATED")
+            throw APIError.unauthorized("token_required", code: 1004, stringCode: .unauthenticated)
         }
         guard let claims = await tokens.verify(String(header.dropFirst(7)).asciiTrimmed), let id = claims.customerID else {
-            throw APIError.unauthorized("token_invalid", code: 1103, stringCode: "INVALID_TOKEN")
+            throw APIError.unauthorized("token_invalid", code: 1103, stringCode: .invalidToken)
         }
         var context = context
         context.principal = Principal.customer(id, partnerID: claims.pid, environment: environment)

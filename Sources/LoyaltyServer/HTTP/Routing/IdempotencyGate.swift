@@ -24,7 +24,7 @@ struct IdempotencyGate {
     func admit(_ request: Request, body: [UInt8], partnerID: Int64) async throws -> Admission {
         guard let key = request.headers[HeaderName.idempotencyKey] else { return .untracked }
         guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) else {
-            throw APIError.badRequest("idempotency_key_invalid", stringCode: "INVALID_IDEMPOTENCY_KEY")
+            throw APIError.badRequest("idempotency_key_invalid", stringCode: .invalidIdempotencyKey)
         }
         var hasher = SHA256()
         hasher.update(data: Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
@@ -34,9 +34,9 @@ struct IdempotencyGate {
         case .claimed: return .claimed(key)
         case let .replay(status, body): return .replay(status: status, body: body)
         case .mismatch:
-            throw APIError(status: .unprocessableContent, code: 1305, stringCode: "IDEMPOTENCY_KEY_REUSED", messageKey: "idempotency_mismatch")
+            throw APIError(status: .unprocessableContent, code: 1305, stringCode: .idempotencyKeyReused, messageKey: "idempotency_mismatch")
         case .inProgress:
-            throw APIError.conflict("idempotency_in_progress", code: 1306, stringCode: "IDEMPOTENCY_IN_PROGRESS")
+            throw APIError.conflict("idempotency_in_progress", code: 1306, stringCode: .idempotencyInProgress)
         }
     }
 

@@ -22,12 +22,12 @@ struct RequestBody {
             buffer = try await withDeadline(seconds: timeoutSeconds, timeoutError: { BodyTimeout() }) { try await body.collect(upTo: limit) }
         } catch is BodyTimeout {
             var e = APIError(
-                status: .requestTimeout, code: 1105, stringCode: "REQUEST_TIMEOUT", messageKey: "body_timeout",
+                status: .requestTimeout, code: 1105, stringCode: .requestTimeout, messageKey: "body_timeout",
                 args: ["seconds": String(Int(timeoutSeconds))])
             e.headers[.connection] = "close"
             throw e
         } catch {
-            throw APIError(status: .contentTooLarge, code: 1104, stringCode: "PAYLOAD_TOO_LARGE", messageKey: "body_too_large", args: ["limit": String(limit)])
+            throw APIError(status: .contentTooLarge, code: 1104, stringCode: .payloadTooLarge, messageKey: "body_too_large", args: ["limit": String(limit)])
         }
         let bytes = Array(buffer.readableBytesView)
         guard !bytes.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) else { return RequestBody(bytes: bytes, json: .object([])) }
@@ -35,9 +35,9 @@ struct RequestBody {
         do {
             json = try JSONDecoder().decode(JSON.self, from: Data(bytes))
         } catch {
-            throw APIError.badRequest("malformed_json", stringCode: "MALFORMED_JSON", args: ["detail": describe(error)])
+            throw APIError.badRequest("malformed_json", stringCode: .malformedJson, args: ["detail": describe(error)])
         }
-        guard case .object = json else { throw APIError.badRequest("body_not_object", stringCode: "MALFORMED_JSON") }
+        guard case .object = json else { throw APIError.badRequest("body_not_object", stringCode: .malformedJson) }
         return RequestBody(bytes: bytes, json: json)
     }
 

@@ -40,7 +40,7 @@ extension ShopAPI {
         case let .externalID(external, field):
             guard let c = try await customers.customer(partnerID: call.partnerID, externalID: external) else {
                 throw APIError.notFound(
-                    "customer_not_found", code: 1201, stringCode: "CUSTOMER_NOT_FOUND", args: ["id": external],
+                    "customer_not_found", code: 1201, stringCode: .customerNotFound, args: ["id": external],
                     details: [(field, .string(external)), ("shop_id", .optional(call.principal.shopID))])
             }
             return .id(c.id)
