@@ -1,21 +1,36 @@
-import LoyaltyCore
 import LoyaltyModels
 
-/// Turns one committed outbox fact into the public events it stands for.
+/// One public event (a webhook body's `data`, a feed item), derived from a committed
+/// outbox fact (``EventFact``).
 ///
 /// The write paths record one fact per change (the award path's single outbox row is
 /// part of its measured cost); the derived events (`points.awarded` next to
-/// `transaction.created`, both sides of a transfer) are produced here, after commit,
-/// by the publisher. The fact exists exactly when the change committed, so the
-/// derived events do too.
-enum EventExpansion {
-    struct Event {
-        var type: String
-        var data: JSON
-        var shopID: Int64?
+/// `transaction.created`, both sides of a transfer) are built here, after commit. The
+/// fact exists exactly when the change committed, so the derived events do too.
+/// ``expand(type:data:createdAt:)`` is pure: the same fact always gives the same
+/// events, in the same order, with keys in the documented order (docs/WEBHOOKS.md).
+public struct EventPayload: Sendable, Equatable {
+    public var type: String
+    public var data: JSON
+    public var shopID: Int64?
+
+    public init(type: String, data: JSON, shopID: Int64?) {
+        self.type = type
+        self.data = data
+        self.shopID = shopID
     }
 
-    static func expand(type: String, data: JSON, createdAt: Int64) -> [Event] {
+    /// The public events one fact stands for, in order (their position is the event's
+    /// sub-index in its id and cursor):
+    /// - `transaction.created`: the transaction, then `points.deducted` / `points.awarded`
+    ///   for the points that moved (``transactionEvents(_:createdAt:shopID:)``);
+    /// - `points.adjusted`: itself, a `transaction.created` of type `adjustment`, and the
+    ///   points that moved;
+    /// - `points.transferred`: itself, a `transaction.created` of type `transfer` from the
+    ///   sender's side, `points.deducted` for the sender and `points.awarded` for the recipient;
+    /// - anything else: itself, unchanged.
+    /// Members the fact lacks are `null`; `shop_id` comes from the fact.
+    public static func expand(type: String, data: JSON, createdAt: Int64) -> [EventPayload] {
         let shopID = data["shop_id"].flatMap(int)
         switch type {
         case EventType.transactionCreated:
@@ -29,9 +44,11 @@ enum EventExpansion {
                 ("points_awarded", .int(max(0, points))), ("points_redeemed", .int(max(0, -points))),
                 ("points_balance", data["points_balance"] ?? .null), ("transaction_date", .string(Timestamp.iso8601(createdAt))),
             ])
-            return [Event(type: type, data: data, shopID: shopID), Event(type: EventType.transactionCreated, data: tx, shopID: shopID),
-                    pointsEvent(points > 0 ? EventType.pointsAwarded : EventType.pointsDeducted, user: data["user_id"], card: data["loyalty_card_id"],
-                                shopID: shopID, transaction: data["transaction_id"], points: abs(points), balance: data["points_balance"], source: "adjustment", order: nil)]
+            return [
+                EventPayload(type: type, data: data, shopID: shopID), EventPayload(type: EventType.transactionCreated, data: tx, shopID: shopID),
+                pointsEvent(points > 0 ? EventType.pointsAwarded : EventType.pointsDeducted, user: data["user_id"], card: data["loyalty_card_id"],
+                            shopID: shopID, transaction: data["transaction_id"], points: abs(points), balance: data["points_balance"], source: "adjustment", order: nil),
+            ]
         case EventType.pointsTransferred:
             let points = int(data["points"]) ?? 0
             let tx = JSON.object([
@@ -43,20 +60,24 @@ enum EventExpansion {
                 ("points_balance", data["from_balance"] ?? .null), ("transaction_date", .string(Timestamp.iso8601(createdAt))),
             ])
             return [
-                Event(type: type, data: data, shopID: shopID), Event(type: EventType.transactionCreated, data: tx, shopID: shopID),
-                pointsEvent(EventType.pointsDeducted, user: data["from_user_id"], card: data["from_card_id"], shopID: shopID, transaction: data["transaction_id"], points: points, balance: data["from_balance"], source: "transfer", order: data["reference"]),
-                pointsEvent(EventType.pointsAwarded, user: data["to_user_id"], card: data["to_card_id"], shopID: shopID, transaction: data["transaction_id"], points: points, balance: data["to_balance"], source: "transfer", order: data["reference"]),
+                EventPayload(type: type, data: data, shopID: shopID), EventPayload(type: EventType.transactionCreated, data: tx, shopID: shopID),
+                pointsEvent(EventType.pointsDeducted, user: data["from_user_id"], card: data["from_card_id"], shopID: shopID, transaction: data["transaction_id"],
+                            points: points, balance: data["from_balance"], source: "transfer", order: data["reference"]),
+                pointsEvent(EventType.pointsAwarded, user: data["to_user_id"], card: data["to_card_id"], shopID: shopID, transaction: data["transaction_id"],
+                            points: points, balance: data["to_balance"], source: "transfer", order: data["reference"]),
             ]
         default:
-            return [Event(type: type, data: data, shopID: shopID)]
+            return [EventPayload(type: type, data: data, shopID: shopID)]
         }
     }
 
     /// `transaction.created` in the real platform's shape (plus points), then the
-    /// points that moved. A purchase may redeem and earn. A refund row stores the
-    /// points it took back in `points_awarded` and the redeemed points it gave back in
-    /// `points_redeemed` (the transaction API's meaning); the events say it plainly.
-    static func transactionEvents(_ d: JSON, createdAt: Int64, shopID: Int64?) -> [Event] {
+    /// points that moved. A purchase may redeem and earn: `points.deducted` (source
+    /// `redemption`) comes first. A refund's fact stores the points it took back in
+    /// `points_awarded` and the redeemed points it gave back in `points_redeemed`; its
+    /// event says so plainly (`points_reversed`, `redeemed_returned`) and the points
+    /// events have source `refund`. No points event for zero points.
+    public static func transactionEvents(_ d: JSON, createdAt: Int64, shopID: Int64?) -> [EventPayload] {
         let txType = d["type"].flatMap(string) ?? "purchase"
         let isRefund = txType == "refund" || txType == "cancellation"
         let awarded = int(d["points_awarded"]) ?? 0
@@ -70,10 +91,11 @@ enum EventExpansion {
         ]
         if isRefund { members += [("points_reversed", .int(awarded)), ("redeemed_returned", .int(redeemed))] }
         members += [("points_balance", d["points_balance"] ?? .null), ("transaction_date", .string(Timestamp.iso8601(createdAt)))]
-        var out = [Event(type: EventType.transactionCreated, data: .object(members), shopID: shopID)]
+        var out = [EventPayload(type: EventType.transactionCreated, data: .object(members), shopID: shopID)]
         func points(_ type: String, _ n: Int64, _ source: String) {
             guard n > 0 else { return }
-            out.append(pointsEvent(type, user: d["user_id"], card: d["loyalty_card_id"], shopID: shopID, transaction: d["transaction_id"], points: n, balance: d["points_balance"], source: source, order: d["order_id"]))
+            out.append(pointsEvent(type, user: d["user_id"], card: d["loyalty_card_id"], shopID: shopID, transaction: d["transaction_id"],
+                                   points: n, balance: d["points_balance"], source: source, order: d["order_id"]))
         }
         if isRefund {
             points(EventType.pointsDeducted, awarded, "refund")
@@ -85,13 +107,17 @@ enum EventExpansion {
         return out
     }
 
-    static func pointsEvent(_ type: String, user: JSON?, card: JSON?, shopID: Int64?, transaction: JSON?, points: Int64, balance: JSON?, source: String, order: JSON?) -> Event {
-        Event(type: type, data: .object([
+    /// `points.awarded` or `points.deducted`: who, which card, how many, the balance after, and why (`source`).
+    public static func pointsEvent(
+        _ type: String, user: JSON?, card: JSON?, shopID: Int64?, transaction: JSON?, points: Int64, balance: JSON?, source: String, order: JSON?
+    ) -> EventPayload {
+        EventPayload(type: type, data: .object([
             ("user_id", user ?? .null), ("loyalty_card_id", card ?? .null), ("shop_id", .optional(shopID)), ("transaction_id", transaction ?? .null),
             ("points", .int(points)), ("points_balance", balance ?? .null), ("source", .string(source)), ("order_id", order ?? .null),
         ]), shopID: shopID)
     }
 
+    /// An integer member, also when a stored fact was read back as a whole double.
     static func int(_ j: JSON?) -> Int64? {
         switch j {
         case let .int(i): i
