@@ -7,9 +7,12 @@ struct DeliveryTallyTests {
     let policy = DeliveryPolicy(scheduleMillis: [0, 60_000, 300_000], disableAfter: 3, leaseMillis: 30_000)
     let now: Int64 = 1_000_000
 
-    func attempt(_ delivery: Int64, hook: Int64 = 1, _ n: Int64, ok: Bool, at: Int64? = nil, type: String = EventType.transactionCreated,
-                 max: Int64 = 3) -> DeliveryTally.Attempt {
-        DeliveryTally.Attempt(deliveryID: delivery, webhookID: hook, eventType: type, attempt: n, maxAttempts: max, succeeded: ok, finishedAt: at ?? now + delivery)
+    /// Attempt `n` of delivery `delivery` (of `max`), finished at `at` (default: `now + delivery`).
+    func attempt(
+        _ delivery: Int64, hook: Int64 = 1, _ n: Int64, ok: Bool, at: Int64? = nil, type: String = EventType.transactionCreated, max: Int64 = 3
+    ) -> DeliveryTally.Attempt {
+        DeliveryTally.Attempt(
+            deliveryID: delivery, webhookID: hook, eventType: type, attempt: n, maxAttempts: max, succeeded: ok, finishedAt: at ?? now + delivery)
     }
 
     @Test func failedAttemptsRetryOnTheScheduleUntilExhausted() {
@@ -63,7 +66,8 @@ struct DeliveryTallyTests {
     }
 
     @Test func onlyFailuresAfterTheLastSuccessCountInABatch() {
-        let t = DeliveryTally([attempt(1, 3, ok: false, at: 10), attempt(2, 1, ok: true, at: 20), attempt(3, 3, ok: false, at: 30)], policy: policy, now: now)
+        let batch = [attempt(1, 3, ok: false, at: 10), attempt(2, 1, ok: true, at: 20), attempt(3, 3, ok: false, at: 30)]
+        let t = DeliveryTally(batch, policy: policy, now: now)
         let change = t.endpointChanges(moved: [1, 2, 3])[0]
         #expect(change.resetsCount && change.failures == 1 && change.lastSuccessAt == 20 && change.lastFailureAt == 30)
         #expect(change.failureCount(after: 2) == 1 && !t.disables(change, storedCount: 2))

@@ -73,16 +73,18 @@ struct PurchasePlanTests {
     func redemptionRuleDecides(_ rule: RedemptionRule, _ points: Int64, _ violation: RedemptionViolation?) throws {
         let template = Fixture.template(redemption: rule)
         if let violation {
-            #expect(throws: LoyaltyError.redemptionNotAllowed(violation)) { try plan(Fixture.command(total: 1000, redeemed: points), template: template) }
+            let refused = LoyaltyError.redemptionNotAllowed(violation)
+            #expect(throws: refused) { try plan(Fixture.command(total: 1000, redeemed: points), template: template) }
             // A hold is checked the same way when the call names no points.
-            #expect(throws: LoyaltyError.redemptionNotAllowed(violation)) { try plan(Fixture.command(total: 1000), template: template, hold: Fixture.hold(points: points)) }
+            #expect(throws: refused) { try plan(Fixture.command(total: 1000), template: template, hold: Fixture.hold(points: points)) }
         } else {
             #expect(try plan(Fixture.command(total: 1000, redeemed: points), template: template).redeem == points)
         }
     }
 
     @Test func redeemingNothingIgnoresTheRedemptionRule() throws {
-        let p = try plan(Fixture.command(total: 1000, redeemed: 0), template: Fixture.template(redemption: RedemptionRule(enabled: false, minPoints: 50)))
+        let closed = Fixture.template(redemption: RedemptionRule(enabled: false, minPoints: 50))
+        let p = try plan(Fixture.command(total: 1000, redeemed: 0), template: closed)
         #expect(p.redeem == 0 && p.earned == 100)
     }
 

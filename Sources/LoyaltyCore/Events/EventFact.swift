@@ -22,7 +22,9 @@ public enum EventFact {
     }
 
     /// `points.adjusted`: signed `points`, with the reason and who made it.
-    public static func adjustment(transactionID: Int64, customerID: Int64, cardID: Int64, points: Int64, reason: String, actor: String?, balance: Int64) -> JSON {
+    public static func adjustment(
+        transactionID: Int64, customerID: Int64, cardID: Int64, points: Int64, reason: String, actor: String?, balance: Int64
+    ) -> JSON {
         .object([
             ("transaction_id", .int(transactionID)), ("user_id", .int(customerID)), ("loyalty_card_id", .int(cardID)), ("points", .int(points)),
             ("reason", .string(reason)), ("actor", .optional(actor)), ("points_balance", .int(balance)),
@@ -43,7 +45,9 @@ public enum EventFact {
     }
 
     /// `points.transferred`: both sides of the move.
-    public static func transfer(transactionID: Int64, points: Int64, reason: String, reference: String, from: TransferSide, to: TransferSide) -> JSON {
+    public static func transfer(
+        transactionID: Int64, points: Int64, reason: String, reference: String, from: TransferSide, to: TransferSide
+    ) -> JSON {
         .object([
             ("transaction_id", .int(transactionID)), ("points", .int(points)), ("reason", .string(reason)), ("reference", .string(reference)),
             ("from_user_id", .int(from.customerID)), ("from_card_id", .int(from.cardID)), ("from_balance", .int(from.balance)),

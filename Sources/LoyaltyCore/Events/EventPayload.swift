@@ -39,7 +39,8 @@ public struct EventPayload: Sendable, Equatable {
             let points = int(data["points"]) ?? 0
             let tx = JSON.object([
                 ("transaction_id", data["transaction_id"] ?? .null), ("type", .string("adjustment")), ("status", .string("completed")),
-                ("order_id", .null), ("reference_number", .null), ("user_id", data["user_id"] ?? .null), ("loyalty_card_id", data["loyalty_card_id"] ?? .null),
+                ("order_id", .null), ("reference_number", .null),
+                ("user_id", data["user_id"] ?? .null), ("loyalty_card_id", data["loyalty_card_id"] ?? .null),
                 ("shop_id", .optional(shopID)), ("amount", .null), ("currency", .null),
                 ("points_awarded", .int(max(0, points))), ("points_redeemed", .int(max(0, -points))),
                 ("points_balance", data["points_balance"] ?? .null), ("transaction_date", .string(Timestamp.iso8601(createdAt))),
@@ -47,7 +48,8 @@ public struct EventPayload: Sendable, Equatable {
             return [
                 EventPayload(type: type, data: data, shopID: shopID), EventPayload(type: EventType.transactionCreated, data: tx, shopID: shopID),
                 pointsEvent(points > 0 ? EventType.pointsAwarded : EventType.pointsDeducted, user: data["user_id"], card: data["loyalty_card_id"],
-                            shopID: shopID, transaction: data["transaction_id"], points: abs(points), balance: data["points_balance"], source: "adjustment", order: nil),
+                            shopID: shopID, transaction: data["transaction_id"], points: abs(points), balance: data["points_balance"],
+                            source: "adjustment", order: nil),
             ]
         case EventType.pointsTransferred:
             let points = int(data["points"]) ?? 0
@@ -61,10 +63,12 @@ public struct EventPayload: Sendable, Equatable {
             ])
             return [
                 EventPayload(type: type, data: data, shopID: shopID), EventPayload(type: EventType.transactionCreated, data: tx, shopID: shopID),
-                pointsEvent(EventType.pointsDeducted, user: data["from_user_id"], card: data["from_card_id"], shopID: shopID, transaction: data["transaction_id"],
-                            points: points, balance: data["from_balance"], source: "transfer", order: data["reference"]),
-                pointsEvent(EventType.pointsAwarded, user: data["to_user_id"], card: data["to_card_id"], shopID: shopID, transaction: data["transaction_id"],
-                            points: points, balance: data["to_balance"], source: "transfer", order: data["reference"]),
+                pointsEvent(EventType.pointsDeducted, user: data["from_user_id"], card: data["from_card_id"], shopID: shopID,
+                            transaction: data["transaction_id"], points: points, balance: data["from_balance"],
+                            source: "transfer", order: data["reference"]),
+                pointsEvent(EventType.pointsAwarded, user: data["to_user_id"], card: data["to_card_id"], shopID: shopID,
+                            transaction: data["transaction_id"], points: points, balance: data["to_balance"],
+                            source: "transfer", order: data["reference"]),
             ]
         default:
             return [EventPayload(type: type, data: data, shopID: shopID)]

@@ -107,26 +107,33 @@ public struct PurchasePlan: Sendable {
     /// The points a purchase or award earns and why: explicit points are one `manual`
     /// line (none for 0); otherwise ``EarningEngine`` on the template's rule, the
     /// programme and the card's tier in force at `moment`.
-    public static func earning(for c: TransactionCommand, template: CardTemplate, program: ProgramConfig, card: LoyaltyCard, at moment: LocalMoment) -> EarningEngine.Result {
+    public static func earning(
+        for c: TransactionCommand, template: CardTemplate, program: ProgramConfig, card: LoyaltyCard, at moment: LocalMoment
+    ) -> EarningEngine.Result {
         if let explicit = c.points {
-            return EarningEngine.Result(points: explicit, lines: explicit > 0 ? [EarningEngine.Line(rule: "manual", name: c.reason ?? "Manual award", points: explicit)] : [])
+            let line = EarningEngine.Line(rule: "manual", name: c.reason ?? "Manual award", points: explicit)
+            return EarningEngine.Result(points: explicit, lines: explicit > 0 ? [line] : [])
         }
         let tier = TierDecision.effectiveName(program.tiers, card.tierState, now: moment.epochMillis)
-        return EarningEngine.compute(base: template.earning, program: program, orderTotalMinor: c.orderTotalMinor ?? 0, items: c.cartItems, tier: tier, at: moment)
+        return EarningEngine.compute(base: template.earning, program: program, orderTotalMinor: c.orderTotalMinor ?? 0, items: c.cartItems,
+                                     tier: tier, at: moment)
     }
 
     /// `[{"rule", "name", "points"}, ...]`, or `nil` for no lines.
     public static func linesJSON(_ r: EarningEngine.Result) -> String? {
-        r.lines.isEmpty ? nil : JSON.array(r.lines.map { .object([("rule", .string($0.rule)), ("name", .string($0.name)), ("points", .int($0.points))]) }).serializedString()
+        guard !r.lines.isEmpty else { return nil }
+        return JSON.array(r.lines.map { .object([("rule", .string($0.rule)), ("name", .string($0.name)), ("points", .int($0.points))]) })
+            .serializedString()
     }
 
     /// The transaction as recorded and reported, once the store has its id.
     public func transaction(id: Int64, customerID: Int64, at now: Int64) -> ShopTransaction {
         var tx = ShopTransaction(
-            id: id, partnerID: command.partnerID, shopID: command.shopID, cardID: cardID, customerID: customerID, type: command.type, orderID: command.orderID,
-            refundID: nil, amountMinor: command.orderTotalMinor, currency: currency, pointsAwarded: earned, pointsRedeemed: redeem, pointsReversed: 0,
-            redeemedReturned: 0, shortfall: 0, discountMinor: discountMinor, description: command.description, reason: command.reason, status: "completed",
-            metadataJSON: command.metadataJSON, originalTransactionID: nil, createdAt: now)
+            id: id, partnerID: command.partnerID, shopID: command.shopID, cardID: cardID, customerID: customerID, type: command.type,
+            orderID: command.orderID, refundID: nil, amountMinor: command.orderTotalMinor, currency: currency,
+            pointsAwarded: earned, pointsRedeemed: redeem, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: discountMinor,
+            description: command.description, reason: command.reason, status: "completed", metadataJSON: command.metadataJSON,
+            originalTransactionID: nil, createdAt: now)
         tx.rulesAppliedJSON = rulesAppliedJSON
         return tx
     }

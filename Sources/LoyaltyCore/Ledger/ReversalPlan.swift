@@ -50,8 +50,9 @@ public struct ReversalPlan: Sendable {
             } else if let refund = c.orderTotalMinor, let amount = original.amountMinor, original.amountRefunded + refund < amount {
                 // Cumulative: the proportion of everything refunded so far, less what earlier refunds took.
                 let total = original.amountRefunded + refund
-                wantPoints = RefundMath.proportionalPoints(refundMinor: total, originalMinor: amount, originalPoints: original.pointsAwarded) - original.pointsReversed
-                wantReturn = RefundMath.proportionalPoints(refundMinor: total, originalMinor: amount, originalPoints: original.pointsRedeemed) - original.redeemedReturned
+                func share(_ of: Int64) -> Int64 { RefundMath.proportionalPoints(refundMinor: total, originalMinor: amount, originalPoints: of) }
+                wantPoints = share(original.pointsAwarded) - original.pointsReversed
+                wantReturn = share(original.pointsRedeemed) - original.redeemedReturned
                 refunded = refund
             }
             command = c
@@ -128,7 +129,9 @@ public struct ReversalPlan: Sendable {
     }
 
     /// Both steps at once (the store runs them apart, reading in between).
-    public init(command: TransactionCommand, original: ShopTransaction, orderLots: [LotState], card: LoyaltyCard, policy: RefundPolicy) throws(LoyaltyError) {
+    public init(
+        command: TransactionCommand, original: ShopTransaction, orderLots: [LotState], card: LoyaltyCard, policy: RefundPolicy
+    ) throws(LoyaltyError) {
         try self.init(request: try Request(command: command, original: original), orderLots: orderLots, card: card, policy: policy)
     }
 
@@ -149,7 +152,10 @@ public struct ReversalPlan: Sendable {
 
     /// The refund's ledger entry details: where the points came from.
     public var details: JSON {
-        .object([("from_order_lots", .int(takenFromOrder)), ("reclaimed", .int(reclaimed)), ("debt", .int(debt)), ("lapsed", .int(lapsed)), ("shortfall", .int(shortfall))])
+        .object([
+            ("from_order_lots", .int(takenFromOrder)), ("reclaimed", .int(reclaimed)), ("debt", .int(debt)), ("lapsed", .int(lapsed)),
+            ("shortfall", .int(shortfall)),
+        ])
     }
 
     /// The refund transaction as recorded and reported, once the store has its id. A
@@ -158,10 +164,12 @@ public struct ReversalPlan: Sendable {
     public func transaction(id: Int64, at now: Int64) -> ShopTransaction {
         let c = request.command, original = request.original
         var tx = ShopTransaction(
-            id: id, partnerID: c.partnerID, shopID: request.shopID, cardID: original.cardID, customerID: original.customerID, type: c.type, orderID: c.orderID,
-            refundID: c.refundID, amountMinor: c.orderTotalMinor, currency: original.currency, pointsAwarded: deducted, pointsRedeemed: request.returned,
-            pointsReversed: 0, redeemedReturned: 0, shortfall: shortfall, discountMinor: nil, description: c.description, reason: c.reason, status: "completed",
-            metadataJSON: c.metadataJSON, originalTransactionID: original.id, createdAt: now)
+            id: id, partnerID: c.partnerID, shopID: request.shopID, cardID: original.cardID, customerID: original.customerID, type: c.type,
+            orderID: c.orderID, refundID: c.refundID, amountMinor: c.orderTotalMinor, currency: original.currency,
+            pointsAwarded: deducted, pointsRedeemed: request.returned, pointsReversed: 0, redeemedReturned: 0, shortfall: shortfall,
+            discountMinor: nil,
+            description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON,
+            originalTransactionID: original.id, createdAt: now)
         tx.lapsed = lapsed
         return tx
     }

@@ -92,8 +92,9 @@ extension SQLLedgerRepository {
             }
             card = try await Tiers.evaluate(db, card: try await Lots.refreshCard(db, partnerID: a.partnerID, cardID: card.id), program: program, now: now)
             let tx = ShopTransaction(id: txID, partnerID: a.partnerID, shopID: a.shopID, cardID: card.id, customerID: r.customer.id, type: .adjustment, orderID: a.reference, refundID: nil, amountMinor: nil, currency: r.template.currency, pointsAwarded: max(0, a.points), pointsRedeemed: max(0, -a.points), pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: nil, description: a.reason, reason: a.reason, status: "completed", metadataJSON: meta, originalTransactionID: nil, createdAt: now)
-            try await Outbox.append(db, partnerID: a.partnerID, type: EventType.pointsAdjusted, data: EventFact.adjustment(
-                transactionID: txID, customerID: r.customer.id, cardID: card.id, points: a.points, reason: a.reason, actor: a.actor, balance: card.balance), now: now)
+            let fact = EventFact.adjustment(transactionID: txID, customerID: r.customer.id, cardID: card.id, points: a.points, reason: a.reason,
+                                            actor: a.actor, balance: card.balance)
+            try await Outbox.append(db, partnerID: a.partnerID, type: EventType.pointsAdjusted, data: fact, now: now)
             return TransactionOutcome(transaction: tx, card: card, customer: r.customer)
         }
     }

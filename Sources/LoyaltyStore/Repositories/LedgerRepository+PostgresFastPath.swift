@@ -61,7 +61,8 @@ extension SQLLedgerRepository {
                     card.tierState = try await evaluateTier(partnerID: c.partnerID, cardID: card.id).tierState
                 }
             }
-            return TransactionOutcome(transaction: plan.transaction(id: txID, customerID: r.customer.id, at: now), card: card, customer: r.customer, rulesApplied: earning.lines)
+            let tx = plan.transaction(id: txID, customerID: r.customer.id, at: now)
+            return TransactionOutcome(transaction: tx, card: card, customer: r.customer, rulesApplied: earning.lines)
         }
     }
 }

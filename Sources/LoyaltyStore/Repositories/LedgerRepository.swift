@@ -261,28 +261,37 @@ public struct SQLLedgerRepository: LedgerRepository {
         let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
         let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: card, at: moment)
         let plan = try PurchasePlan(command: c, card: card, template: r.template, program: program, hold: r.hold, at: moment, earning: earning)
-        let txID = try await insertTransaction(db, c, cardID: card.id, customerID: r.customer.id, currency: plan.currency, points: plan.earned, redeemed: plan.redeem,
-                                               shortfall: 0, discount: plan.discountMinor, originalID: nil, now: now, rulesApplied: plan.rulesAppliedJSON)
+        let txID = try await insertTransaction(
+            db, c, cardID: card.id, customerID: r.customer.id, currency: plan.currency, points: plan.earned, redeemed: plan.redeem, shortfall: 0,
+            discount: plan.discountMinor, originalID: nil, now: now, rulesApplied: plan.rulesAppliedJSON)
         if plan.redeem > 0 {
-            guard try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: .redeemed, points: -plan.redeem,
-                                               reference: c.orderID, description: c.description, now: now, allowNegative: false, releaseReserved: plan.releaseHold,
-                                               touch: plan.earned == 0) != nil else {
-                throw plan.insufficientPoints
-            }
-            guard try await Lots.draw(db, partnerID: c.partnerID, cardID: card.id, points: plan.redeem).uncovered == 0 else { throw LotShortage(cardID: card.id) }
+            guard try await LedgerPosting.post(
+                db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: .redeemed, points: -plan.redeem,
+                reference: c.orderID, description: c.description, now: now, allowNegative: false, releaseReserved: plan.releaseHold,
+                touch: plan.earned == 0) != nil
+            else { throw plan.insufficientPoints }
+            let draw = try await Lots.draw(db, partnerID: c.partnerID, cardID: card.id, points: plan.redeem)
+            guard draw.uncovered == 0 else { throw LotShortage(cardID: card.id) }
         } else if plan.releaseHold > 0 {
-            try await db.raw("UPDATE loyalty_cards SET reserved = \(LedgerPosting.released(plan.releaseHold)) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id)").run()
+            try await db.raw("""
+                UPDATE loyalty_cards SET reserved = \(LedgerPosting.released(plan.releaseHold))
+                WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id)
+                """).run()
         }
         if let hold = plan.consumedHoldID {
-            try await db.raw("UPDATE reservations SET status = 'consumed', updated_at = \(bind: now) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: hold)").run()
+            try await db.raw("""
+                UPDATE reservations SET status = 'consumed', updated_at = \(bind: now) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: hold)
+                """).run()
         }
         var summarised = false
         if let lot = plan.lot {
             // Without a draw the summary moves by this lot alone, in the posting's own UPDATE.
-            let newLot = plan.redeem == 0 ? NewLot(points: lot.points, expiresAt: lot.expiresAt, pending: lot.isPending, spendMinor: plan.spendMinor) : nil
-            card = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: lot.entryType, points: lot.points,
-                                                reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true, touch: true,
-                                                details: plan.rulesAppliedJSON, newLot: newLot)!
+            let newLot = plan.redeem == 0
+                ? NewLot(points: lot.points, expiresAt: lot.expiresAt, pending: lot.isPending, spendMinor: plan.spendMinor) : nil
+            card = try await LedgerPosting.post(
+                db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: lot.entryType, points: lot.points,
+                reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true, touch: true,
+                details: plan.rulesAppliedJSON, newLot: newLot)!
             summarised = newLot != nil
             try await Lots.open(db, partnerID: c.partnerID, cardID: card.id, transactionID: txID, source: lot.entryType.rawValue, points: lot.points,
                                 maturesAt: lot.maturesAt, expiresAt: lot.expiresAt, now: now)
