@@ -2,8 +2,8 @@ import LoyaltyModels
 
 /// What a purchase or point award does to a card, decided before anything is written.
 ///
-/// Contract, given the card (locked and matured), its template, the programme, the
-/// order's open hold and the earning result:
+/// Contract, given the card (locked and matured when it has pending points), its
+/// template, the programme, the order's open hold and the earning result:
 /// - **Redeem first**: the customer cannot spend what this order earns. The points
 ///   redeemed are the command's `pointsRedeemed`, else the open hold's points, else 0.
 ///   A positive redemption the template's ``RedemptionRule`` forbids throws
