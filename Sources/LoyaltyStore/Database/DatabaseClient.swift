@@ -51,9 +51,13 @@ public struct SQLFeatures: Sendable {
     /// Bulk values may be bound as arrays and expanded with `unnest(...)` (cheaper to
     /// plan than a long VALUES list); otherwise a VALUES list.
     public let unnestArrays: Bool
+    /// Several write transactions can run at once (row locks); otherwise writes are
+    /// serialised and many small ones are better done in one transaction.
+    public let concurrentWriters: Bool
 
-    public static let postgres = SQLFeatures(forUpdate: " FOR UPDATE", forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED", unnestArrays: true)
-    public static let sqlite = SQLFeatures(forUpdate: "", forUpdateSkipLocked: "", unnestArrays: false)
+    public static let postgres = SQLFeatures(
+        forUpdate: " FOR UPDATE", forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED", unnestArrays: true, concurrentWriters: true)
+    public static let sqlite = SQLFeatures(forUpdate: "", forUpdateSkipLocked: "", unnestArrays: false, concurrentWriters: false)
 }
 
 /// Runs named prepared statements on pooled connections, under the client's deadline.

@@ -15,7 +15,7 @@ import SQLKit
 /// lets one publish at a time.
 ///
 /// Numbering is one in-place update per fact; facts are decoded and expanded into
-/// public events (``EventExpansion``) only for partners with active webhook endpoints,
+/// public events (``EventPayload``) only for partners with active webhook endpoints,
 /// and the feed expands them again when read (``EventIdentity`` keeps ids stable).
 public struct EventPublisher: Sendable {
     public struct Report: Sendable {
@@ -75,7 +75,7 @@ public struct EventPublisher: Sendable {
             for chunk in hooked.chunked(1000) {
                 for row in try await db.raw("SELECT id, seq, partner_id, event_type, payload, created_at FROM outbox WHERE id IN (\(binds: Array(chunk))) ORDER BY seq").all() {
                     let fact = try Self.fact(row)
-                    for (sub, event) in EventExpansion.expand(type: fact.type, data: fact.data, createdAt: fact.createdAt).enumerated() {
+                    for (sub, event) in EventPayload.expand(type: fact.type, data: fact.data, createdAt: fact.createdAt).enumerated() {
                         report.events += 1
                         for hook in hooks[fact.partnerID] ?? [] where hook.events.contains(Substring(event.type)) {
                             let uuid = UUID().uuidString.lowercased()

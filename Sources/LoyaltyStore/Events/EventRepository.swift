@@ -53,7 +53,7 @@ public struct SQLEventRepository: EventRepository {
                 first = false
                 for r in rows {
                     let fact = try EventPublisher.fact(r)
-                    for (sub, event) in EventExpansion.expand(type: fact.type, data: fact.data, createdAt: fact.createdAt).enumerated() {
+                    for (sub, event) in EventPayload.expand(type: fact.type, data: fact.data, createdAt: fact.createdAt).enumerated() {
                         let cursor = EventIdentity.cursor(seq: fact.seq, sub: sub)
                         if cursor <= after { continue }
                         if !wanted.isEmpty && !wanted.contains(event.type) { scannedTo = cursor; continue }

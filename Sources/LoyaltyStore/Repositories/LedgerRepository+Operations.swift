@@ -53,11 +53,10 @@ extension SQLLedgerRepository {
             }
             let fromCard = try await Lots.refreshCard(db, partnerID: t.partnerID, cardID: from.id)
             let toCard = try await Tiers.evaluate(db, card: try await Lots.refreshCard(db, partnerID: t.partnerID, cardID: recipient.card.id), program: program, now: now)
-            try await Outbox.append(db, partnerID: t.partnerID, type: "points.transferred", data: .object([
-                ("transaction_id", .int(txID)), ("points", .int(t.points)), ("reason", .string(t.reason)), ("reference", .string(t.reference)),
-                ("from_user_id", .int(sender.customer.id)), ("from_card_id", .int(fromCard.id)), ("from_balance", .int(fromCard.balance)),
-                ("to_user_id", .int(recipient.customer.id)), ("to_card_id", .int(toCard.id)), ("to_balance", .int(toCard.balance)),
-            ]), now: now)
+            try await Outbox.append(db, partnerID: t.partnerID, type: EventType.pointsTransferred, data: EventFact.transfer(
+                transactionID: txID, points: t.points, reason: t.reason, reference: t.reference,
+                from: .init(customerID: sender.customer.id, cardID: fromCard.id, balance: fromCard.balance),
+                to: .init(customerID: recipient.customer.id, cardID: toCard.id, balance: toCard.balance)), now: now)
             let tx = ShopTransaction(id: txID, partnerID: t.partnerID, shopID: t.shopID, cardID: fromCard.id, customerID: sender.customer.id, type: .transfer, orderID: t.reference, refundID: nil, amountMinor: nil, currency: sender.template.currency, pointsAwarded: 0, pointsRedeemed: t.points, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: nil, description: t.reason, reason: t.reason, status: "completed", metadataJSON: meta, originalTransactionID: nil, createdAt: now)
             var received = tx
             received.cardID = toCard.id
@@ -93,10 +92,9 @@ extension SQLLedgerRepository {
             }
             card = try await Tiers.evaluate(db, card: try await Lots.refreshCard(db, partnerID: a.partnerID, cardID: card.id), program: program, now: now)
             let tx = ShopTransaction(id: txID, partnerID: a.partnerID, shopID: a.shopID, cardID: card.id, customerID: r.customer.id, type: .adjustment, orderID: a.reference, refundID: nil, amountMinor: nil, currency: r.template.currency, pointsAwarded: max(0, a.points), pointsRedeemed: max(0, -a.points), pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: nil, description: a.reason, reason: a.reason, status: "completed", metadataJSON: meta, originalTransactionID: nil, createdAt: now)
-            try await Outbox.append(db, partnerID: a.partnerID, type: "points.adjusted", data: .object([
-                ("transaction_id", .int(txID)), ("user_id", .int(r.customer.id)), ("loyalty_card_id", .int(card.id)), ("points", .int(a.points)),
-                ("reason", .string(a.reason)), ("actor", .optional(a.actor)), ("points_balance", .int(card.balance)),
-            ]), now: now)
+            let fact = EventFact.adjustment(transactionID: txID, customerID: r.customer.id, cardID: card.id, points: a.points, reason: a.reason,
+                                            actor: a.actor, balance: card.balance)
+            try await Outbox.append(db, partnerID: a.partnerID, type: EventType.pointsAdjusted, data: fact, now: now)
             return TransactionOutcome(transaction: tx, card: card, customer: r.customer)
         }
     }
@@ -150,7 +148,7 @@ extension SQLLedgerRepository {
         }
         card = try await Tiers.evaluate(db, card: try await Lots.refreshCard(db, partnerID: a.partnerID, cardID: card.id), program: program, now: now)
         let tx = ShopTransaction(id: txID, partnerID: a.partnerID, shopID: a.shopID, cardID: card.id, customerID: r.customer.id, type: .activity, orderID: command.orderID, refundID: nil, amountMinor: nil, currency: r.template.currency, pointsAwarded: points, pointsRedeemed: 0, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: nil, description: name, reason: key, status: "completed", metadataJSON: meta, originalTransactionID: nil, createdAt: now)
-        try await Outbox.append(db, partnerID: a.partnerID, type: "transaction.created", data: eventData(tx, card: card), now: now)
+        try await Outbox.append(db, partnerID: a.partnerID, type: EventType.transactionCreated, data: EventFact.transaction(tx, card: card), now: now)
         return TransactionOutcome(transaction: tx, card: card, customer: r.customer, rulesApplied: [EarningEngine.Line(rule: "activity:\(key)", name: name, points: points)])
     }
 

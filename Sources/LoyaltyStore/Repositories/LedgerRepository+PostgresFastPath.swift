@@ -42,13 +42,11 @@ extension SQLLedgerRepository {
         }
         guard let program else { return nil }
         let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
-        let earning = Self.earningResult(c, template: r.template, program: program, card: r.card, moment: moment)
-        let points = earning.points
-        let currency = c.currency ?? r.template.currency
-        let lines = Self.linesJSON(earning)
-        let dates = program.lotDates(at: moment, templateDays: r.template.pointsExpirationDays, purchase: c.type == .purchase)
-        let item = AwardBatcher.Item(command: c, cardID: r.card.id, customerID: r.customer.id, currency: currency, points: points, now: now,
-                                     expiresAt: dates.expiresAt, maturesAt: dates.maturesAt, details: lines)
+        let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: r.card, at: moment)
+        // The general path's plan; with nothing redeemed and no hold (the guards above) it cannot throw.
+        let plan = try PurchasePlan(command: c, card: r.card, template: r.template, program: program, hold: r.hold, at: moment, earning: earning)
+        let item = AwardBatcher.Item(command: c, cardID: r.card.id, customerID: r.customer.id, currency: plan.currency, points: plan.earned, now: now,
+                                     expiresAt: plan.lot?.expiresAt, maturesAt: plan.lot?.maturesAt, details: plan.rulesAppliedJSON)
         switch try await batcher.awards.submit(item) {
         case .duplicate:
             let existing = try await database.read { db in
@@ -63,8 +61,7 @@ extension SQLLedgerRepository {
                     card.tierState = try await evaluateTier(partnerID: c.partnerID, cardID: card.id).tierState
                 }
             }
-            var tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: c.shopID, cardID: card.id, customerID: r.customer.id, type: c.type, orderID: c.orderID, refundID: nil, amountMinor: c.orderTotalMinor, currency: currency, pointsAwarded: points, pointsRedeemed: 0, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: c.discountMinor, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: nil, createdAt: now)
-            tx.rulesAppliedJSON = lines
+            let tx = plan.transaction(id: txID, customerID: r.customer.id, at: now)
             return TransactionOutcome(transaction: tx, card: card, customer: r.customer, rulesApplied: earning.lines)
         }
     }

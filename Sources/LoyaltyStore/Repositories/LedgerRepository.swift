@@ -105,7 +105,7 @@ public struct SQLLedgerRepository: LedgerRepository {
     }
 
     public func postEach(_ commands: [TransactionCommand]) async throws -> [Result<TransactionOutcome, LoyaltyError>] {
-        if database.kind == .postgres { return try await postConcurrently(commands) }
+        if database.features.concurrentWriters { return try await postConcurrently(commands) }
         let lock = forUpdate
         let programs = programs
         var results: [Result<TransactionOutcome, LoyaltyError>] = []
@@ -246,83 +246,63 @@ public struct SQLLedgerRepository: LedgerRepository {
         throw LoyaltyError.duplicateTransaction(existingTransactionID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
     }
 
-    /// A purchase or award: redeem first (the customer cannot spend what this order
-    /// earns; points are drawn from lots, earliest expiry first), then earn (a new lot
-    /// under the programme's expiry and pending policies), then re-evaluate the tier.
+    /// A purchase or award: gathers the card (locked and matured when it has pending
+    /// points), its template, the programme and the order's open hold; ``PurchasePlan``
+    /// decides; this applies it: the transaction row, the redemption (drawn from lots,
+    /// earliest expiry first) with the hold released and consumed, the earned lot, the
+    /// card's lot summary and spend, the tier, and the outbox fact.
     static func postPurchase(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64, forUpdate: String, programs: ProgramCache) async throws -> TransactionOutcome {
         let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now)!
-        guard r.shopKnown else { throw LoyaltyError.shopNotFound }
-        try r.card.requireUsable(at: now)
+        try PurchasePlan.admit(shopKnown: r.shopKnown, card: r.card, at: now)
         let program = try await programs.config(db, partnerID: c.partnerID, version: r.programVersion)
         var card = r.card
         // Lock before maturing: the summary must be computed from the lots as of the lock.
         if card.pending > 0 { card = try await lockCards(db, partnerID: c.partnerID, ids: [card.id], forUpdate: forUpdate, now: now)[card.id] ?? card }
         let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
-        let earning = earningResult(c, template: r.template, program: program, card: card, moment: moment)
-        let points = earning.points
-        // An open hold for this order is what the customer meant to spend, unless the call says otherwise.
-        let redeem = c.pointsRedeemed ?? r.hold?.points ?? 0
-        if redeem > 0, let violation = r.template.redemption.violation(forPoints: redeem) {
-            throw LoyaltyError.redemptionNotAllowed(violation)
+        let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: card, at: moment)
+        let plan = try PurchasePlan(command: c, card: card, template: r.template, program: program, hold: r.hold, at: moment, earning: earning)
+        let txID = try await insertTransaction(
+            db, c, cardID: card.id, customerID: r.customer.id, currency: plan.currency, points: plan.earned, redeemed: plan.redeem, shortfall: 0,
+            discount: plan.discountMinor, originalID: nil, now: now, rulesApplied: plan.rulesAppliedJSON)
+        if plan.redeem > 0 {
+            guard try await LedgerPosting.post(
+                db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: .redeemed, points: -plan.redeem,
+                reference: c.orderID, description: c.description, now: now, allowNegative: false, releaseReserved: plan.releaseHold,
+                touch: plan.earned == 0) != nil
+            else { throw plan.insufficientPoints }
+            let draw = try await Lots.draw(db, partnerID: c.partnerID, cardID: card.id, points: plan.redeem)
+            guard draw.uncovered == 0 else { throw LotShortage(cardID: card.id) }
+        } else if plan.releaseHold > 0 {
+            try await db.raw("""
+                UPDATE loyalty_cards SET reserved = \(LedgerPosting.released(plan.releaseHold))
+                WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id)
+                """).run()
         }
-        let currency = c.currency ?? r.template.currency
-        let discount = c.discountMinor ?? (redeem > 0 ? r.template.redemption.discountMinor(forPoints: redeem) : nil)
-        let lines = linesJSON(earning)
-        let txID = try await insertTransaction(db, c, cardID: card.id, customerID: r.customer.id, currency: currency, points: points, redeemed: redeem, shortfall: 0, discount: discount, originalID: nil, now: now, rulesApplied: lines)
-        let release = r.hold?.points ?? 0
-        if redeem > 0 {
-            guard try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: .redeemed, points: -redeem, reference: c.orderID, description: c.description, now: now, allowNegative: false, releaseReserved: release, touch: points == 0) != nil else {
-                throw LoyaltyError.insufficientPoints(available: card.available + release, requested: redeem)
-            }
-            guard try await Lots.draw(db, partnerID: c.partnerID, cardID: card.id, points: redeem).uncovered == 0 else { throw LotShortage(cardID: card.id) }
-        } else if release > 0 {
-            try await db.raw("UPDATE loyalty_cards SET reserved = \(LedgerPosting.released(release)) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id)").run()
+        if let hold = plan.consumedHoldID {
+            try await db.raw("""
+                UPDATE reservations SET status = 'consumed', updated_at = \(bind: now) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: hold)
+                """).run()
         }
-        if let hold = r.hold {
-            try await db.raw("UPDATE reservations SET status = 'consumed', updated_at = \(bind: now) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: hold.id)").run()
-        }
-        let spend = c.type == .purchase ? max(0, c.orderTotalMinor ?? 0) : 0
         var summarised = false
-        if points > 0 {
-            let type: LedgerEntryType = c.type == .bonus ? .bonus : .earned
-            let (maturesAt, expiresAt) = program.lotDates(at: moment, templateDays: r.template.pointsExpirationDays, purchase: c.type == .purchase)
+        if let lot = plan.lot {
             // Without a draw the summary moves by this lot alone, in the posting's own UPDATE.
-            let lot = redeem == 0 ? NewLot(points: points, expiresAt: expiresAt, pending: maturesAt != nil, spendMinor: spend) : nil
-            card = try await LedgerPosting.post(db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: type, points: points, reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true, touch: true, details: lines, newLot: lot)!
-            summarised = lot != nil
-            try await Lots.open(db, partnerID: c.partnerID, cardID: card.id, transactionID: txID, source: type.rawValue, points: points, maturesAt: maturesAt, expiresAt: expiresAt, now: now)
-        } else if redeem == 0 {
+            let newLot = plan.redeem == 0
+                ? NewLot(points: lot.points, expiresAt: lot.expiresAt, pending: lot.isPending, spendMinor: plan.spendMinor) : nil
+            card = try await LedgerPosting.post(
+                db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: lot.entryType, points: lot.points,
+                reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true, touch: true,
+                details: plan.rulesAppliedJSON, newLot: newLot)!
+            summarised = newLot != nil
+            try await Lots.open(db, partnerID: c.partnerID, cardID: card.id, transactionID: txID, source: lot.entryType.rawValue, points: lot.points,
+                                maturesAt: lot.maturesAt, expiresAt: lot.expiresAt, now: now)
+        } else if plan.redeem == 0 {
             _ = try await LedgerPosting.touch(db, partnerID: c.partnerID, cardID: card.id, now: now)
         }
-        if !summarised { card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id, spendDelta: spend) }
+        if !summarised { card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id, spendDelta: plan.spendMinor) }
         card = try await Tiers.evaluate(db, card: card, program: program, now: now)
-        var tx = ShopTransaction(id: txID, partnerID: c.partnerID, shopID: c.shopID, cardID: card.id, customerID: r.customer.id, type: c.type, orderID: c.orderID, refundID: nil, amountMinor: c.orderTotalMinor, currency: currency, pointsAwarded: points, pointsRedeemed: redeem, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: discount, description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON, originalTransactionID: nil, createdAt: now)
-        tx.rulesAppliedJSON = lines
-        try await Outbox.append(db, partnerID: c.partnerID, type: "transaction.created", data: eventData(tx, card: card), now: now)
+        let tx = plan.transaction(id: txID, customerID: r.customer.id, at: now)
+        try await Outbox.append(db, partnerID: c.partnerID, type: EventType.transactionCreated, data: EventFact.transaction(tx, card: card), now: now)
         return TransactionOutcome(transaction: tx, card: card, customer: r.customer, rulesApplied: earning.lines)
-    }
-
-    /// The points a purchase or award earns and why: explicit points are one `manual`
-    /// line; otherwise ``EarningEngine`` on the template's rule and the programme.
-    static func earningResult(_ c: TransactionCommand, template: CardTemplate, program: ProgramConfig, card: LoyaltyCard, moment: LocalMoment) -> EarningEngine.Result {
-        if let explicit = c.points {
-            return EarningEngine.Result(points: explicit, lines: explicit > 0 ? [EarningEngine.Line(rule: "manual", name: c.reason ?? "Manual award", points: explicit)] : [])
-        }
-        let tier = TierDecision.effectiveName(program.tiers, card.tierState, now: moment.epochMillis)
-        return EarningEngine.compute(base: template.earning, program: program, orderTotalMinor: c.orderTotalMinor ?? 0, items: c.cartItems, tier: tier, at: moment)
-    }
-
-    static func linesJSON(_ r: EarningEngine.Result) -> String? {
-        r.lines.isEmpty ? nil : JSON.array(r.lines.map { .object([("rule", .string($0.rule)), ("name", .string($0.name)), ("points", .int($0.points))]) }).serializedString()
-    }
-
-    static func eventData(_ tx: ShopTransaction, card: LoyaltyCard) -> JSON {
-        .object([
-            ("transaction_id", .int(tx.id)), ("type", .string(tx.type.rawValue)), ("order_id", .string(tx.orderID)),
-            ("user_id", .int(tx.customerID)), ("loyalty_card_id", .int(card.id)), ("shop_id", .optional(tx.shopID)),
-            ("points_awarded", .int(tx.pointsAwarded)), ("points_redeemed", .int(tx.pointsRedeemed)),
-            ("points_balance", .int(card.balance)), ("amount", tx.amountMinor.map(JSON.money) ?? .null), ("currency", .string(tx.currency)),
-        ])
     }
 
     // MARK: - Reservations

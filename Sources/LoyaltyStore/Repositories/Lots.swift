@@ -9,18 +9,8 @@ import SQLKit
 /// Every function runs inside the caller's write transaction with the card locked
 /// (PostgreSQL `FOR UPDATE` or the conditional `UPDATE`; SQLite's single writer).
 enum Lots {
-    struct Row: Sendable {
-        var id: Int64
-        var points: Int64
-        var remaining: Int64
-        var expired: Int64
-        var reversed: Int64
-        var maturesAt: Int64?
-        var expiresAt: Int64?
-
-        /// Points of this lot that were spent (or transferred away).
-        var spent: Int64 { points - remaining - expired - reversed }
-    }
+    /// A lot's counters (``LotState``: what ``ReversalPlan`` reads).
+    typealias Row = LotState
 
     static let columns = "id, points, remaining, expired, reversed, matures_at, expires_at"
 

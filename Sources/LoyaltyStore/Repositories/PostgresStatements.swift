@@ -42,6 +42,8 @@ enum PostgresStatements {
         func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
     }
 
+    // Its outbox row is ``EventFact/transaction(_:card:)`` written in SQL: the id and the
+    // balance after exist only inside the statement.
     struct AwardBatch: PostgresPreparedStatement {
         static let name = "loyalty_award_batch_v3"
         static let sql = """

@@ -43,29 +43,16 @@ public struct DeliveryQueue: Sendable {
         }
 
         public var succeeded: Bool { statusCode.map { (200..<300).contains($0) } ?? false }
+
+        /// The attempt as ``DeliveryTally`` counts it.
+        var tallied: DeliveryTally.Attempt {
+            DeliveryTally.Attempt(deliveryID: claim.deliveryID, webhookID: claim.webhookID, eventType: claim.eventType, attempt: claim.attempt,
+                                  maxAttempts: claim.maxAttempts, succeeded: succeeded, finishedAt: finishedAt)
+        }
     }
 
     /// Retry and auto-disable policy.
-    public struct Policy: Sendable {
-        /// Delay before each attempt, in milliseconds; the first is normally 0.
-        public var scheduleMillis: [Int64]
-        /// Consecutive failed deliveries that disable an endpoint.
-        public var disableAfter: Int64
-        public var leaseMillis: Int64
-
-        public init(scheduleMillis: [Int64], disableAfter: Int64, leaseMillis: Int64) {
-            self.scheduleMillis = scheduleMillis.isEmpty ? [0] : scheduleMillis
-            self.disableAfter = disableAfter
-            self.leaseMillis = leaseMillis
-        }
-
-        public var maxAttempts: Int { scheduleMillis.count }
-
-        /// Delay after failed attempt number `attempt` (1-based).
-        func delay(after attempt: Int64) -> Int64 {
-            scheduleMillis[min(Int(attempt), scheduleMillis.count - 1)]
-        }
-    }
+    public typealias Policy = DeliveryPolicy
 
     let database: any DatabaseClient
 
@@ -117,10 +104,10 @@ public struct DeliveryQueue: Sendable {
         }
     }
 
-    /// Records a batch of attempts: the log rows, each delivery's next state, the
-    /// endpoints' consecutive-failure counters, and disables endpoints that reached
-    /// `policy.disableAfter` (dropping their pending deliveries and emitting
-    /// `webhook.disabled`). Returns the ids of endpoints disabled.
+    /// Records a batch of attempts as ``DeliveryTally`` decides: the log rows, each
+    /// delivery's next state, the endpoints' consecutive-failure counters, and disables
+    /// endpoints that reached `policy.disableAfter` (dropping their pending deliveries
+    /// and emitting `webhook.disabled`). Returns the ids of endpoints disabled.
     ///
     /// An outcome whose claim is stale (the lease ran out and another attempt was
     /// claimed) is logged but does not move the delivery.
@@ -128,6 +115,7 @@ public struct DeliveryQueue: Sendable {
     public func complete(_ outcomes: [Outcome], policy: Policy, now: Int64 = Clock.nowMillis()) async throws -> [Int64] {
         guard !outcomes.isEmpty else { return [] }
         let unnest = database.features.unnestArrays
+        let tally = DeliveryTally(outcomes.map(\.tallied), policy: policy, now: now)
         return try await database.write { db in
             // Failed attempts go to the log table; a successful one is kept on its
             // delivery row (the common case then writes no log row at all).
@@ -138,12 +126,7 @@ public struct DeliveryQueue: Sendable {
                 try await db.raw("INSERT INTO webhook_attempts (delivery_id, partner_id, webhook_id, attempt, status_code, error, duration_ms, response_excerpt, created_at) VALUES \(values.joined(", "))").run()
             }
 
-            enum Kind: Hashable { case retry, exhausted }
-            var groups: [Key: [Int64]] = [:]
-            struct Key: Hashable { var kind: Kind; var attempt: Int64 }
-            for o in outcomes where !o.succeeded {
-                groups[Key(kind: o.claim.attempt >= o.claim.maxAttempts ? .exhausted : .retry, attempt: o.claim.attempt), default: []].append(o.claim.deliveryID)
-            }
+            // Each move applies only while the delivery is still pending at that attempt; `moved` is what did.
             var moved = Set<Int64>()
             let successes = outcomes.filter(\.succeeded)
             if !successes.isEmpty {
@@ -173,60 +156,52 @@ public struct DeliveryQueue: Sendable {
                 }
             }
             var finished = Array(moved)
-            for (key, ids) in groups {
-                let next = now + policy.delay(after: key.attempt)
-                let set: SQLQueryString = switch key.kind {
-                case .exhausted: "status = 'failed', completed_at = \(bind: now)"
-                case .retry: "next_attempt_at = \(bind: next)"
-                }
-                let updated = try await db.raw("UPDATE webhook_deliveries SET \(set) WHERE id IN (\(binds: ids)) AND status = 'pending' AND attempts = \(bind: key.attempt) RETURNING id").all().map { try $0.decode(column: "id", as: Int64.self) }
+            for retry in tally.retries {
+                let updated = try await db.raw("""
+                    UPDATE webhook_deliveries SET next_attempt_at = \(bind: retry.dueAt)
+                    WHERE id IN (\(binds: retry.deliveryIDs)) AND status = 'pending' AND attempts = \(bind: retry.attempt) RETURNING id
+                    """).all().map { try $0.decode(column: "id", as: Int64.self) }
                 moved.formUnion(updated)
-                if key.kind == .exhausted { finished += updated } else if !updated.isEmpty {
-                    try await db.raw("UPDATE webhook_queue SET due_at = \(bind: next) WHERE delivery_id IN (\(binds: updated))").run()
+                if !updated.isEmpty {
+                    try await db.raw("UPDATE webhook_queue SET due_at = \(bind: retry.dueAt) WHERE delivery_id IN (\(binds: updated))").run()
                 }
+            }
+            for group in tally.exhausted {
+                let updated = try await db.raw("""
+                    UPDATE webhook_deliveries SET status = 'failed', completed_at = \(bind: now)
+                    WHERE id IN (\(binds: group.deliveryIDs)) AND status = 'pending' AND attempts = \(bind: group.attempt) RETURNING id
+                    """).all().map { try $0.decode(column: "id", as: Int64.self) }
+                moved.formUnion(updated)
+                finished += updated
             }
             for chunk in finished.chunked(1000) {
                 try await db.raw("DELETE FROM webhook_queue WHERE delivery_id IN (\(binds: Array(chunk)))").run()
             }
 
-            // Per endpoint, in completion order: a success resets the run of failed
-            // deliveries; test events neither count nor reset.
-            struct Tally { var reset = false; var failures: Int64 = 0; var lastSuccess: Int64?; var lastFailure: Int64? }
-            var tallies: [Int64: Tally] = [:]
-            for o in outcomes where moved.contains(o.claim.deliveryID) || !o.succeeded {
-                var t = tallies[o.claim.webhookID] ?? Tally()
-                if o.succeeded {
-                    t.lastSuccess = o.finishedAt
-                    if o.claim.eventType != EventType.webhookTest { t.reset = true; t.failures = 0 }
-                } else {
-                    t.lastFailure = o.finishedAt
-                    if moved.contains(o.claim.deliveryID), o.claim.attempt >= o.claim.maxAttempts, o.claim.eventType != EventType.webhookTest { t.failures += 1 }
-                }
-                tallies[o.claim.webhookID] = t
-            }
+            // The count is applied inside the UPDATE, against the stored count as other
+            // nodes' batches left it (the same rule as ``DeliveryTally/disables(_:storedCount:)``).
             var disabled: [Int64] = []
-            for (hook, t) in tallies {
-                let count: SQLQueryString = t.reset ? "\(bind: t.failures)" : "failure_count + \(bind: t.failures)"
+            let reason = policy.disabledReason
+            for change in tally.endpointChanges(moved: moved) {
+                let count: SQLQueryString = change.resetsCount ? "\(bind: change.failures)" : "failure_count + \(bind: change.failures)"
                 var set: SQLQueryString = "failure_count = \(count)"
-                if let s = t.lastSuccess { set += ", last_success_at = \(bind: s)" }
-                if let f = t.lastFailure { set += ", last_failure_at = \(bind: f)" }
-                let reason = "\(policy.disableAfter) consecutive deliveries failed"
+                if let s = change.lastSuccessAt { set += ", last_success_at = \(bind: s)" }
+                if let f = change.lastFailureAt { set += ", last_failure_at = \(bind: f)" }
                 let row = try await db.raw("""
                     UPDATE webhooks SET \(set),
                       disabled_reason = CASE WHEN is_active = \(bind: true) AND \(count) >= \(bind: policy.disableAfter) THEN \(bind: reason) ELSE disabled_reason END,
                       disabled_at = CASE WHEN is_active = \(bind: true) AND \(count) >= \(bind: policy.disableAfter) THEN \(bind: now) ELSE disabled_at END,
                       is_active = CASE WHEN \(count) >= \(bind: policy.disableAfter) THEN \(bind: false) ELSE is_active END
-                    WHERE id = \(bind: hook)
+                    WHERE id = \(bind: change.webhookID)
                     RETURNING partner_id, url, failure_count, is_active, disabled_at
                     """).first()
                 guard let row, try !row.decode(column: "is_active", as: Bool.self), try row.decode(column: "disabled_at", as: Int64?.self) == now else { continue }
-                disabled.append(hook)
-                try await Self.dropPending(db, webhookID: hook, now: now)
+                disabled.append(change.webhookID)
+                try await Self.dropPending(db, webhookID: change.webhookID, now: now)
                 let partnerID = try row.decode(column: "partner_id", as: Int64.self)
-                try await Outbox.append(db, partnerID: partnerID, type: EventType.webhookDisabled, data: .object([
-                    ("webhook_id", .int(hook)), ("url", .string(try row.decode(column: "url", as: String.self))),
-                    ("reason", .string(reason)), ("failure_count", .int(try row.decode(column: "failure_count", as: Int64.self))),
-                ]), now: now)
+                try await Outbox.append(db, partnerID: partnerID, type: EventType.webhookDisabled, data: EventFact.webhookDisabled(
+                    webhookID: change.webhookID, url: try row.decode(column: "url", as: String.self), reason: reason,
+                    failureCount: try row.decode(column: "failure_count", as: Int64.self)), now: now)
             }
             return disabled
         }
