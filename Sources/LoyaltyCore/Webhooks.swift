@@ -32,8 +32,6 @@ public struct Webhook: Sendable, Hashable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
-
-    public func subscribes(to type: String) -> Bool { events.contains(type) }
 }
 
 /// What a webhook create or update asks for; `nil` leaves a field as it is.

@@ -31,37 +31,43 @@ public struct AppServices: Sendable {
     /// Opened by ``buildApplication(services:logger:beforeServing:)`` once migrations ran.
     public let migrated = StartupGate()
     /// What the background loops last did, for the health endpoint.
-    let heartbeats = Heartbeats()
+    let heartbeats: Heartbeats
     let authenticator: CredentialAuthenticator
     let rateLimiter: RateLimiter
     /// The root logger, at ``AppConfig/logLevel``.
     public let logger: Logger
+    /// The time every repository and service reads; tests may pin it.
+    public let clock: any WallClock
 
     /// Every logger of the services derives from `logger` (its level and handler), with
     /// a `component` metadata key naming the part that logs.
-    public init(config: AppConfig, database: any DatabaseClient, logger: Logger = Logger(label: "loyalty")) {
+    public init(
+        config: AppConfig, database: any DatabaseClient, logger: Logger = Logger(label: "loyalty"), clock: any WallClock = SystemWallClock()
+    ) {
         self.config = config
         self.logger = logger
+        self.clock = clock
+        self.heartbeats = Heartbeats(clock: clock)
         self.database = database
-        self.tenants = SQLTenantRepository(database: database)
-        self.customers = SQLCustomerRepository(database: database)
+        self.tenants = SQLTenantRepository(database: database, clock: clock)
+        self.customers = SQLCustomerRepository(database: database, clock: clock)
         let programCache = ProgramCache()
-        self.ledger = SQLLedgerRepository(database: database, programs: programCache)
-        self.programs = SQLProgramRepository(database: database, cache: programCache)
+        self.ledger = SQLLedgerRepository(database: database, programs: programCache, clock: clock)
+        self.programs = SQLProgramRepository(database: database, cache: programCache, clock: clock)
         self.sweeper = LotSweeper(database: database, ledger: ledger, programs: programCache)
-        self.idempotency = SQLIdempotencyRepository(database: database)
-        self.webhooks = SQLWebhookRepository(database: database)
+        self.idempotency = SQLIdempotencyRepository(database: database, clock: clock)
+        self.webhooks = SQLWebhookRepository(database: database, clock: clock)
         self.events = SQLEventRepository(database: database)
         self.webhookTargets = WebhookTargetPolicy(allowLoopback: config.webhookAllowLoopback)
-        self.dispatcher = WebhookDispatcher(database: database, events: events, config: config, targets: webhookTargets, logger: logger.component("webhooks"))
-        self.authenticator = CredentialAuthenticator(tenants: tenants, environment: config.environment, cacheSeconds: config.credentialCacheSeconds)
+        self.dispatcher = WebhookDispatcher(database: database, events: events, config: config, targets: webhookTargets, clock: clock, logger: logger.component("webhooks"))
+        self.authenticator = CredentialAuthenticator(tenants: tenants, environment: config.environment, cacheSeconds: config.credentialCacheSeconds, clock: clock)
         self.rateLimiter = RateLimiter(perMinute: config.shopRateLimitPerMinute)
-        self.cards = SQLCardRepository(database: database)
-        self.signingKeys = SQLSigningKeyRepository(database: database)
+        self.cards = SQLCardRepository(database: database, clock: clock)
+        self.signingKeys = SQLSigningKeyRepository(database: database, clock: clock)
         self.qrSessions = SQLQRSessionRepository(database: database)
-        self.cardTokens = CardTokens(keys: KeyRing(purpose: "card_token", keyBytes: 32, repository: signingKeys), defaultTTLSeconds: config.cardTokenTTLSeconds)
+        self.cardTokens = CardTokens(keys: KeyRing(purpose: "card_token", keyBytes: 32, repository: signingKeys, clock: clock), defaultTTLSeconds: config.cardTokenTTLSeconds)
         self.customerTokens = CustomerTokens(
-            keys: KeyRing(purpose: "customer_jwt", keyBytes: 64, repository: signingKeys), refreshTokens: SQLRefreshTokenRepository(database: database),
+            keys: KeyRing(purpose: "customer_jwt", keyBytes: 64, repository: signingKeys, clock: clock), refreshTokens: SQLRefreshTokenRepository(database: database, clock: clock),
             accessTTLSeconds: config.customerTokenTTLSeconds, refreshTTLSeconds: config.refreshTokenTTLDays * 86_400)
         self.realtimeHub = RealtimeHub(maxConnections: config.realtimeMaxConnections)
         if let channel = database.notifications {

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import LoyaltyCore
 import LoyaltyStore
 import ServiceLifecycle
 
@@ -20,7 +21,7 @@ struct LotSweeperService: Service {
         guard intervalSeconds > 0 else { try? await gracefulShutdown(); return }
         try? await cancelWhenGracefulShutdown {
             try await ready.wait()
-            heartbeats.beat(.sweeper, now: Clock.nowMillis())
+            heartbeats.beat(.sweeper)
             while !Task.isCancelled {
                 try await Task.sleep(for: .milliseconds(Int(intervalSeconds * 1000)))
                 await tick()
@@ -29,7 +30,7 @@ struct LotSweeperService: Service {
     }
 
     func tick() async {
-        let now = Clock.nowMillis()
+        let now = heartbeats.clock.nowMillis()
         do {
             let matured = try await sweeper.mature(now: now)
             let expired = try await sweeper.expire(now: now)
@@ -37,7 +38,7 @@ struct LotSweeperService: Service {
             if matured + expired.lots + tiers > 0 {
                 logger.info("sweep: \(matured) cards matured, \(expired.lots) lots expired (\(expired.points) points on \(expired.cards) cards), \(tiers) tier evaluations")
             }
-            heartbeats.beat(.sweeper, now: Clock.nowMillis())
+            heartbeats.beat(.sweeper)
         } catch is CancellationError {
             return  // shutting down
         } catch {

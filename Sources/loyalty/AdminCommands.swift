@@ -50,7 +50,7 @@ struct KeysCommand: AsyncParsableCommand {
             let (partnerID, shopID, name) = (partnerId, shopId, self.name)
             let config = try database.config()
             let env = self.env ?? config.environment
-            let expires = expiresInDays.map { Clock.nowMillis() + Int64($0) * 86_400_000 }
+            let expires = expiresInDays.map { SystemWallClock().nowMillis() + Int64($0) * 86_400_000 }
             let (credential, secret) = try await withServices(config) { services in
                 guard try await services.tenants.partner(id: partnerID) != nil else { throw ValidationError("No partner with id \(partnerID)") }
                 if let shopID, try await services.tenants.shop(partnerID: partnerID, id: shopID) == nil { throw ValidationError("Partner \(partnerID) has no shop \(shopID)") }
@@ -74,7 +74,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let partnerID = partnerId
             let keys = try await withServices(try database.config()) { try await $0.tenants.credentials(partnerID: partnerID) }
-            let now = Clock.nowMillis()
+            let now = SystemWallClock().nowMillis()
             func status(_ k: ApiCredential) -> String { k.revokedAt != nil ? "revoked" : (k.expiresAt.map { $0 <= now } ?? false) ? "expired" : "active" }
             if json {
                 let data = try JSONSerialization.data(withJSONObject: keys.map { ["id": $0.id, "api_key": ApiKeyFormat.masked($0.key), "partner_id": $0.partnerID, "shop_id": $0.shopID as Any, "environment": $0.environment.rawValue, "status": status($0), "name": $0.name as Any] }, options: [.prettyPrinted, .sortedKeys])

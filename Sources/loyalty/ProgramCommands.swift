@@ -66,7 +66,7 @@ struct ExpireCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let now = Clock.nowMillis() + Int64(inDays) * 86_400_000
+        let now = SystemWallClock().nowMillis() + Int64(inDays) * 86_400_000
         let (dryRun, json) = (self.dryRun, self.json)
         let started = Date()
         if dryRun {

@@ -10,7 +10,7 @@ extension ProgramConfig {
 
     /// Decodes a programme document; absent fields take their defaults.
     public static func decode(_ json: JSON) throws(Invalid) -> ProgramConfig {
-        var d = ConfigReader()
+        var d = ProgramFieldReader()
         let config = d.program(json)
         if !d.problems.isEmpty { throw Invalid(problems: d.problems) }
         return config
@@ -76,7 +76,7 @@ extension TierPolicy {
 }
 
 /// Reads a programme document, collecting every problem instead of stopping at the first.
-struct ConfigReader {
+struct ProgramFieldReader {
     var problems: [(String, String)] = []
 
     mutating func fail(_ path: String, _ message: String) { problems.append((path, message)) }

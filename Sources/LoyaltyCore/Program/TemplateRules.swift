@@ -25,7 +25,7 @@ public struct TemplateRulesPatch: Sendable, Hashable {
 
     /// Reads `earning` and `redemption` from a programme document.
     public static func decode(_ json: JSON) throws(ProgramConfig.Invalid) -> TemplateRulesPatch {
-        var r = ConfigReader()
+        var r = ProgramFieldReader()
         var p = TemplateRulesPatch()
         if let e = r.object(json["earning"], "earning") {
             r.only(e, "earning", ["enabled", "points_per_currency", "currency_amount", "round_up", "points_per_visit", "min_points_per_purchase", "max_points_per_purchase"])
@@ -67,7 +67,7 @@ public struct TemplateRulesPatch: Sendable, Hashable {
     }
 }
 
-extension ConfigReader {
+extension ProgramFieldReader {
     /// Names every key of `json` that is not in `keys`.
     mutating func only(_ json: JSON, _ path: String, _ keys: Set<String>) {
         guard case let .object(members) = json else { return }

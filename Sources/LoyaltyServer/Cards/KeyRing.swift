@@ -14,7 +14,10 @@ final class KeyRing: Sendable {
     let refreshMillis: Int64 = 60_000
     private let state = Mutex<(keys: [SigningKey], loadedAt: Int64)>(([], 0))
 
-    init(purpose: String, keyBytes: Int, repository: any SigningKeyRepository) {
+    let clock: any WallClock
+
+    init(purpose: String, keyBytes: Int, repository: any SigningKeyRepository, clock: any WallClock) {
+        self.clock = clock
         self.purpose = purpose
         self.keyBytes = keyBytes
         self.repository = repository
@@ -48,12 +51,12 @@ final class KeyRing: Sendable {
 
     func reload() async throws {
         let keys = try await repository.keys(purpose: purpose)
-        state.withLock { $0 = (keys, Clock.nowMillis()) }
+        state.withLock { $0 = (keys, clock.nowMillis()) }
     }
 
     private func keys(maxAgeMillis: Int64) async throws -> [SigningKey] {
         let (keys, loadedAt) = state.withLock { $0 }
-        if Clock.nowMillis() - loadedAt < maxAgeMillis { return keys }
+        if clock.nowMillis() - loadedAt < maxAgeMillis { return keys }
         try await reload()
         return state.withLock { $0.keys }
     }

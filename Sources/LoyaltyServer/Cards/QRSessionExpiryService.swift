@@ -1,4 +1,5 @@
 import Logging
+import LoyaltyCore
 import LoyaltyStore
 import ServiceLifecycle
 
@@ -13,9 +14,9 @@ struct QRSessionExpiryService: Service {
 
     func run() async throws {
         await repeatUntilShutdown(ready: ready, pause: .seconds(1), logger: logger, label: "QR session expiry",
-            onRound: { [heartbeats] in heartbeats.beat(.qrSessionExpiry, now: Clock.nowMillis()) }
+            onRound: { [heartbeats] in heartbeats.beat(.qrSessionExpiry) }
         ) {
-            _ = try await sessions.expireDue(now: Clock.nowMillis())
+            _ = try await sessions.expireDue(now: heartbeats.clock.nowMillis())
         }
     }
 }

@@ -20,7 +20,7 @@ struct QRSessionService: Sendable {
     }
 
     func open(kind: QRSessionKind, partnerID: Int64, shopID: Int64?, deviceName: String?) async throws -> QRSession {
-        let now = Clock.nowMillis()
+        let now = services.clock.nowMillis()
         var rng = SystemRandomNumberGenerator()
         let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
         let code = String((0..<32).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
@@ -84,7 +84,7 @@ struct QRSessionService: Sendable {
         guard let done = try await sessions.complete(id: s.id, customerID: customerID, cardID: card.id, resultJSON: cardData.serializedString(), pendingTokensJSON: nil, now: now) else {
             // Lost a race with another completion or with expiry: say which.
             let current = try await sessions.session(id: s.id) ?? s
-            try Self.requireOpen(current, now: Clock.nowMillis())
+            try Self.requireOpen(current, now: services.clock.nowMillis())
             throw LoyaltyError.qrSessionUsed
         }
         let payload = JSON.object([
@@ -130,7 +130,7 @@ struct QRSessionService: Sendable {
             // Lost a race: withdraw only the pair minted for this session.
             try await services.customerTokens.refreshTokens.revokeFamily(of: pair.refreshToken)
             let current = try await sessions.session(id: s.id) ?? s
-            try Self.requireOpen(current, now: Clock.nowMillis())
+            try Self.requireOpen(current, now: services.clock.nowMillis())
             throw LoyaltyError.qrSessionUsed
         }
         var payload: [(String, JSON)] = [("session_id", .string(s.id)), ("timestamp", .string(Timestamp.iso8601(now))), ("status", .string("authenticated"))]

@@ -36,8 +36,8 @@ public struct AppConfig: Sendable {
     public var maxBulkBodyBytes: Int = 8 << 20
     public var databaseTimeoutSeconds: Double = 10
     public var postgresMaxConnections: Int = 40
-    /// How long a verified credential is trusted without a database look-up. Revoking a
-    /// key takes effect at once on the node that revoked it and within this time elsewhere.
+    /// How long a verified credential is trusted without a database look-up: a key
+    /// revoked (`loyalty keys revoke`) stops working on every node within this time.
     public var credentialCacheSeconds: Double = 10
     public var logLevel: Logger.Level = .info
     /// Seconds between background sweeps (lot maturity and expiry, tier housekeeping); 0 = off.

@@ -55,7 +55,7 @@ extension ShopAPI {
     /// J13: the app read a login QR (`code` = the deep link's code, or the manual code).
     @Sendable func scanQRLogin(_ call: APICall) async throws -> APIResult {
         let c = try await currentCustomer(call)
-        let now = Clock.nowMillis()
+        let now = services.clock.nowMillis()
         let s = try await qr.find(reference: call.parameters["code"] ?? "", kind: .login, partnerID: c.partnerID, now: now)
         let scanned = try await qr.scanLogin(s, customerID: c.id, now: now)
         let p = try await partner(call)
@@ -68,7 +68,7 @@ extension ShopAPI {
     /// J14: the customer confirms the login on the till.
     @Sendable func confirmQRLogin(_ call: APICall) async throws -> APIResult {
         let c = try await currentCustomer(call)
-        let now = Clock.nowMillis()
+        let now = services.clock.nowMillis()
         let s = try await qr.load(id: call.parameters["session_id"] ?? "", partnerID: c.partnerID, kind: .login)
         let done = try await qr.confirmLogin(s, customerID: c.id, now: now)
         return APIResult(data: .object([("session_id", .string(done.id)), ("status", .string(done.status.rawValue))]))
@@ -81,7 +81,7 @@ extension ShopAPI {
         let reference = f.string(field, required: true, maxLength: 512)
         try f.throwIfInvalid()
         let c = try await currentCustomer(call)
-        let now = Clock.nowMillis()
+        let now = services.clock.nowMillis()
         let s = try await qr.find(reference: try f.required(reference, field), kind: .card, partnerID: c.partnerID, now: now)
         let done = try await qr.completeCard(s, customerID: c.id, now: now)
         return APIResult(data: qr.cardStatus(done, now: now))
@@ -91,6 +91,6 @@ extension ShopAPI {
     @Sendable func myCard(_ call: APICall) async throws -> APIResult {
         let c = try await currentCustomer(call)
         guard let card = try await customers.primaryCard(partnerID: c.partnerID, customerID: c.id) else { throw LoyaltyError.cardNotFound }
-        return APIResult(data: .object([("card", Present.card(card, now: Clock.nowMillis())), ("qr", try await tokenJSON(card, ttl: nil, call: call))]))
+        return APIResult(data: .object([("card", Present.card(card, now: services.clock.nowMillis())), ("qr", try await tokenJSON(card, ttl: nil, call: call))]))
     }
 }

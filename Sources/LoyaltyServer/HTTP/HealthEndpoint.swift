@@ -26,7 +26,7 @@ struct HealthEndpoint: Sendable {
         var databaseOK = true
         do { try await services.database.ping() } catch { databaseOK = false }
         let latency = started.duration(to: .now)
-        let now = Clock.nowMillis()
+        let now = services.clock.nowMillis()
         let config = services.config
         let dbState = databaseOK ? "operational" : "down"
         var states: [(String, String)] = [("authentication", dbState), ("points_system", dbState), ("loyalty_cards", dbState)]

@@ -17,7 +17,10 @@ final class CredentialAuthenticator: Sendable {
     let cacheMillis: Int64
     private let cache = Mutex<[String: (credential: ApiCredential, loadedAt: Int64)]>([:])
 
-    init(tenants: any TenantRepository, environment: DeploymentEnvironment, cacheSeconds: Double) {
+    let clock: any WallClock
+
+    init(tenants: any TenantRepository, environment: DeploymentEnvironment, cacheSeconds: Double, clock: any WallClock) {
+        self.clock = clock
         self.tenants = tenants
         self.environment = environment
         self.cacheMillis = Int64(cacheSeconds * 1000)
@@ -57,7 +60,7 @@ final class CredentialAuthenticator: Sendable {
 
     private func load(_ key: String) async throws -> ApiCredential {
         guard ApiKeyFormat.isWellFormed(key) else { throw APIError.unauthorized("key_format", code: 1011) }
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         if let hit = cache.withLock({ $0[key] }), now - hit.loadedAt < cacheMillis { return hit.credential }
         guard let credential = try await tenants.credential(key: key) else { throw APIError.unauthorized("credentials_invalid", code: 1101) }
         cache.withLock { c in
@@ -67,12 +70,9 @@ final class CredentialAuthenticator: Sendable {
         return credential
     }
 
-    /// Drops a key from the cache (after a revoke on this node).
-    func forget(_ key: String) { _ = cache.withLock { $0.removeValue(forKey: key) } }
-
     private func principal(_ c: ApiCredential) throws -> Principal {
         if c.revokedAt != nil { throw APIError.unauthorized("credentials_invalid", code: 1101) }
-        if let expires = c.expiresAt, expires <= Clock.nowMillis() { throw APIError.unauthorized("credentials_expired", code: 1014, stringCode: .tokenExpired) }
+        if let expires = c.expiresAt, expires <= clock.nowMillis() { throw APIError.unauthorized("credentials_expired", code: 1014, stringCode: .tokenExpired) }
         if c.environment != environment {
             throw APIError.unauthorized("credentials_environment", code: 1015, args: ["env": c.environment.rawValue, "server": environment.rawValue])
         }

@@ -54,12 +54,12 @@ enum Present {
         .object([("id", .int(c.id)), ("name", .optional(c.name)), ("email", .optional(c.email)), ("phone", .optional(c.phone))])
     }
 
-    static func cardInfo(_ card: LoyaltyCard, template t: CardTemplate, customer c: Customer, partner p: Partner) -> JSON {
+    static func cardInfo(_ card: LoyaltyCard, template t: CardTemplate, customer c: Customer, partner p: Partner, now: Int64) -> JSON {
         .object([
             ("id", .int(card.id)), ("card_number", .string(card.cardNumber)), ("card_name", .string(t.titleEN)), ("card_type", .string(t.cardType)),
             ("points", .int(card.balance)), ("available_points", .int(card.available)), ("reserved_points", .int(card.reserved)),
             ("lifetime_earned", .int(card.lifetimeEarned)), ("lifetime_spent", .int(card.lifetimeSpent)),
-            ("is_active", .bool(card.isActive)), ("status", .string(card.status(at: Clock.nowMillis()).rawValue)), ("expires_at", time(card.expiresAt)),
+            ("is_active", .bool(card.isActive)), ("status", .string(card.status(at: now).rawValue)), ("expires_at", time(card.expiresAt)),
             ("blocked_reason", .optional(card.blockedReason)), ("transactions_count", .int(card.transactionsCount)), ("last_used_at", time(card.lastUsedAt)),
             ("qr_code", .string(card.qrCode)), ("redemption", redemption(t.redemption)), ("user", user(c)), ("partner", partner(p)),
             ("created_at", time(card.createdAt)), ("updated_at", time(card.updatedAt)),

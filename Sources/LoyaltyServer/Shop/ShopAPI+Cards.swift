@@ -34,7 +34,7 @@ extension ShopAPI {
         let field = ["qr_data", "qr_code", "data"].first(where: { f.has($0) }) ?? "qr_data"
         let payload = f.string(field, required: true, maxLength: 512)
         try f.throwIfInvalid()
-        let now = Clock.nowMillis()
+        let now = services.clock.nowMillis()
         let card: LoyaltyCard
         var token: JSON = .null
         switch try await services.cardTokens.read(try f.required(payload, field), now: now) {
@@ -61,11 +61,11 @@ extension ShopAPI {
         let templateID = f.int("template_id", min: 1, max: Int64.max)
         try f.throwIfInvalid()
         let card = try await cards.issue(partnerID: call.partnerID, customerID: try f.required(customerID, customerField), templateID: templateID)
-        return APIResult(status: .created, messageKey: "card_issued", data: Present.card(card, now: Clock.nowMillis()))
+        return APIResult(status: .created, messageKey: "card_issued", data: Present.card(card, now: services.clock.nowMillis()))
     }
 
     @Sendable func card(_ call: APICall) async throws -> APIResult {
-        APIResult(data: Present.card(try await loadCard(call), now: Clock.nowMillis()))
+        APIResult(data: Present.card(try await loadCard(call), now: services.clock.nowMillis()))
     }
 
     /// `PUT cards/{id}` `{expires_at}`: an ISO 8601 time or date, or `null` for never.
@@ -76,7 +76,7 @@ extension ShopAPI {
         let expiresAt = f.dateTime("expires_at")
         try f.throwIfInvalid()
         let card = try await loadCard(call)
-        return APIResult(data: Present.card(try await cards.setExpiry(partnerID: call.partnerID, cardID: card.id, expiresAt: expiresAt), now: Clock.nowMillis()))
+        return APIResult(data: Present.card(try await cards.setExpiry(partnerID: call.partnerID, cardID: card.id, expiresAt: expiresAt), now: services.clock.nowMillis()))
     }
 
     @Sendable func blockCard(_ call: APICall) async throws -> APIResult {
@@ -85,18 +85,18 @@ extension ShopAPI {
         try f.throwIfInvalid()
         let card = try await loadCard(call)
         let updated = try await cards.setBlocked(partnerID: call.partnerID, cardID: card.id, blocked: true, reason: reason)
-        return APIResult(messageKey: "card_blocked_done", data: Present.card(updated, now: Clock.nowMillis()))
+        return APIResult(messageKey: "card_blocked_done", data: Present.card(updated, now: services.clock.nowMillis()))
     }
 
     @Sendable func unblockCard(_ call: APICall) async throws -> APIResult {
         let card = try await loadCard(call)
         let updated = try await cards.setBlocked(partnerID: call.partnerID, cardID: card.id, blocked: false, reason: nil)
-        return APIResult(messageKey: "card_unblocked", data: Present.card(updated, now: Clock.nowMillis()))
+        return APIResult(messageKey: "card_unblocked", data: Present.card(updated, now: services.clock.nowMillis()))
     }
 
     @Sendable func customerCards(_ call: APICall) async throws -> APIResult {
         let customer = try await loadCustomer(call)
-        let now = Clock.nowMillis()
+        let now = services.clock.nowMillis()
         return APIResult(data: .array(try await cards.cards(partnerID: call.partnerID, customerID: customer.id).map { Present.card($0, now: now) }))
     }
 
@@ -110,7 +110,7 @@ extension ShopAPI {
     }
 
     func tokenJSON(_ card: LoyaltyCard, ttl: Int64?, call: APICall) async throws -> JSON {
-        let now = Clock.nowMillis()
+        let now = services.clock.nowMillis()
         try card.requireUsable(at: now)
         let (token, claims) = try await services.cardTokens.issue(card: card, ttlSeconds: ttl, now: now)
         return .object([
@@ -133,8 +133,8 @@ extension ShopAPI {
         if isStatic {
             data = card.qrCode
         } else {
-            try card.requireUsable(at: Clock.nowMillis())
-            data = try await services.cardTokens.issue(card: card, ttlSeconds: ttl, now: Clock.nowMillis()).token
+            try card.requireUsable(at: services.clock.nowMillis())
+            data = try await services.cardTokens.issue(card: card, ttlSeconds: ttl, now: services.clock.nowMillis()).token
         }
         var result = try QRImage.render(data, options: try f.required(options, "size"), locale: call.locale)
         result.raw?.headers[.cacheControl] = "no-store"

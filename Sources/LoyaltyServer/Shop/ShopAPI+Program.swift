@@ -46,13 +46,13 @@ extension ShopAPI {
         try f.throwIfInvalid()
         let c = try await loadCustomer(call)
         guard let card = try await customers.primaryCard(partnerID: call.partnerID, customerID: c.id) else { return APIResult(data: .array([])) }
-        let now = Clock.nowMillis()
+        let now = services.clock.nowMillis()
         let lots = try await ledger.lots(partnerID: call.partnerID, cardID: card.id, openOnly: !all)
         return APIResult(data: .array(lots.map { Present.lot($0, now: now) }))
     }
 
     @Sendable func setTier(_ call: APICall) async throws -> APIResult {
-        let request = try TierOverrideRequest(call.fields, now: Clock.nowMillis())
+        let request = try TierOverrideRequest(call.fields, now: services.clock.nowMillis())
         let c = try await loadCustomer(call)
         let card = try await ledger.setTierOverride(
             partnerID: call.partnerID, customerID: c.id, tier: request.tier, until: request.until, reason: request.reason,
@@ -82,6 +82,6 @@ extension ShopAPI {
     func tier(_ card: LoyaltyCard, _ call: APICall) async throws -> JSON {
         let program = try await ledger.program(partnerID: call.partnerID)
         let basis = try await ledger.tierBasis(card: card, program: program)
-        return Present.tier(card, program: program, basis: basis, now: Clock.nowMillis())
+        return Present.tier(card, program: program, basis: basis, now: services.clock.nowMillis())
     }
 }

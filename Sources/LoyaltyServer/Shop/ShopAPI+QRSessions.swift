@@ -52,14 +52,14 @@ extension ShopAPI {
     /// S07 (POST, as the SDKs send it).
     @Sendable func pollQRLogin(_ call: APICall) async throws -> APIResult {
         let s = try await qr.load(id: call.parameters["session_id"] ?? "", partnerID: call.partnerID, kind: .login)
-        return APIResult(data: try await qr.loginStatus(s, now: Clock.nowMillis()))
+        return APIResult(data: try await qr.loginStatus(s, now: services.clock.nowMillis()))
     }
 
 
     /// S09.
     @Sendable func qrCardStatus(_ call: APICall) async throws -> APIResult {
         let s = try await qr.load(id: call.parameters["session_id"] ?? "", partnerID: call.partnerID, kind: .card)
-        return APIResult(data: qr.cardStatus(s, now: Clock.nowMillis()))
+        return APIResult(data: qr.cardStatus(s, now: services.clock.nowMillis()))
     }
 
     /// S03: where this server's Pusher-protocol socket is. Unless configured, the host,

@@ -70,7 +70,7 @@ extension ShopAPI {
     }
 
     @Sendable func testWebhook(_ call: APICall) async throws -> APIResult {
-        guard let id = webhookID(call), let delivery = try await webhooks.queueTest(partnerID: call.partnerID, webhookID: id, now: Clock.nowMillis()) else { throw Self.webhookNotFound }
+        guard let id = webhookID(call), let delivery = try await webhooks.queueTest(partnerID: call.partnerID, webhookID: id, now: services.clock.nowMillis()) else { throw Self.webhookNotFound }
         return APIResult(status: .accepted, messageKey: "delivery_queued", data: Present.delivery(delivery))
     }
 
@@ -92,7 +92,7 @@ extension ShopAPI {
 
     @Sendable func redeliver(_ call: APICall) async throws -> APIResult {
         guard let id = webhookID(call), let uuid = call.parameters["delivery"],
-              let d = try await webhooks.redeliver(partnerID: call.partnerID, webhookID: id, uuid: uuid.lowercased(), now: Clock.nowMillis()) else { throw Self.deliveryNotFound }
+              let d = try await webhooks.redeliver(partnerID: call.partnerID, webhookID: id, uuid: uuid.lowercased(), now: services.clock.nowMillis()) else { throw Self.deliveryNotFound }
         return APIResult(status: .accepted, messageKey: "delivery_queued", data: Present.delivery(d))
     }
 

@@ -141,7 +141,7 @@ struct ShopAPI {
         let card = try await lookupCard(call)
         guard let t = try await tenants.template(partnerID: call.partnerID, id: card.templateID),
               let c = try await customers.customer(partnerID: call.partnerID, id: card.customerID) else { throw LoyaltyError.cardNotFound }
-        guard case var .object(members) = Present.cardInfo(card, template: t, customer: c, partner: try await partner(call)) else { throw LoyaltyError.cardNotFound }
+        guard case var .object(members) = Present.cardInfo(card, template: t, customer: c, partner: try await partner(call), now: services.clock.nowMillis()) else { throw LoyaltyError.cardNotFound }
         members += [("pending_points", .int(card.pending)), ("expiring_soon", Present.expiring(card)), ("lifetime_expired", .int(card.lifetimeExpired)),
                     ("tier", try await tier(card, call))]
         return APIResult(data: .object(members))

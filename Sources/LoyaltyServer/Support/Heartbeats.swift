@@ -5,7 +5,7 @@ import Synchronization
 /// realtime listener holds its connection: what the health endpoint reports instead of
 /// assuming that a configured service runs.
 ///
-/// A loop calls ``beat(_:now:)`` at the end of every round that did not fail; the
+/// A loop calls ``beat(_:)`` at the end of every round that did not fail; the
 /// listener calls ``setConnected(_:)`` when its `LISTEN` starts and ends.
 final class Heartbeats: Sendable {
     enum Loop: String, CaseIterable, Sendable {
@@ -26,8 +26,15 @@ final class Heartbeats: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The time a beat records (and the loops' own clock).
+    let clock: any WallClock
 
-    func beat(_ loop: Loop, now: Int64) {
+    init(clock: any WallClock) {
+        self.clock = clock
+    }
+
+    func beat(_ loop: Loop) {
+        let now = clock.nowMillis()
         state.withLock { $0.lastBeat[loop] = now }
     }
 

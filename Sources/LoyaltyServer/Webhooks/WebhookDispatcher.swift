@@ -33,9 +33,12 @@ public final class WebhookDispatcher: Sendable {
     private let inFlight = Atomic<Int>(0)
     private let lastPrune = Atomic<Int64>(0)
 
-    init(database: any DatabaseClient, events: any EventRepository, config: AppConfig, targets: WebhookTargetPolicy, logger: Logger) {
-        self.publisher = EventPublisher(database: database)
-        self.queue = DeliveryQueue(database: database)
+    let clock: any WallClock
+
+    init(database: any DatabaseClient, events: any EventRepository, config: AppConfig, targets: WebhookTargetPolicy, clock: any WallClock, logger: Logger) {
+        self.clock = clock
+        self.publisher = EventPublisher(database: database, clock: clock)
+        self.queue = DeliveryQueue(database: database, clock: clock)
         self.events = events
         self.config = config
         self.targets = targets
@@ -168,7 +171,7 @@ public final class WebhookDispatcher: Sendable {
     /// 20 per table per run, so up to 10,000 facts and deliveries a second can expire
     /// without one run holding the loop for long.
     private func pruneIfDue() async throws {
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         guard now - lastPrune.load(ordering: .relaxed) > 10_000 else { return }
         lastPrune.store(now, ordering: .relaxed)
         let cutoff = now - Int64(config.eventRetentionDays * 86_400_000)
@@ -182,7 +185,7 @@ public final class WebhookDispatcher: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         func outcome(_ status: Int64?, _ error: String?, _ excerpt: String?) -> DeliveryQueue.Outcome {
             let ms = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
-            return DeliveryQueue.Outcome(claim: claim, statusCode: status, error: error, durationMillis: ms, responseExcerpt: excerpt, finishedAt: Clock.nowMillis())
+            return DeliveryQueue.Outcome(claim: claim, statusCode: status, error: error, durationMillis: ms, responseExcerpt: excerpt, finishedAt: clock.nowMillis())
         }
         if let problem = await targets.check(claim.url) { return outcome(nil, "target refused: \(problem)", nil) }
         let body = Array(claim.body.utf8)
@@ -194,7 +197,7 @@ public final class WebhookDispatcher: Sendable {
         request.headers.add(name: "X-Loyalty-Delivery", value: claim.uuid)
         request.headers.add(name: "X-Loyalty-Attempt", value: String(claim.attempt))
         request.headers.add(name: WebhookSigner.signatureHeader, value: WebhookSigner.signature(body: body, secret: claim.secret))
-        request.headers.add(name: WebhookSigner.timestampedHeader, value: WebhookSigner.timestamped(body: body, secret: claim.secret, unixSeconds: Clock.nowMillis() / 1000))
+        request.headers.add(name: WebhookSigner.timestampedHeader, value: WebhookSigner.timestamped(body: body, secret: claim.secret, unixSeconds: clock.nowMillis() / 1000))
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(config.webhookTimeoutSeconds * 1000)))
@@ -232,6 +235,6 @@ struct WebhookDispatcherService: Service {
     func run() async throws {
         // Shutdown before the gate opens (a failed migration) must not hang here.
         do { try await cancelWhenGracefulShutdown { try await ready.wait() } } catch { return }
-        await dispatcher.run(onRound: { heartbeats.beat(.webhookDispatcher, now: Clock.nowMillis()) })
+        await dispatcher.run(onRound: { heartbeats.beat(.webhookDispatcher) })
     }
 }

@@ -18,12 +18,16 @@ public protocol CardRepository: Sendable {
 
 public struct SQLCardRepository: CardRepository {
     let database: any DatabaseClient
+    let clock: any WallClock
 
-    public init(database: any DatabaseClient) { self.database = database }
+    public init(database: any DatabaseClient, clock: any WallClock = SystemWallClock()) {
+        self.database = database
+        self.clock = clock
+    }
 
     public func issue(partnerID: Int64, customerID: Int64, templateID: Int64?) async throws -> LoyaltyCard {
         try await database.write { db in
-            let now = Clock.nowMillis()
+            let now = clock.nowMillis()
             guard try await db.raw("SELECT id FROM customers WHERE partner_id = \(bind: partnerID) AND id = \(bind: customerID)").first() != nil else {
                 throw LoyaltyError.customerNotFound
             }
@@ -61,7 +65,7 @@ public struct SQLCardRepository: CardRepository {
 
     private func update(partnerID: Int64, cardID: Int64, _ statement: @escaping @Sendable (any SQLDatabase, Int64) async throws -> (any SQLRow)?) async throws -> LoyaltyCard {
         try await database.write { db in
-            guard let row = try await statement(db, Clock.nowMillis()) else { throw LoyaltyError.cardNotFound }
+            guard let row = try await statement(db, clock.nowMillis()) else { throw LoyaltyError.cardNotFound }
             return try Rows.card(row)
         }
     }

@@ -20,8 +20,12 @@ public protocol RefreshTokenRepository: Sendable {
 
 public struct SQLRefreshTokenRepository: RefreshTokenRepository {
     let database: any DatabaseClient
+    let clock: any WallClock
 
-    public init(database: any DatabaseClient) { self.database = database }
+    public init(database: any DatabaseClient, clock: any WallClock = SystemWallClock()) {
+        self.database = database
+        self.clock = clock
+    }
 
     static func hash(_ token: String) -> String {
         Hex.encode(SHA256.hash(data: Array(token.utf8)))
@@ -33,7 +37,7 @@ public struct SQLRefreshTokenRepository: RefreshTokenRepository {
 
     public func issue(partnerID: Int64, customerID: Int64, family: String?, ttlSeconds: Int64) async throws -> String {
         try await database.write { db in
-            try await Self.insert(db, partnerID: partnerID, customerID: customerID, family: family ?? UUID().uuidString.lowercased(), ttlSeconds: ttlSeconds, now: Clock.nowMillis())
+            try await Self.insert(db, partnerID: partnerID, customerID: customerID, family: family ?? UUID().uuidString.lowercased(), ttlSeconds: ttlSeconds, now: clock.nowMillis())
         }
     }
 
@@ -49,7 +53,7 @@ public struct SQLRefreshTokenRepository: RefreshTokenRepository {
     public func rotate(token: String, ttlSeconds: Int64) async throws -> (partnerID: Int64, customerID: Int64, token: String) {
         let lock = database.features.forUpdate
         let outcome: Result<(Int64, Int64, String), LoyaltyError> = try await database.write { db in
-            let now = Clock.nowMillis()
+            let now = clock.nowMillis()
             guard let row = try await db.raw("SELECT id, partner_id, customer_id, family, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = \(bind: Self.hash(token)) \(unsafeRaw: lock)").first() else {
                 return .failure(.refreshTokenInvalid)
             }
@@ -74,7 +78,7 @@ public struct SQLRefreshTokenRepository: RefreshTokenRepository {
     public func revokeFamily(of token: String) async throws {
         try await database.write { db in
             try await db.raw("""
-                UPDATE refresh_tokens SET revoked_at = \(bind: Clock.nowMillis())
+                UPDATE refresh_tokens SET revoked_at = \(bind: clock.nowMillis())
                 WHERE family = (SELECT family FROM refresh_tokens WHERE token_hash = \(bind: Self.hash(token))) AND revoked_at IS NULL
                 """).run()
         }
@@ -82,7 +86,7 @@ public struct SQLRefreshTokenRepository: RefreshTokenRepository {
 
     public func revokeAll(partnerID: Int64, customerID: Int64) async throws {
         try await database.write { db in
-            try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: Clock.nowMillis()) WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) AND revoked_at IS NULL").run()
+            try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: clock.nowMillis()) WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) AND revoked_at IS NULL").run()
         }
     }
 }

@@ -16,8 +16,12 @@ public protocol SigningKeyRepository: Sendable {
 
 public struct SQLSigningKeyRepository: SigningKeyRepository {
     let database: any DatabaseClient
+    let clock: any WallClock
 
-    public init(database: any DatabaseClient) { self.database = database }
+    public init(database: any DatabaseClient, clock: any WallClock = SystemWallClock()) {
+        self.database = database
+        self.clock = clock
+    }
 
     public func keys(purpose: String) async throws -> [SigningKey] {
         try await database.read { db in
@@ -28,7 +32,7 @@ public struct SQLSigningKeyRepository: SigningKeyRepository {
     public func add(purpose: String, material: [UInt8]) async throws -> SigningKey {
         try await database.write { db in
             let row = try await db.raw("""
-                INSERT INTO signing_keys (purpose, material, created_at) VALUES (\(bind: purpose), \(bind: Data(material).base64EncodedString()), \(bind: Clock.nowMillis()))
+                INSERT INTO signing_keys (purpose, material, created_at) VALUES (\(bind: purpose), \(bind: Data(material).base64EncodedString()), \(bind: clock.nowMillis()))
                 RETURNING id, purpose, material, created_at, retired_at
                 """).first()
             return try Self.key(row!)
@@ -37,7 +41,7 @@ public struct SQLSigningKeyRepository: SigningKeyRepository {
 
     public func retire(id: Int64) async throws -> Bool {
         try await database.write { db in
-            try await db.raw("UPDATE signing_keys SET retired_at = \(bind: Clock.nowMillis()) WHERE id = \(bind: id) AND retired_at IS NULL RETURNING id").first() != nil
+            try await db.raw("UPDATE signing_keys SET retired_at = \(bind: clock.nowMillis()) WHERE id = \(bind: id) AND retired_at IS NULL RETURNING id").first() != nil
         }
     }
 

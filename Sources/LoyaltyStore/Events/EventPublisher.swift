@@ -29,9 +29,11 @@ public struct EventPublisher: Sendable {
     }
 
     let database: any DatabaseClient
+    let clock: any WallClock
 
-    public init(database: any DatabaseClient) {
+    public init(database: any DatabaseClient, clock: any WallClock = SystemWallClock()) {
         self.database = database
+        self.clock = clock
     }
 
     /// Publishes up to `limit` outbox facts; each delivery gets `maxAttempts` attempts.
@@ -41,7 +43,8 @@ public struct EventPublisher: Sendable {
     /// ``Report/claims`` for the caller to send at once: one write per fresh delivery
     /// fewer than claiming them from the queue. If the caller dies, the lease runs out
     /// and any node picks them up.
-    public func publish(limit: Int = 1000, maxAttempts: Int, claim: (limit: Int, leaseMillis: Int64)? = nil, now: Int64 = Clock.nowMillis()) async throws -> Report {
+    public func publish(limit: Int = 1000, maxAttempts: Int, claim: (limit: Int, leaseMillis: Int64)? = nil, now: Int64? = nil) async throws -> Report {
+        let now = now ?? clock.nowMillis()
         let skipLocked = database.features.forUpdateSkipLocked
         // A read first: an idle cycle then takes no write lock (SQLite's single writer)
         // and dirties no row (PostgreSQL's row lock on the counter).

@@ -1,3 +1,4 @@
+import LoyaltyCore
 import SQLKit
 
 /// Applies the numbered schema steps that a database has not seen yet.
@@ -8,8 +9,12 @@ import SQLKit
 /// placeholders for the few types the dialects spell differently.
 public struct Migrator: Sendable {
     let database: any DatabaseClient
+    let clock: any WallClock
 
-    public init(database: any DatabaseClient) { self.database = database }
+    public init(database: any DatabaseClient, clock: any WallClock = SystemWallClock()) {
+        self.database = database
+        self.clock = clock
+    }
 
     /// Returns the versions applied by this call (empty when up to date).
     @discardableResult
@@ -30,7 +35,7 @@ public struct Migrator: Sendable {
                 for statement in step.statements {
                     try await db.raw(SQLQueryString(Schema.render(statement, for: kind))).run()
                 }
-                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: step.version), \(bind: Clock.nowMillis()))").run()
+                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: step.version), \(bind: clock.nowMillis()))").run()
                 return true
             }
             if didApply { applied.append(step.version) }

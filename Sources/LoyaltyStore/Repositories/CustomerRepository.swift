@@ -26,11 +26,13 @@ public protocol CustomerRepository: Sendable {
 
 public struct SQLCustomerRepository: CustomerRepository {
     let database: any DatabaseClient
+    let clock: any WallClock
     /// PostgreSQL: concurrent primary-card reads (balance look-ups) share one statement.
     let primaryCards: GroupBatcher<PostgresStatements.CardOwner, LoyaltyCard?>?
 
-    public init(database: any DatabaseClient) {
+    public init(database: any DatabaseClient, clock: any WallClock = SystemWallClock()) {
         self.database = database
+        self.clock = clock
         self.primaryCards = database.preparedStatements.map { pg in
             GroupBatcher { keys in
                 var out = [LoyaltyCard?](repeating: nil, count: keys.count)
@@ -43,7 +45,7 @@ public struct SQLCustomerRepository: CustomerRepository {
     }
 
     public func createCustomer(partnerID: Int64, externalID: String?, email: String?, phone: String?, name: String?) async throws -> (Customer, LoyaltyCard) {
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         let email = email?.lowercased()
         return try await database.write { db in
             // The unique indexes decide between concurrent creates; DO NOTHING keeps the

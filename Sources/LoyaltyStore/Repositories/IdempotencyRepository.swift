@@ -24,15 +24,19 @@ public enum IdempotencyClaim: Sendable, Equatable {
 
 public struct SQLIdempotencyRepository: IdempotencyRepository {
     let database: any DatabaseClient
+    let clock: any WallClock
     /// A claim older than this without a response is taken to be from a crashed node.
     let staleAfterMillis: Int64 = 60_000
 
-    public init(database: any DatabaseClient) { self.database = database }
+    public init(database: any DatabaseClient, clock: any WallClock = SystemWallClock()) {
+        self.database = database
+        self.clock = clock
+    }
 
     public func claim(partnerID: Int64, key: String, requestHash: String) async throws -> IdempotencyClaim {
         let stale = staleAfterMillis
         return try await database.write { db in
-            let now = Clock.nowMillis()
+            let now = clock.nowMillis()
             let inserted = try await db.raw("""
                 INSERT INTO idempotency_keys (partner_id, idem_key, request_hash, created_at) VALUES (\(bind: partnerID), \(bind: key), \(bind: requestHash), \(bind: now))
                 ON CONFLICT (partner_id, idem_key) DO NOTHING RETURNING idem_key

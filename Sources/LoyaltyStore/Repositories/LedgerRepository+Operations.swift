@@ -25,7 +25,7 @@ extension SQLLedgerRepository {
     func writeLocked<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase, _ now: Int64, _ lock: String, _ programs: ProgramCache) async throws -> T) async throws -> T {
         let lock = forUpdate
         let programs = programs
-        return try await database.write { db in try await body(db, Clock.nowMillis(), lock, programs) }
+        return try await database.write { db in try await body(db, clock.nowMillis(), lock, programs) }
     }
 
     public func transfer(_ t: TransferCommand) async throws -> TransferOutcome {
@@ -180,7 +180,7 @@ extension SQLLedgerRepository {
     }
 
     public func tierBasis(card: LoyaltyCard, program: ProgramConfig) async throws -> Int64 {
-        try await database.read { db in try await Tiers.basisValue(db, card: card, policy: program.tiers, now: Clock.nowMillis()) }
+        try await database.read { db in try await Tiers.basisValue(db, card: card, policy: program.tiers, now: clock.nowMillis()) }
     }
 
     public func program(partnerID: Int64) async throws -> ProgramConfig {

@@ -23,7 +23,7 @@ extension SQLLedgerRepository {
     func postgresFastAward(_ c: TransactionCommand) async throws -> TransactionOutcome? {
         guard let batcher = awardBatcher,
               c.type == .purchase || c.type == .bonus, (c.pointsRedeemed ?? 0) == 0 else { return nil }
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         let resolved: Resolved?
         if case let .id(customerID) = c.customer, c.cardID == nil {
             guard let row = try await batcher.lookups.submit(AwardBatcher.Lookup(partnerID: c.partnerID, customerID: customerID, orderID: c.orderID, shopID: c.shopID)) else {

@@ -83,12 +83,14 @@ public struct InvariantViolation: Sendable, Equatable {
 
 public struct SQLLedgerRepository: LedgerRepository {
     let database: any DatabaseClient
+    let clock: any WallClock
     /// Group commit for PostgreSQL awards (one per repository, so one per process).
     let awardBatcher: AwardBatcher?
     let programs: ProgramCache
 
-    public init(database: any DatabaseClient, programs: ProgramCache = ProgramCache()) {
+    public init(database: any DatabaseClient, programs: ProgramCache = ProgramCache(), clock: any WallClock = SystemWallClock()) {
         self.database = database
+        self.clock = clock
         self.programs = programs
         self.awardBatcher = database.preparedStatements.map { AwardBatcher(database: $0) }
     }
@@ -100,7 +102,7 @@ public struct SQLLedgerRepository: LedgerRepository {
         let lock = forUpdate
         let programs = programs
         return try await database.write { db in
-            try await Self.post(db, command, now: Clock.nowMillis(), forUpdate: lock, programs: programs)
+            try await Self.post(db, command, now: clock.nowMillis(), forUpdate: lock, programs: programs)
         }
     }
 
@@ -115,7 +117,7 @@ public struct SQLLedgerRepository: LedgerRepository {
         for chunk in stride(from: 0, to: commands.count, by: 250).map({ Array(commands[$0..<min($0 + 250, commands.count)]) }) {
             let chunkResults = try await database.write { db in
                 var out: [Result<TransactionOutcome, LoyaltyError>] = []
-                let now = Clock.nowMillis()
+                let now = clock.nowMillis()
                 for command in chunk {
                     try await db.raw("SAVEPOINT bulk_item").run()
                     do {
@@ -310,7 +312,7 @@ public struct SQLLedgerRepository: LedgerRepository {
     public func reserve(partnerID: Int64, customer: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String, points: Int64, sessionID: String?) async throws -> PointsReservation {
         let lock = forUpdate
         return try await database.write { db in
-            let now = Clock.nowMillis()
+            let now = clock.nowMillis()
             var r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, orderID: nil, shopID: nil, now: now)!
             if let violation = r.template.redemption.violation(forPoints: points) { throw LoyaltyError.redemptionNotAllowed(violation) }
             if r.card.pending > 0 { r.card = try await Self.lockCards(db, partnerID: partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id] ?? r.card }
@@ -337,7 +339,7 @@ public struct SQLLedgerRepository: LedgerRepository {
     public func release(partnerID: Int64, reservationID: Int64?, orderID: String?) async throws -> PointsReservation {
         let lock = forUpdate
         return try await database.write { db in
-            let now = Clock.nowMillis()
+            let now = clock.nowMillis()
             guard var reservation = try await Self.findReservation(db, partnerID: partnerID, reservationID: reservationID, orderID: orderID, forUpdate: lock) else { throw LoyaltyError.reservationNotFound }
             guard reservation.status == .active else { throw LoyaltyError.reservationNotActive(status: reservation.status.rawValue) }
             try await db.raw("UPDATE loyalty_cards SET reserved = \(LedgerPosting.released(reservation.points)), updated_at = \(bind: now) WHERE partner_id = \(bind: partnerID) AND id = \(bind: reservation.cardID)").run()

@@ -16,10 +16,12 @@ public protocol ProgramRepository: Sendable {
 
 public struct SQLProgramRepository: ProgramRepository {
     let database: any DatabaseClient
+    let clock: any WallClock
     let cache: ProgramCache
 
-    public init(database: any DatabaseClient, cache: ProgramCache) {
+    public init(database: any DatabaseClient, cache: ProgramCache, clock: any WallClock = SystemWallClock()) {
         self.database = database
+        self.clock = clock
         self.cache = cache
     }
 
@@ -30,8 +32,8 @@ public struct SQLProgramRepository: ProgramRepository {
     public func setProgram(partnerID: Int64, config: ProgramConfig, templateRules: TemplateRulesPatch, actor: String?) async throws -> Int64 {
         let text = config.encoded().serializedString()
         return try await database.write { db in
-            let now = Clock.nowMillis()
-            _ = try await SQLTenantRepository.applyTemplateRules(db, partnerID: partnerID, patch: templateRules)
+            let now = clock.nowMillis()
+            _ = try await SQLTenantRepository.applyTemplateRules(db, partnerID: partnerID, patch: templateRules, now: now)
             let row = try await db.raw("""
                 INSERT INTO programs (partner_id, version, config, updated_by, updated_at) VALUES (\(bind: partnerID), 1, \(bind: text), \(bind: actor), \(bind: now))
                 ON CONFLICT (partner_id) DO UPDATE SET version = programs.version + 1, config = excluded.config, updated_by = excluded.updated_by, updated_at = excluded.updated_at

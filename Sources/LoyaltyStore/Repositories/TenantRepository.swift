@@ -51,15 +51,19 @@ public struct TemplateFilter: Sendable {
 
 public struct SQLTenantRepository: TenantRepository {
     let database: any DatabaseClient
+    let clock: any WallClock
 
-    public init(database: any DatabaseClient) { self.database = database }
+    public init(database: any DatabaseClient, clock: any WallClock = SystemWallClock()) {
+        self.database = database
+        self.clock = clock
+    }
 
     public func isEmpty() async throws -> Bool {
         try await database.read { db in try await db.raw("SELECT id FROM partners LIMIT 1").first() == nil }
     }
 
     public func createPartner(name: String) async throws -> Partner {
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         return try await database.write { db in
             let row = try await db.raw("INSERT INTO partners (name, created_at) VALUES (\(bind: name), \(bind: now)) RETURNING id").first()
             return Partner(id: try row!.decode(column: "id", as: Int64.self), name: name, createdAt: now)
@@ -74,7 +78,7 @@ public struct SQLTenantRepository: TenantRepository {
     }
 
     public func createShop(partnerID: Int64, name: String, address: String?, city: String?, isVirtual: Bool) async throws -> Shop {
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         return try await database.write { db in
             let row = try await db.raw("""
                 INSERT INTO shops (partner_id, name, address, city, is_active, is_virtual, created_at, updated_at)
@@ -108,7 +112,7 @@ public struct SQLTenantRepository: TenantRepository {
     }
 
     public func createDefaultTemplate(partnerID: Int64, title: String) async throws -> CardTemplate {
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         let code = "CARD-\(partnerID)-\(ApiKeyFormat.newSecret().prefix(6).uppercased())"
         return try await database.write { db in
             let row = try await db.raw("""
@@ -123,9 +127,8 @@ public struct SQLTenantRepository: TenantRepository {
     /// Applies the patch to every card template of the partner, inside the caller's
     /// transaction (the programme `PUT` writes it together with the programme document);
     /// returns how many templates changed.
-    static func applyTemplateRules(_ db: any SQLDatabase, partnerID: Int64, patch p: TemplateRulesPatch) async throws -> Int {
+    static func applyTemplateRules(_ db: any SQLDatabase, partnerID: Int64, patch p: TemplateRulesPatch, now: Int64) async throws -> Int {
         guard !p.isEmpty else { return 0 }
-        let now = Clock.nowMillis()
         return try await db.raw("""
             UPDATE card_templates SET
               points_enabled = COALESCE(\(bind: p.earningEnabled), points_enabled),
@@ -175,7 +178,7 @@ public struct SQLTenantRepository: TenantRepository {
         let key = ApiKeyFormat.newKey()
         let secret = ApiKeyFormat.newSecret()
         let hash = SecretHasher.hash(secret)
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         let credential = try await database.write { db in
             let row = try await db.raw("""
                 INSERT INTO api_credentials (partner_id, shop_id, api_key, secret_hash, environment, name, created_at, expires_at)
@@ -206,7 +209,7 @@ public struct SQLTenantRepository: TenantRepository {
     }
 
     public func revokeCredential(key: String) async throws -> Bool {
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         return try await database.write { db in
             let row = try await db.raw("UPDATE api_credentials SET revoked_at = COALESCE(revoked_at, \(bind: now)) WHERE api_key = \(bind: key) RETURNING id").first()
             return row != nil

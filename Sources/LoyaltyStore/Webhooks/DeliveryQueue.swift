@@ -55,16 +55,19 @@ public struct DeliveryQueue: Sendable {
     public typealias Policy = DeliveryPolicy
 
     let database: any DatabaseClient
+    let clock: any WallClock
 
-    public init(database: any DatabaseClient) {
+    public init(database: any DatabaseClient, clock: any WallClock = SystemWallClock()) {
         self.database = database
+        self.clock = clock
     }
 
     /// Claims up to `limit` due deliveries of active endpoints (pending deliveries of a
     /// disabled endpoint are dropped, not claimed). No join in the claim: with one,
     /// PostgreSQL sorted the whole backlog per claim instead of reading the due index
     /// in order (25 ms per claim at 40k queued).
-    public func claim(limit: Int, leaseMillis: Int64, now: Int64 = Clock.nowMillis()) async throws -> [Claim] {
+    public func claim(limit: Int, leaseMillis: Int64, now: Int64? = nil) async throws -> [Claim] {
+        let now = now ?? clock.nowMillis()
         let lock = database.features.forUpdateSkipLocked
         guard limit > 0, try await database.read({ db in
             try await db.raw("SELECT delivery_id FROM webhook_queue WHERE due_at <= \(bind: now) LIMIT 1").first() != nil
@@ -112,8 +115,9 @@ public struct DeliveryQueue: Sendable {
     /// An outcome whose claim is stale (the lease ran out and another attempt was
     /// claimed) is logged but does not move the delivery.
     @discardableResult
-    public func complete(_ outcomes: [Outcome], policy: Policy, now: Int64 = Clock.nowMillis()) async throws -> [Int64] {
+    public func complete(_ outcomes: [Outcome], policy: Policy, now: Int64? = nil) async throws -> [Int64] {
         guard !outcomes.isEmpty else { return [] }
+        let now = now ?? clock.nowMillis()
         let unnest = database.features.unnestArrays
         let tally = DeliveryTally(outcomes.map(\.tallied), policy: policy, now: now)
         return try await database.write { db in

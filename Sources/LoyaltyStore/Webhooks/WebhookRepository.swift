@@ -34,9 +34,11 @@ public struct SQLWebhookRepository: WebhookRepository {
     public static let maxPerPartner = 20
 
     let database: any DatabaseClient
+    let clock: any WallClock
 
-    public init(database: any DatabaseClient) {
+    public init(database: any DatabaseClient, clock: any WallClock = SystemWallClock()) {
         self.database = database
+        self.clock = clock
     }
 
     static let columns = "id, partner_id, url, events, description, is_active, failure_count, disabled_reason, disabled_at, last_success_at, last_failure_at, created_at, updated_at"
@@ -79,7 +81,7 @@ public struct SQLWebhookRepository: WebhookRepository {
 
     public func create(partnerID: Int64, url: String, events: [String], description: String?) async throws -> (Webhook, secret: String) {
         let secret = Self.newSecret()
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         let hook = try await database.write { db in
             let count = try Rows.count(try await db.raw("SELECT COUNT(*) AS n FROM webhooks WHERE partner_id = \(bind: partnerID)").first())
             guard count < Self.maxPerPartner else { throw LoyaltyError.webhookLimitReached(Self.maxPerPartner) }
@@ -105,7 +107,7 @@ public struct SQLWebhookRepository: WebhookRepository {
     }
 
     public func update(partnerID: Int64, id: Int64, change: WebhookChange) async throws -> Webhook? {
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         return try await database.write { db in
             var set: SQLQueryString = "updated_at = \(bind: now)"
             if let url = change.url { set += ", url = \(bind: url)" }
@@ -131,7 +133,7 @@ public struct SQLWebhookRepository: WebhookRepository {
 
     public func rotateSecret(partnerID: Int64, id: Int64) async throws -> String? {
         let secret = Self.newSecret()
-        let now = Clock.nowMillis()
+        let now = clock.nowMillis()
         return try await database.write { db in
             try await db.raw("UPDATE webhooks SET secret = \(bind: secret), updated_at = \(bind: now) WHERE partner_id = \(bind: partnerID) AND id = \(bind: id) RETURNING id").first() == nil ? nil : secret
         }

@@ -35,7 +35,7 @@ struct CardAPITests {
             #expect(bad.status == .unprocessableContent && bad.string("error", "code") == "QR_INVALID" && bad.string("error", "details", "reason") == "signature")
 
             // Expired.
-            let (old, _) = try await app.services.cardTokens.issue(card: card, ttlSeconds: 30, now: Clock.nowMillis() - 60_000)
+            let (old, _) = try await app.services.cardTokens.issue(card: card, ttlSeconds: 30, now: SystemWallClock().nowMillis() - 60_000)
             let expired = try await app.post("/en/shop/loyalty-cards/scan", #"{"qr_data":"\#(old)"}"#)
             #expect(expired.status == .gone && expired.string("error", "code") == "QR_EXPIRED")
 

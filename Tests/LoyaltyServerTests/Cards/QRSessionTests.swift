@@ -83,8 +83,8 @@ struct QRSessionTests {
             let late = try await app.call(.post, "/en/shop/qr-card/scan", json: #"{"session_id":"\#(id)"}"#, headers: app.bearer(token), auth: false)
             #expect(late.status == .gone && late.string("error", "code") == "RESOURCE_EXPIRED")
             // The expiry is announced once, whichever node runs the sweep.
-            #expect(try await QRSessionService(services: app.services).expireDue(now: Clock.nowMillis()) == 1)
-            #expect(try await QRSessionService(services: app.services).expireDue(now: Clock.nowMillis()) == 0)
+            #expect(try await QRSessionService(services: app.services).expireDue(now: SystemWallClock().nowMillis()) == 1)
+            #expect(try await QRSessionService(services: app.services).expireDue(now: SystemWallClock().nowMillis()) == 0)
             app.services.realtimeHub.disconnect(conn)
             var received: [String] = []
             for await frame in frames { received.append(frame) }

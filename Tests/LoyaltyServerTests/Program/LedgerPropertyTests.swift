@@ -40,7 +40,7 @@ struct LedgerPropertyTests {
                 var users: [Int64] = []
                 for i in 0..<4 { users.append(try await app.customer("prop\(i)@example.com")) }
                 var orders: [(id: String, user: Int64)] = []
-                var clock = Clock.nowMillis()
+                var clock = SystemWallClock().nowMillis()
                 var log: [String] = []
                 var created = 0
                 for step in 0..<120 {

@@ -22,11 +22,15 @@ struct TestApp: Sendable {
     var partnerID: Int64 { shop.partner.id }
 
     /// Runs `body` against a fresh app on `backend`; `configure` may change the config first.
-    static func with(_ backend: Backend, configure: (inout AppConfig) -> Void = { _ in }, _ body: @escaping @Sendable (TestApp) async throws -> Void) async throws {
+    /// `clock` is the time every repository and service reads (pin it with ``ManualWallClock``).
+    static func with(
+        _ backend: Backend, configure: (inout AppConfig) -> Void = { _ in }, clock: any WallClock = SystemWallClock(),
+        _ body: @escaping @Sendable (TestApp) async throws -> Void
+    ) async throws {
         let (database, initial) = try await makeDatabase(backend)
         var config = initial
         configure(&config)
-        let services = AppServices(config: config, database: database)
+        let services = AppServices(config: config, database: database, clock: clock)
         let runner = Task { await database.run() }
         defer { runner.cancel() }
         try await Migrator(database: database).migrate()
