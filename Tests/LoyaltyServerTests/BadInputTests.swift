@@ -7,7 +7,7 @@ import LoyaltyModels
 import LoyaltyServer
 import Testing
 
-@Suite("Bad input never reaches the ledger")
+@Suite("Bad input never reaches the ledger", .databases)
 struct BadInputTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String

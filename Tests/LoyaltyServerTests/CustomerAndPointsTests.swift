@@ -7,55 +7,70 @@ import LoyaltyModels
 import LoyaltyServer
 import Testing
 
-@Suite("Seed FAQ operations: customers, points award/deduct, bulk award")
+@Suite("Seed FAQ operations: customers, points award/deduct, bulk award", .databases)
 struct CustomerAndPointsTests {
     @Test(arguments: Backend.allCases)
     func customersAndPoints(_ backend: Backend) async throws {
         try await TestApp.with(backend) { app in
-            let created = try await app.post("/en/shop/customers", #"{"external_id":"cust_123","email":"Jane@Example.com","name":"Jane"}"#)
-            #expect(created.status == .created)
-            let id = try #require(created.int("data", "id"))
-            #expect(created.string("data", "email") == "jane@example.com")
-            let dup = try await app.post("/en/shop/customers", #"{"email":"jane@example.com"}"#)
-            #expect(dup.status == .conflict)
-            #expect(dup.string("error", "code") == "DUPLICATE_CUSTOMER")
-            #expect(try await app.get("/en/shop/customers/\(id)").string("data", "external_id") == "cust_123")
-            #expect(try await app.get("/en/shop/customers?external_id=cust_123").int("meta", "total") == 1)
-            let listed = try await app.get("/en/shop/customers?external_id=cust_123")
-            #expect(listed.data.arrayFirst?["loyalty_card"]?["card_number"] != nil, "list shows each customer's card")
-            #expect(try await app.get("/en/shop/customers?email=JANE@example.com").int("meta", "total") == 1)
-            let missing = try await app.get("/en/shop/customers/424242")
-            #expect(missing.status == .notFound)
-            #expect(missing.string("error", "code") == "CUSTOMER_NOT_FOUND")
-            #expect(missing.json["error"]?["details"]?["customer_id"] == .string("424242"))
-
-            // Award by external id, duplicates prevented by order_id.
-            let award = try await app.post("/en/shop/points/award", #"{"customer_id":"cust_123","points":150,"reason":"purchase","order_id":"ORD-9","shop_id":\#(app.shop.shop.id)}"#)
-            #expect(award.status == .created)
-            let again = try await app.post("/en/shop/points/award", #"{"customer_id":\#(id),"points":150,"reason":"purchase","order_id":"ORD-9"}"#)
-            #expect(again.status == .conflict)
-            // The same order cannot be credited again through transactions/create either.
-            let viaCreate = try await app.post("/en/shop/transactions/create", #"{"order_id":"ORD-9","user_id":\#(id),"points":150}"#)
-            #expect(viaCreate.status == .conflict)
-
-            // Partial refund: floor(50 / 150 * 150) = 50 points... with an amount on the original.
-            try await app.post("/en/shop/transactions/create", #"{"order_id":"ORD-10","user_id":\#(id),"order_total":150.00,"points":150}"#)
-            let partial = try await app.post("/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R1","refund_amount":50.00,"reason":"refund"}"#)
-            #expect(partial.status == .ok)
-            #expect(partial.int("data", "points_reversed") == 50)
-            let sameRefund = try await app.post("/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R1","refund_amount":50.00}"#)
-            #expect(sameRefund.status == .conflict)
-            let odd = try await app.post("/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R2","refund_amount":33.33}"#)
-            #expect(odd.int("data", "points_reversed") == 33)
-            // The rest: never more than was awarded.
-            let rest = try await app.post("/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R3"}"#)
-            #expect(rest.int("data", "points_reversed") == 67)
-            let more = try await app.post("/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R4"}"#)
-            #expect(more.status == .conflict)
-            let balance = try await app.get("/en/shop/customers/\(id)/balance")
-            #expect(balance.int("data", "points") == 150)
+            let id = try await Self.customersAreCreatedOnceAndFound(app)
+            try await Self.anOrderIsCreditedOnceWhateverTheEndpoint(app, id)
+            try await Self.partialRefundsAreCumulativeAndBounded(app, id)
             try await app.expectLedgerConsistent()
         }
+    }
+
+    /// Create (email normalised), a duplicate 409, look-ups by id, external id and email,
+    /// and a 404 that names the id.
+    static func customersAreCreatedOnceAndFound(_ app: TestApp) async throws -> Int64 {
+        let created = try await app.post("/en/shop/customers", #"{"external_id":"cust_123","email":"Jane@Example.com","name":"Jane"}"#)
+        #expect(created.status == .created)
+        let id = try #require(created.int("data", "id"))
+        #expect(created.string("data", "email") == "jane@example.com")
+        let dup = try await app.post("/en/shop/customers", #"{"email":"jane@example.com"}"#)
+        #expect(dup.status == .conflict)
+        #expect(dup.string("error", "code") == "DUPLICATE_CUSTOMER")
+        #expect(try await app.get("/en/shop/customers/\(id)").string("data", "external_id") == "cust_123")
+        #expect(try await app.get("/en/shop/customers?external_id=cust_123").int("meta", "total") == 1)
+        let listed = try await app.get("/en/shop/customers?external_id=cust_123")
+        #expect(listed.data.arrayFirst?["loyalty_card"]?["card_number"] != nil, "list shows each customer's card")
+        #expect(try await app.get("/en/shop/customers?email=JANE@example.com").int("meta", "total") == 1)
+        let missing = try await app.get("/en/shop/customers/424242")
+        #expect(missing.status == .notFound)
+        #expect(missing.string("error", "code") == "CUSTOMER_NOT_FOUND")
+        #expect(missing.json["error"]?["details"]?["customer_id"] == .string("424242"))
+        return id
+    }
+
+    /// Award by external id; the order id keeps it from being credited twice, through
+    /// `points/award` or `transactions/create`.
+    static func anOrderIsCreditedOnceWhateverTheEndpoint(_ app: TestApp, _ id: Int64) async throws {
+        let award = try await app.post(
+            "/en/shop/points/award", #"{"customer_id":"cust_123","points":150,"reason":"purchase","order_id":"ORD-9","shop_id":\#(app.shop.shop.id)}"#)
+        #expect(award.status == .created)
+        let again = try await app.post("/en/shop/points/award", #"{"customer_id":\#(id),"points":150,"reason":"purchase","order_id":"ORD-9"}"#)
+        #expect(again.status == .conflict)
+        let viaCreate = try await app.post("/en/shop/transactions/create", #"{"order_id":"ORD-9","user_id":\#(id),"points":150}"#)
+        #expect(viaCreate.status == .conflict)
+    }
+
+    /// Partial refunds by refund id: floor(refund / amount x points), cumulative, never
+    /// more than was awarded, each refund id once.
+    static func partialRefundsAreCumulativeAndBounded(_ app: TestApp, _ id: Int64) async throws {
+        try await app.post("/en/shop/transactions/create", #"{"order_id":"ORD-10","user_id":\#(id),"order_total":150.00,"points":150}"#)
+        let partial = try await app.post(
+            "/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R1","refund_amount":50.00,"reason":"refund"}"#)
+        #expect(partial.status == .ok)
+        #expect(partial.int("data", "points_reversed") == 50)
+        let sameRefund = try await app.post("/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R1","refund_amount":50.00}"#)
+        #expect(sameRefund.status == .conflict)
+        let odd = try await app.post("/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R2","refund_amount":33.33}"#)
+        #expect(odd.int("data", "points_reversed") == 33)
+        let rest = try await app.post("/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R3"}"#)
+        #expect(rest.int("data", "points_reversed") == 67)
+        let more = try await app.post("/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R4"}"#)
+        #expect(more.status == .conflict)
+        let balance = try await app.get("/en/shop/customers/\(id)/balance")
+        #expect(balance.int("data", "points") == 150)
     }
 
     @Test(arguments: Backend.allCases)

@@ -6,9 +6,10 @@ import Logging
 import LoyaltyModels
 import LoyaltyServer
 import LoyaltyStore
+import LoyaltyTestSupport
 import Testing
 
-@Suite("A database that does not answer gives 503, not a hang")
+@Suite("A database that does not answer gives 503, not a hang", .databases)
 struct DatabaseDownTests {
     @Test func unreachablePostgresAnswers503() async throws {
         var config = AppConfig()

@@ -10,7 +10,7 @@ import Testing
 /// Purchases by `user_id` take the PostgreSQL prepared-statement fast path and by
 /// `user_email` the general one; both must award what `EarningRule` computes, for rules
 /// with rounding, visit points and clamps.
-@Suite("Earning rule through both purchase paths")
+@Suite("Earning rule through both purchase paths", .databases)
 struct EarningRuleParityTests {
     struct Rule: Sendable, CustomTestStringConvertible {
         var rule: EarningRule

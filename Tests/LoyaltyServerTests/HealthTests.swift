@@ -10,7 +10,7 @@ import Testing
 
 /// The health endpoint reports what this node runs, from checks, on the real
 /// application with its background services.
-@Suite("Health reports real checks")
+@Suite("Health reports real checks", .databases)
 struct HealthTests {
     @Test(arguments: Backend.allCases)
     func servicesAreReportedFromTheirChecks(_ backend: Backend) async throws {

@@ -7,7 +7,7 @@ import LoyaltyModels
 import LoyaltyServer
 import Testing
 
-@Suite("Ledger guarantees under concurrency")
+@Suite("Ledger guarantees under concurrency", .databases)
 struct LedgerConcurrencyTests {
     @Test(arguments: Backend.allCases)
     func concurrentRedemptionsNeverOverdraw(_ backend: Backend) async throws {

@@ -7,7 +7,7 @@ import LoyaltyServer
 import LoyaltyTestSupport
 import Testing
 
-@Suite("openapi.yaml matches the router")
+@Suite("openapi.yaml matches the router", .databases)
 struct OpenAPITests {
     /// `METHOD /path` pairs from the spec's `paths:` section (2-space path keys, 4-space methods).
     static func specRoutes(_ text: String) -> Set<String> {
@@ -41,7 +41,7 @@ struct OpenAPITests {
     }
 }
 
-@Suite("Methods the router does not serve")
+@Suite("Methods the router does not serve", .databases)
 struct MethodNotAllowedTests {
     /// A served path under another method is 405 with `Allow`; an unknown path is 404.
     @Test func servedPathsAnswer405WithAllow() async throws {

@@ -6,7 +6,7 @@ import LoyaltyTestSupport
 import SQLKit
 import Testing
 
-@Suite("Events are written to the outbox with the change")
+@Suite("Events are written to the outbox with the change", .databases)
 struct OutboxTests {
     @Test(arguments: Backend.allCases)
     func transactionCreatedEvents(_ backend: Backend) async throws {

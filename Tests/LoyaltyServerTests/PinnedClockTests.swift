@@ -8,7 +8,7 @@ import Testing
 
 /// The clock is injected: with a pinned clock every record carries its time, and
 /// moving it moves what the server decides (expiry), with no sleeping.
-@Suite("An injected clock pins time")
+@Suite("An injected clock pins time", .databases)
 struct PinnedClockTests {
     @Test(arguments: Backend.allCases)
     func recordsCarryThePinnedTimeAndExpiryFollowsTheClock(_ backend: Backend) async throws {

@@ -7,7 +7,7 @@ import LoyaltyCore
 import LoyaltyServer
 import Testing
 
-@Suite("Shop API authentication and cross-cutting behaviour")
+@Suite("Shop API authentication and cross-cutting behaviour", .databases)
 struct ShopAuthTests {
     @Test(arguments: Backend.allCases)
     func validateCredentials(_ backend: Backend) async throws {

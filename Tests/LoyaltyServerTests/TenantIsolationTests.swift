@@ -11,7 +11,7 @@ import Testing
 /// takes an object id is called with a second partner's credentials and the first
 /// partner's ids, and must answer 404 without changing the first partner's data. A
 /// route that is neither covered here nor listed as taking no object id fails the test.
-@Suite("Tenant isolation over every route")
+@Suite("Tenant isolation over every route", .databases)
 struct TenantIsolationTests {
     struct Call {
         var method: HTTPRequest.Method

@@ -7,72 +7,94 @@ import LoyaltyModels
 import LoyaltyServer
 import Testing
 
-@Suite("transactions/create, refunds, reservations, history")
+@Suite("transactions/create, refunds, reservations, history", .databases)
 struct TransactionTests {
     @Test(arguments: Backend.allCases)
     func purchaseDuplicateAndRefund(_ backend: Backend) async throws {
         try await TestApp.with(backend) { app in
             let user = try await app.customer("p@example.com")
-            let first = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-1","user_id":\#(user),"order_total":15.50,"currency":"EUR"}"#)
-            #expect(first.status == .created)
-            #expect(first.int("data", "points_awarded") == 15)
-            #expect(first.int("data", "points_balance") == 15)
-            #expect(first.data["order_total"] == .double(15.5))
-
-            // A second call with the same order_id and type: 409 and nothing changes.
-            let again = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-1","user_id":\#(user),"order_total":99}"#)
-            #expect(again.status == .conflict)
-            #expect(again.string("error", "code") == "RESOURCE_ALREADY_EXISTS")
-            #expect(try await app.balance(user) == 15)
-
-            // Explicit points, and user_email instead of user_id.
-            let explicit = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-2","user_email":"P@example.com","points":40}"#)
-            #expect(explicit.int("data", "points_awarded") == 40)
-
-            // Spend in the same call: redeemed first, then earned.
-            let spend = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-3","user_id":\#(user),"order_total":10,"points_redeemed":50}"#)
-            #expect(spend.status == .created)
-            #expect(spend.int("data", "points_balance") == Int64(15 + 40 - 50 + 10))
-            #expect(spend.data["discount_amount"] == .double(0.5))
-
-            // Refund reverses earned points and returns spent ones.
-            let refund = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-3","user_id":\#(user),"type":"refund"}"#)
-            #expect(refund.status == .created)
-            #expect(refund.int("data", "points_reversed") == 10)
-            #expect(refund.int("data", "points_returned") == 50)
-            #expect(try await app.balance(user) == 55)
-            let refundAgain = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-3","user_id":\#(user),"type":"refund"}"#)
-            #expect(refundAgain.status == .conflict)
-            let cancelAfterRefund = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-3","user_id":\#(user),"type":"cancellation"}"#)
-            #expect(cancelAfterRefund.status == .conflict)
-            let refundUnknown = try await app.post("/en/shop/transactions/create", #"{"order_id":"NOPE","user_id":\#(user),"type":"refund"}"#)
-            #expect(refundUnknown.status == .notFound)
-            #expect(try await app.balance(user) == 55)
-
-            // The alias S17 behaves the same.
-            let alias = try await app.post("/en/shop/transactions/award-points", #"{"order_id":"WC-4","user_id":\#(user),"points":5}"#)
-            #expect(alias.status == .created)
-
-            let unknownUser = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-5","user_id":999999,"points":5}"#)
-            #expect(unknownUser.status == .notFound)
-            #expect(unknownUser.string("message") == "User not found")
-            try await app.expectLedgerConsistent()
-
-            // History: filters and pagination meta.
-            let all = try await app.get("/en/shop/transactions?per_page=2")
-            #expect(all.int("meta", "total") == 5)
-            #expect(all.int("meta", "last_page") == 3)
-            #expect(all.int("meta", "per_page") == 2)
-            let refunds = try await app.get("/en/shop/transactions?type=refund&user_id=\(user)")
-            #expect(refunds.int("meta", "total") == 1)
-            let byOrder = try await app.get("/en/shop/transactions?reference_number=WC-1")
-            #expect(byOrder.int("meta", "total") == 1)
-            let today = todayUTC()
-            let dated = try await app.get("/en/shop/transactions?date_from=\(today)&date_to=\(today)")
-            #expect(dated.int("meta", "total") == 5)
-            let badPage = try await app.get("/en/shop/transactions?per_page=1000")
-            #expect(badPage.status == .unprocessableContent)
+            try await Self.purchaseEarnsByTheTemplateRule(app, user)
+            try await Self.aRepeatedOrderIsRefusedAndChangesNothing(app, user)
+            try await Self.explicitPointsByEmail(app)
+            try await Self.redeemingSpendsBeforeEarning(app, user)
+            try await Self.refundReversesEarnedAndReturnsSpent(app, user)
+            try await Self.theAliasAndAnUnknownUser(app, user)
+            try await Self.historyFiltersAndPages(app, user)
         }
+    }
+
+    static func purchaseEarnsByTheTemplateRule(_ app: TestApp, _ user: Int64) async throws {
+        let first = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-1","user_id":\#(user),"order_total":15.50,"currency":"EUR"}"#)
+        #expect(first.status == .created)
+        #expect(first.int("data", "points_awarded") == 15)
+        #expect(first.int("data", "points_balance") == 15)
+        #expect(first.data["order_total"] == .double(15.5))
+    }
+
+    /// A second call with the same order_id and type: 409 and nothing changes.
+    static func aRepeatedOrderIsRefusedAndChangesNothing(_ app: TestApp, _ user: Int64) async throws {
+        let again = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-1","user_id":\#(user),"order_total":99}"#)
+        #expect(again.status == .conflict)
+        #expect(again.string("error", "code") == "RESOURCE_ALREADY_EXISTS")
+        #expect(try await app.balance(user) == 15)
+    }
+
+    /// Explicit points, and user_email (in another case) instead of user_id.
+    static func explicitPointsByEmail(_ app: TestApp) async throws {
+        let explicit = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-2","user_email":"P@example.com","points":40}"#)
+        #expect(explicit.int("data", "points_awarded") == 40)
+    }
+
+    /// Spend in the same call: redeemed first, then earned.
+    static func redeemingSpendsBeforeEarning(_ app: TestApp, _ user: Int64) async throws {
+        let spend = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-3","user_id":\#(user),"order_total":10,"points_redeemed":50}"#)
+        #expect(spend.status == .created)
+        #expect(spend.int("data", "points_balance") == Int64(15 + 40 - 50 + 10))
+        #expect(spend.data["discount_amount"] == .double(0.5))
+    }
+
+    /// A refund reverses earned points and returns spent ones, once; a cancellation after
+    /// it and a refund of an unknown order are refused.
+    static func refundReversesEarnedAndReturnsSpent(_ app: TestApp, _ user: Int64) async throws {
+        let refund = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-3","user_id":\#(user),"type":"refund"}"#)
+        #expect(refund.status == .created)
+        #expect(refund.int("data", "points_reversed") == 10)
+        #expect(refund.int("data", "points_returned") == 50)
+        #expect(try await app.balance(user) == 55)
+        let refundAgain = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-3","user_id":\#(user),"type":"refund"}"#)
+        #expect(refundAgain.status == .conflict)
+        let cancelAfterRefund = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-3","user_id":\#(user),"type":"cancellation"}"#)
+        #expect(cancelAfterRefund.status == .conflict)
+        let refundUnknown = try await app.post("/en/shop/transactions/create", #"{"order_id":"NOPE","user_id":\#(user),"type":"refund"}"#)
+        #expect(refundUnknown.status == .notFound)
+        #expect(try await app.balance(user) == 55)
+    }
+
+    /// The alias S17 behaves the same; an unknown user is the real API's 404.
+    static func theAliasAndAnUnknownUser(_ app: TestApp, _ user: Int64) async throws {
+        let alias = try await app.post("/en/shop/transactions/award-points", #"{"order_id":"WC-4","user_id":\#(user),"points":5}"#)
+        #expect(alias.status == .created)
+        let unknownUser = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-5","user_id":999999,"points":5}"#)
+        #expect(unknownUser.status == .notFound)
+        #expect(unknownUser.string("message") == "User not found")
+        try await app.expectLedgerConsistent()
+    }
+
+    /// History: filters and pagination meta.
+    static func historyFiltersAndPages(_ app: TestApp, _ user: Int64) async throws {
+        let all = try await app.get("/en/shop/transactions?per_page=2")
+        #expect(all.int("meta", "total") == 5)
+        #expect(all.int("meta", "last_page") == 3)
+        #expect(all.int("meta", "per_page") == 2)
+        let refunds = try await app.get("/en/shop/transactions?type=refund&user_id=\(user)")
+        #expect(refunds.int("meta", "total") == 1)
+        let byOrder = try await app.get("/en/shop/transactions?reference_number=WC-1")
+        #expect(byOrder.int("meta", "total") == 1)
+        let today = todayUTC()
+        let dated = try await app.get("/en/shop/transactions?date_from=\(today)&date_to=\(today)")
+        #expect(dated.int("meta", "total") == 5)
+        let badPage = try await app.get("/en/shop/transactions?per_page=1000")
+        #expect(badPage.status == .unprocessableContent)
     }
 
     @Test(arguments: Backend.allCases)

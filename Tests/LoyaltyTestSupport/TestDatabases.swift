@@ -11,15 +11,44 @@ public actor TestDatabases {
     private var postgresTemplate: String?
     private var sqliteTemplate: String?
 
+    /// Starts the cluster and migrates both templates, once; later calls return at once.
+    public func prepare() async throws {
+        try await preparePostgresTemplate()
+        try await prepareSQLiteTemplate()
+    }
+
+    // Tasks, not values: callers that arrive while a template is being made wait for
+    // that one instead of making another (the actor is re-entrant across awaits).
+    private var postgresTask: Task<String, any Error>?
+    private var sqliteTask: Task<String, any Error>?
+
+    private func preparePostgresTemplate() async throws {
+        let task = postgresTask ?? Task {
+            let url = try await PostgresCluster.shared.createDatabase()
+            let database = try PostgresDatabaseClient(url: url, maximumConnections: 2, logger: Self.quietLogger)
+            try await Self.migrate(database)
+            return String(url.split(separator: "/").last ?? "")
+        }
+        postgresTask = task
+        postgresTemplate = try await task.value
+    }
+
+    private func prepareSQLiteTemplate() async throws {
+        let task = sqliteTask ?? Task {
+            let dir = NSTemporaryDirectory() + "loyalty-template-\(getpid())-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let database = try await SQLiteClient.open(path: dir + "/loyalty.sqlite", logger: Self.quietLogger)
+            try await Self.migrate(database)
+            return dir
+        }
+        sqliteTask = task
+        sqliteTemplate = try await task.value
+    }
+
     /// A PostgreSQL database on the shared cluster with the current schema.
     public func newPostgresURL() async throws -> String {
         let cluster = PostgresCluster.shared
-        if postgresTemplate == nil {
-            let url = try await cluster.createDatabase()
-            let database = try PostgresDatabaseClient(url: url, maximumConnections: 2, logger: Self.quietLogger)
-            try await Self.migrate(database)
-            postgresTemplate = String(url[url.index(after: url.range(of: "/", options: .backwards)!.lowerBound)...])
-        }
+        try await preparePostgresTemplate()
         // The template's pool closes its connections asynchronously after cancellation;
         // PostgreSQL refuses to copy a database that still has sessions.
         var attempt = 0
@@ -35,17 +64,12 @@ public actor TestDatabases {
 
     /// A directory holding a migrated `loyalty.sqlite`.
     public func newSQLiteDirectory() async throws -> String {
-        if sqliteTemplate == nil {
-            let dir = NSTemporaryDirectory() + "loyalty-template-\(getpid())-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let database = try await SQLiteClient.open(path: dir + "/loyalty.sqlite", logger: Self.quietLogger)
-            try await Self.migrate(database)
-            sqliteTemplate = dir
-        }
+        try await prepareSQLiteTemplate()
+        guard let template = sqliteTemplate else { throw Shell.Failure(description: "no SQLite template") }
         let dir = NSTemporaryDirectory() + "loyalty-test-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: sqliteTemplate! + "/loyalty.sqlite" + suffix) {
-            try FileManager.default.copyItem(atPath: sqliteTemplate! + "/loyalty.sqlite" + suffix, toPath: dir + "/loyalty.sqlite" + suffix)
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: template + "/loyalty.sqlite" + suffix) {
+            try FileManager.default.copyItem(atPath: template + "/loyalty.sqlite" + suffix, toPath: dir + "/loyalty.sqlite" + suffix)
         }
         return dir
     }

@@ -9,7 +9,7 @@ import Testing
 
 @testable import LoyaltyServer
 
-@Suite("Digital cards")
+@Suite("Digital cards", .databases)
 struct CardAPITests {
     @Test(arguments: Backend.allCases)
     func scanReadsTokensAndStaticCodesAndRefusesTamperedExpiredAndForeign(_ backend: Backend) async throws {

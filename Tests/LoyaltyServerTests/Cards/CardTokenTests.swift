@@ -6,7 +6,7 @@ import Testing
 
 @testable import LoyaltyServer
 
-@Suite("Card QR tokens")
+@Suite("Card QR tokens", .databases)
 struct CardTokenTests {
     let key = [UInt8](repeating: 7, count: 32)
     let claims = CardToken(cardID: 123_456, partnerID: 42, issuedAt: 1_800_000_000, expiresAt: 1_800_003_600)

@@ -10,7 +10,7 @@ import Testing
 @testable import LoyaltyServer
 
 /// Forged, altered, expired and foreign customer tokens are refused.
-@Suite("Customer tokens")
+@Suite("Customer tokens", .databases)
 struct CustomerTokenTests {
     static func b64url(_ bytes: [UInt8]) -> String { CardToken.base64url(bytes) }
 

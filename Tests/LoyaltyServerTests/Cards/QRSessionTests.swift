@@ -20,7 +20,7 @@ extension TestApp {
     func bearer(_ token: String) -> HTTPFields { .of(["Authorization": "Bearer \(token)"]) }
 }
 
-@Suite("QR login and QR card sessions")
+@Suite("QR login and QR card sessions", .databases)
 struct QRSessionTests {
     @Test(arguments: Backend.allCases)
     func cardSessionCompletesOnceWithTheSpecFields(_ backend: Backend) async throws {

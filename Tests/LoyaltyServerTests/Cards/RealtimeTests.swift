@@ -15,7 +15,7 @@ import WSClient
 
 /// The Pusher-protocol socket over a real WebSocket connection to the real server, and
 /// the PostgreSQL LISTEN/NOTIFY fan-out between two nodes.
-@Suite("Realtime (Pusher protocol 7)")
+@Suite("Realtime (Pusher protocol 7)", .databases)
 struct RealtimeTests {
     /// Starts the full application (HTTP and WebSocket on one port) on the database of
     /// `services`, with a client and services of its own (as a second process would),

@@ -25,7 +25,7 @@ struct SeededGenerator: RandomNumberGenerator {
 /// card keeps balance == sum(ledger entries) == sum(lots' remaining), pending == the
 /// maturing lots, `balance_after` is a running sum, and no call fails with a 5xx.
 /// Sequences come from fixed seeds (printed on failure), different on each backend.
-@Suite("Ledger properties under random operation sequences")
+@Suite("Ledger properties under random operation sequences", .databases)
 struct LedgerPropertyTests {
     static let policies = ["partial_deduction", "negative_balance", "refuse"]
 
@@ -144,7 +144,7 @@ struct LedgerPropertyTests {
     }
 }
 
-@Suite("The invariant check itself")
+@Suite("The invariant check itself", .databases)
 struct InvariantCheckTests {
     /// The checks above are only worth something if a broken card is reported.
     @Test(arguments: Backend.allCases)

@@ -7,7 +7,7 @@ import LoyaltyStore
 import LoyaltyTestSupport
 import Testing
 
-@Suite("Point lots: pending, expiry, spending order, transfers")
+@Suite("Point lots: pending, expiry, spending order, transfers", .databases)
 struct LotTests {
     @Test(arguments: Backend.allCases)
     func pendingThenExpiry(_ backend: Backend) async throws {
@@ -124,7 +124,7 @@ struct LotTests {
     }
 }
 
-@Suite("Lots: holds, maturity before expiry, hostile cart lines")
+@Suite("Lots: holds, maturity before expiry, hostile cart lines", .databases)
 struct LotEdgeTests {
     @Test(arguments: Backend.allCases)
     func refundIntoHeldPointsShrinksTheHold(_ backend: Backend) async throws {

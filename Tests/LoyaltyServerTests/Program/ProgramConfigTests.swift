@@ -6,7 +6,7 @@ import LoyaltyServer
 import LoyaltyTestSupport
 import Testing
 
-@Suite("Programme configuration and earning rules through the API")
+@Suite("Programme configuration and earning rules through the API", .databases)
 struct ProgramConfigTests {
     @Test(arguments: Backend.allCases)
     func documentIsValidatedAndVersioned(_ backend: Backend) async throws {

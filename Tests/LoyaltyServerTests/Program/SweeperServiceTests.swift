@@ -9,7 +9,7 @@ import SQLKit
 import LoyaltyTestSupport
 import Testing
 
-@Suite("The server's background sweeper")
+@Suite("The server's background sweeper", .databases)
 struct SweeperServiceTests {
     /// The real application (services included) on a socket: with sweeping off the
     /// server must stay up; with it on, a lapsed lot is expired without any request.

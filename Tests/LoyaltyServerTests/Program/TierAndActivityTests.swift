@@ -7,7 +7,7 @@ import LoyaltyStore
 import LoyaltyTestSupport
 import Testing
 
-@Suite("Tiers and activities")
+@Suite("Tiers and activities", .databases)
 struct TierAndActivityTests {
     @Test(arguments: Backend.allCases)
     func tiersProgressMultiplyAndCanBeOverridden(_ backend: Backend) async throws {

@@ -7,7 +7,7 @@ import LoyaltyStore
 import LoyaltyTestSupport
 import Testing
 
-@Suite("Webhook endpoints and the event feed")
+@Suite("Webhook endpoints and the event feed", .databases)
 struct WebhookAPITests {
     @Test(arguments: Backend.allCases)
     func endpointsAreManagedAndScopedToTheirPartner(_ backend: Backend) async throws {

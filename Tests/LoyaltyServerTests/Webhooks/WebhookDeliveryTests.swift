@@ -8,7 +8,7 @@ import LoyaltyStore
 import LoyaltyTestSupport
 import Testing
 
-@Suite("Webhook delivery")
+@Suite("Webhook delivery", .databases)
 struct WebhookDeliveryTests {
     /// 500, 500, 500, then 200: one delivery, delivered once, with three failures in its
     /// log, every attempt the same signed body under the same delivery id, and each

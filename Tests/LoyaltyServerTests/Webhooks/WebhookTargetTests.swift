@@ -5,7 +5,7 @@ import LoyaltyModels
 import LoyaltyTestSupport
 import Testing
 
-@Suite("Webhook targets and signatures")
+@Suite("Webhook targets and signatures", .databases)
 struct WebhookTargetTests {
     /// Production policy: private, loopback, link-local (metadata) and plain-http
     /// targets are refused with the field named, and nothing is written.
