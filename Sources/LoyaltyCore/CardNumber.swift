@@ -13,7 +13,9 @@ public enum CardNumber {
 
     static func format(_ n: Int) -> String {
         let s = String(n)
-        let a = s.prefix(3), b = s.dropFirst(3).prefix(3), c = s.suffix(3)
+        let a = s.prefix(3)
+        let b = s.dropFirst(3).prefix(3)
+        let c = s.suffix(3)
         return "\(a)-\(b)-\(c)"
     }
 

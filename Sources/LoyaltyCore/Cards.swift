@@ -56,7 +56,23 @@ public struct QRSession: Sendable {
     public var expiresAt: Int64
     public var completedAt: Int64?
 
-    public init(id: String, partnerID: Int64, shopID: Int64?, kind: QRSessionKind, code: String, manualCode: String, deviceName: String?, status: QRSessionStatus, customerID: Int64?, cardID: Int64?, resultJSON: String?, pendingTokensJSON: String?, createdAt: Int64, expiresAt: Int64, completedAt: Int64?) {
+    public init(
+        id: String,
+        partnerID: Int64,
+        shopID: Int64?,
+        kind: QRSessionKind,
+        code: String,
+        manualCode: String,
+        deviceName: String?,
+        status: QRSessionStatus,
+        customerID: Int64?,
+        cardID: Int64?,
+        resultJSON: String?,
+        pendingTokensJSON: String?,
+        createdAt: Int64,
+        expiresAt: Int64,
+        completedAt: Int64?
+    ) {
         self.id = id
         self.partnerID = partnerID
         self.shopID = shopID

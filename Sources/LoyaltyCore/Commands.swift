@@ -11,7 +11,16 @@ public struct TransferCommand: Sendable {
     public var reference: String
     public var actor: String?
 
-    public init(partnerID: Int64, shopID: Int64? = nil, from: TransactionCommand.CustomerRef, to: TransactionCommand.CustomerRef, points: Int64, reason: String, reference: String, actor: String? = nil) {
+    public init(
+        partnerID: Int64,
+        shopID: Int64? = nil,
+        from: TransactionCommand.CustomerRef,
+        to: TransactionCommand.CustomerRef,
+        points: Int64,
+        reason: String,
+        reference: String,
+        actor: String? = nil
+    ) {
         self.partnerID = partnerID
         self.shopID = shopID
         self.from = from
@@ -35,7 +44,15 @@ public struct AdjustmentCommand: Sendable {
     public var reference: String
     public var actor: String?
 
-    public init(partnerID: Int64, shopID: Int64? = nil, customer: TransactionCommand.CustomerRef, points: Int64, reason: String, reference: String, actor: String? = nil) {
+    public init(
+        partnerID: Int64,
+        shopID: Int64? = nil,
+        customer: TransactionCommand.CustomerRef,
+        points: Int64,
+        reason: String,
+        reference: String,
+        actor: String? = nil
+    ) {
         self.partnerID = partnerID
         self.shopID = shopID
         self.customer = customer
@@ -58,7 +75,15 @@ public struct ActivityCommand: Sendable {
     public var referred: TransactionCommand.CustomerRef?
     public var actor: String?
 
-    public init(partnerID: Int64, shopID: Int64? = nil, customer: TransactionCommand.CustomerRef, activity: String, reference: String? = nil, referred: TransactionCommand.CustomerRef? = nil, actor: String? = nil) {
+    public init(
+        partnerID: Int64,
+        shopID: Int64? = nil,
+        customer: TransactionCommand.CustomerRef,
+        activity: String,
+        reference: String? = nil,
+        referred: TransactionCommand.CustomerRef? = nil,
+        actor: String? = nil
+    ) {
         self.partnerID = partnerID
         self.shopID = shopID
         self.customer = customer

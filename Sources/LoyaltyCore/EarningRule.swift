@@ -17,8 +17,12 @@ public struct EarningRule: Sendable, Hashable {
     public var maxPointsPerPurchase: Int64
 
     public init(
-        enabled: Bool = true, pointsPerCurrency: Int64 = 1, currencyAmountMinor: Int64 = 100,
-        roundUp: Bool = false, pointsPerVisit: Int64 = 0, minPointsPerPurchase: Int64 = 0,
+        enabled: Bool = true,
+        pointsPerCurrency: Int64 = 1,
+        currencyAmountMinor: Int64 = 100,
+        roundUp: Bool = false,
+        pointsPerVisit: Int64 = 0,
+        minPointsPerPurchase: Int64 = 0,
         maxPointsPerPurchase: Int64 = 0
     ) {
         self.enabled = enabled

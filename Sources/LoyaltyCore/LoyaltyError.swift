@@ -82,7 +82,24 @@ public struct TransactionCommand: Sendable {
     /// Cart lines, for SKU and category bonus rules.
     public var cartItems: [CartItem] = []
 
-    public init(partnerID: Int64, shopID: Int64? = nil, customer: CustomerRef, cardID: Int64? = nil, orderID: String, type: TransactionType, orderTotalMinor: Int64? = nil, currency: String? = nil, points: Int64? = nil, pointsRedeemed: Int64? = nil, discountMinor: Int64? = nil, description: String? = nil, reason: String? = nil, refundID: String? = nil, metadataJSON: String? = nil, cartItems: [CartItem] = []) {
+    public init(
+        partnerID: Int64,
+        shopID: Int64? = nil,
+        customer: CustomerRef,
+        cardID: Int64? = nil,
+        orderID: String,
+        type: TransactionType,
+        orderTotalMinor: Int64? = nil,
+        currency: String? = nil,
+        points: Int64? = nil,
+        pointsRedeemed: Int64? = nil,
+        discountMinor: Int64? = nil,
+        description: String? = nil,
+        reason: String? = nil,
+        refundID: String? = nil,
+        metadataJSON: String? = nil,
+        cartItems: [CartItem] = []
+    ) {
         self.partnerID = partnerID
         self.shopID = shopID
         self.customer = customer

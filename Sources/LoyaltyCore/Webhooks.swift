@@ -17,7 +17,21 @@ public struct Webhook: Sendable, Hashable {
     public var createdAt: Int64
     public var updatedAt: Int64
 
-    public init(id: Int64, partnerID: Int64, url: String, events: [String], description: String?, isActive: Bool, failureCount: Int64, disabledReason: String?, disabledAt: Int64?, lastSuccessAt: Int64?, lastFailureAt: Int64?, createdAt: Int64, updatedAt: Int64) {
+    public init(
+        id: Int64,
+        partnerID: Int64,
+        url: String,
+        events: [String],
+        description: String?,
+        isActive: Bool,
+        failureCount: Int64,
+        disabledReason: String?,
+        disabledAt: Int64?,
+        lastSuccessAt: Int64?,
+        lastFailureAt: Int64?,
+        createdAt: Int64,
+        updatedAt: Int64
+    ) {
         self.id = id
         self.partnerID = partnerID
         self.url = url
@@ -83,7 +97,21 @@ public struct WebhookDelivery: Sendable, Hashable {
     /// Filled by the delivery log: every attempt, failed ones first, in order.
     public var log: [WebhookAttempt] = []
 
-    public init(id: Int64, uuid: String, partnerID: Int64, webhookID: Int64, eventSeq: Int64?, eventType: String, body: String, status: Status, attempts: Int64, maxAttempts: Int64, nextAttemptAt: Int64?, createdAt: Int64, completedAt: Int64?) {
+    public init(
+        id: Int64,
+        uuid: String,
+        partnerID: Int64,
+        webhookID: Int64,
+        eventSeq: Int64?,
+        eventType: String,
+        body: String,
+        status: Status,
+        attempts: Int64,
+        maxAttempts: Int64,
+        nextAttemptAt: Int64?,
+        createdAt: Int64,
+        completedAt: Int64?
+    ) {
         self.id = id
         self.uuid = uuid
         self.partnerID = partnerID

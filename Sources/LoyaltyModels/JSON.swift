@@ -45,12 +45,30 @@ public enum JSON: Sendable, Equatable {
 extension JSON: Decodable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null; return }
-        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-        if let i = try? c.decode(Int64.self) { self = .int(i); return }
-        if let d = try? c.decode(Double.self) { self = .double(d); return }
-        if let s = try? c.decode(String.self) { self = .string(s); return }
-        if let a = try? c.decode([JSON].self) { self = .array(a); return }
+        if c.decodeNil() {
+            self = .null
+            return
+        }
+        if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+            return
+        }
+        if let i = try? c.decode(Int64.self) {
+            self = .int(i)
+            return
+        }
+        if let d = try? c.decode(Double.self) {
+            self = .double(d)
+            return
+        }
+        if let s = try? c.decode(String.self) {
+            self = .string(s)
+            return
+        }
+        if let a = try? c.decode([JSON].self) {
+            self = .array(a)
+            return
+        }
         let o = try c.decode([String: JSON].self)
         self = .object(o.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
@@ -75,7 +93,9 @@ extension JSON {
         case let .double(d):
             if d.isFinite {
                 if d == d.rounded(), abs(d) < 1e15 { out.append(contentsOf: String(Int64(d)).utf8) } else { out.append(contentsOf: "\(d)".utf8) }
-            } else { out.append(contentsOf: "null".utf8) }
+            } else {
+                out.append(contentsOf: "null".utf8)
+            }
         case let .money(m):
             let sign = m < 0 ? "-" : ""
             let mag = m.magnitude

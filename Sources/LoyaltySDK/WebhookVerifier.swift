@@ -65,7 +65,9 @@ public struct WebhookVerifier: Sendable {
         guard let timestamp, !macs.isEmpty else { throw .malformedHeader }
         var signed = Array("\(timestamp).".utf8)
         signed.append(contentsOf: body)
-        guard macs.contains(where: { HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: signed, using: key) }) else { throw .signatureMismatch }
+        guard macs.contains(where: { HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: signed, using: key) }) else {
+            throw .signatureMismatch
+        }
         guard abs(now.timeIntervalSince1970 - TimeInterval(timestamp)) <= tolerance else { throw .timestampOutOfTolerance }
     }
 

@@ -2,11 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
-import NIOCore
 import Logging
 import LoyaltyCore
 import LoyaltyModels
 import LoyaltyStore
+import NIOCore
 import ServiceLifecycle
 
 /// Runs the database client's background work (the PostgreSQL pool) for the
@@ -48,22 +48,39 @@ public func buildRouter(services: AppServices, recorder: RouteRecorder = RouteRe
 /// The composition root: migrations (then `beforeServing`, e.g. seeding) before the
 /// server accepts connections, the database client as a service, and the router.
 /// `onServerRunning` is called with the bound port once the server accepts connections.
-public func buildApplication(services: AppServices, logger: Logger, beforeServing: @escaping @Sendable () async throws -> Void = {}, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+public func buildApplication(
+    services: AppServices,
+    logger: Logger,
+    beforeServing: @escaping @Sendable () async throws -> Void = {},
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
     var background: [any Service] = [
         DatabaseService(database: services.database),
         LotSweeperService(
-            sweeper: services.sweeper, intervalSeconds: services.config.sweepIntervalSeconds, logger: logger.component("sweeper"),
-            ready: services.migrated, heartbeats: services.heartbeats),
+            sweeper: services.sweeper,
+            intervalSeconds: services.config.sweepIntervalSeconds,
+            logger: logger.component("sweeper"),
+            ready: services.migrated,
+            heartbeats: services.heartbeats
+        ),
         WebhookDispatcherService(dispatcher: services.dispatcher, ready: services.migrated, heartbeats: services.heartbeats),
         QRSessionExpiryService(
-            sessions: QRSessionService(services: services), logger: logger.component("qr_sessions"), ready: services.migrated,
-            heartbeats: services.heartbeats),
+            sessions: QRSessionService(services: services),
+            logger: logger.component("qr_sessions"),
+            ready: services.migrated,
+            heartbeats: services.heartbeats
+        ),
     ]
     if let channel = services.database.notifications {
         background.append(
             PostgresRealtimeListener(
-                database: channel, hub: services.realtimeHub, logger: logger.component("realtime"), ready: services.migrated,
-                heartbeats: services.heartbeats))
+                database: channel,
+                hub: services.realtimeHub,
+                logger: logger.component("realtime"),
+                ready: services.migrated,
+                heartbeats: services.heartbeats
+            )
+        )
     }
     let socket = PusherSocket(hub: services.realtimeHub, appKey: services.config.realtimeKey)
     // One port for HTTP and the Pusher-protocol WebSocket (`/app/{key}`); the socket's
@@ -71,20 +88,23 @@ public func buildApplication(services: AppServices, logger: Logger, beforeServin
     let server = HTTPServerBuilder.http1WebSocketUpgrade(
         configuration: .init(
             http1: .init(idleTimeout: .milliseconds(Int64(services.config.idleTimeoutSeconds * 1000))),
-            ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(30)))),
+            ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(30)))
+        ),
         shouldUpgrade: { head, _, _ in
             guard let path = head.path, PusherSocket.appKey(path: path) != nil else { return .dontUpgrade }
             return .upgrade([:]) { inbound, outbound, _ in
                 try await socket.run(path: path, inbound: inbound, outbound: outbound)
             }
-        })
+        }
+    )
     var app = Application(
         router: buildRouter(services: services),
         server: server,
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "loyalty"),
         services: background,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? services.config.port) },
-        logger: logger)
+        logger: logger
+    )
     app.beforeServerStarts {
         try await Migrator(database: services.database).migrate()
         services.migrated.open()

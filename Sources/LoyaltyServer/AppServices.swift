@@ -42,7 +42,10 @@ public struct AppServices: Sendable {
     /// Every logger of the services derives from `logger` (its level and handler), with
     /// a `component` metadata key naming the part that logs.
     public init(
-        config: AppConfig, database: any DatabaseClient, logger: Logger = Logger(label: "loyalty"), clock: any WallClock = SystemWallClock()
+        config: AppConfig,
+        database: any DatabaseClient,
+        logger: Logger = Logger(label: "loyalty"),
+        clock: any WallClock = SystemWallClock()
     ) {
         self.config = config
         self.logger = logger
@@ -59,16 +62,34 @@ public struct AppServices: Sendable {
         self.webhooks = SQLWebhookRepository(database: database, clock: clock)
         self.events = SQLEventRepository(database: database)
         self.webhookTargets = WebhookTargetPolicy(allowLoopback: config.webhookAllowLoopback)
-        self.dispatcher = WebhookDispatcher(database: database, events: events, config: config, targets: webhookTargets, clock: clock, logger: logger.component("webhooks"))
-        self.authenticator = CredentialAuthenticator(tenants: tenants, environment: config.environment, cacheSeconds: config.credentialCacheSeconds, clock: clock)
+        self.dispatcher = WebhookDispatcher(
+            database: database,
+            events: events,
+            config: config,
+            targets: webhookTargets,
+            clock: clock,
+            logger: logger.component("webhooks")
+        )
+        self.authenticator = CredentialAuthenticator(
+            tenants: tenants,
+            environment: config.environment,
+            cacheSeconds: config.credentialCacheSeconds,
+            clock: clock
+        )
         self.rateLimiter = RateLimiter(perMinute: config.shopRateLimitPerMinute)
         self.cards = SQLCardRepository(database: database, clock: clock)
         self.signingKeys = SQLSigningKeyRepository(database: database, clock: clock)
         self.qrSessions = SQLQRSessionRepository(database: database)
-        self.cardTokens = CardTokens(keys: KeyRing(purpose: "card_token", keyBytes: 32, repository: signingKeys, clock: clock), defaultTTLSeconds: config.cardTokenTTLSeconds)
+        self.cardTokens = CardTokens(
+            keys: KeyRing(purpose: "card_token", keyBytes: 32, repository: signingKeys, clock: clock),
+            defaultTTLSeconds: config.cardTokenTTLSeconds
+        )
         self.customerTokens = CustomerTokens(
-            keys: KeyRing(purpose: "customer_jwt", keyBytes: 64, repository: signingKeys, clock: clock), refreshTokens: SQLRefreshTokenRepository(database: database, clock: clock),
-            accessTTLSeconds: config.customerTokenTTLSeconds, refreshTTLSeconds: config.refreshTokenTTLDays * 86_400)
+            keys: KeyRing(purpose: "customer_jwt", keyBytes: 64, repository: signingKeys, clock: clock),
+            refreshTokens: SQLRefreshTokenRepository(database: database, clock: clock),
+            accessTTLSeconds: config.customerTokenTTLSeconds,
+            refreshTTLSeconds: config.refreshTokenTTLDays * 86_400
+        )
         self.realtimeHub = RealtimeHub(maxConnections: config.realtimeMaxConnections)
         if let channel = database.notifications {
             self.realtime = PostgresRealtimeBus(database: channel, logger: logger.component("realtime"))
@@ -84,7 +105,12 @@ public struct AppServices: Sendable {
         var logger = logger
         if logger.logLevel < .info { logger.logLevel = .info }
         if let url = config.databaseURL {
-            return try PostgresDatabaseClient(url: url, maximumConnections: config.postgresMaxConnections, deadlineSeconds: config.databaseTimeoutSeconds, logger: logger)
+            return try PostgresDatabaseClient(
+                url: url,
+                maximumConnections: config.postgresMaxConnections,
+                deadlineSeconds: config.databaseTimeoutSeconds,
+                logger: logger
+            )
         }
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         let path = (config.dataDirectory as NSString).appendingPathComponent("loyalty.sqlite")
@@ -130,14 +156,24 @@ extension AppServices {
             partner = try await tenants.createPartner(name: name)
         }
         let shop = try await tenants.createShop(partnerID: partner.id, name: name, address: nil, city: nil, isVirtual: false)
-        let existingTemplate = try await tenants.templates(partnerID: partner.id, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first
+        let existingTemplate = try await tenants.templates(
+            partnerID: partner.id,
+            filter: TemplateFilter(isActive: true),
+            page: PageRequest(page: 1, perPage: 1)
+        ).items.first
         let template: CardTemplate
         if let existingTemplate {
             template = existingTemplate
         } else {
             template = try await tenants.createDefaultTemplate(partnerID: partner.id, title: "\(name) card")
         }
-        let (credential, secret) = try await tenants.createCredential(partnerID: partner.id, shopID: shop.id, environment: environment ?? config.environment, name: "default", expiresAt: nil)
+        let (credential, secret) = try await tenants.createCredential(
+            partnerID: partner.id,
+            shopID: shop.id,
+            environment: environment ?? config.environment,
+            name: "default",
+            expiresAt: nil
+        )
         return ProvisionedShop(partner: partner, shop: shop, template: template, credential: credential, secret: secret)
     }
 }

@@ -18,7 +18,10 @@ struct LotSweeperService: Service {
 
     func run() async throws {
         // A service that returns ends the whole application: when sweeping is off, idle until shutdown.
-        guard intervalSeconds > 0 else { try? await gracefulShutdown(); return }
+        guard intervalSeconds > 0 else {
+            try? await gracefulShutdown()
+            return
+        }
         try? await cancelWhenGracefulShutdown {
             try await ready.wait()
             heartbeats.beat(.sweeper)
@@ -36,7 +39,9 @@ struct LotSweeperService: Service {
             let expired = try await sweeper.expire(now: now)
             let tiers = try await sweeper.tiers(now: now)
             if matured + expired.lots + tiers > 0 {
-                logger.info("sweep: \(matured) cards matured, \(expired.lots) lots expired (\(expired.points) points on \(expired.cards) cards), \(tiers) tier evaluations")
+                logger.info(
+                    "sweep: \(matured) cards matured, \(expired.lots) lots expired (\(expired.points) points on \(expired.cards) cards), \(tiers) tier evaluations"
+                )
             }
             heartbeats.beat(.sweeper)
         } catch is CancellationError {

@@ -9,7 +9,10 @@ extension QRCode {
         for y in 0..<size {
             var x = 0
             while x < size {
-                guard self[x, y] else { x += 1; continue }
+                guard self[x, y] else {
+                    x += 1
+                    continue
+                }
                 var run = 1
                 while x + run < size, self[x + run, y] { run += 1 }
                 path += "M\(x + border),\(y + border)h\(run)v1h-\(run)z"
@@ -18,10 +21,10 @@ extension QRCode {
         }
         let px = max(pixels, extent)
         return """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="\(px)" height="\(px)" viewBox="0 0 \(extent) \(extent)" shape-rendering="crispEdges">\
-        <rect width="100%" height="100%" fill="\(light)"/><path d="\(path)" fill="\(dark)"/></svg>
+            <?xml version="1.0" encoding="UTF-8"?>
+            <svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="\(px)" height="\(px)" viewBox="0 0 \(extent) \(extent)" shape-rendering="crispEdges">\
+            <rect width="100%" height="100%" fill="\(light)"/><path d="\(path)" fill="\(dark)"/></svg>
 
-        """
+            """
     }
 }

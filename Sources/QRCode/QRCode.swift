@@ -13,7 +13,10 @@ public struct QRCode: Sendable, Equatable {
     /// The error-correction level: how much of the symbol may be damaged and still read
     /// (about 7%, 15%, 25% and 30%).
     public enum ErrorCorrection: String, Sendable, CaseIterable {
-        case low = "L", medium = "M", quartile = "Q", high = "H"
+        case low = "L"
+        case medium = "M"
+        case quartile = "Q"
+        case high = "H"
 
         /// Index into ``QRTables`` (L, M, Q, H).
         var ordinal: Int {
@@ -56,9 +59,16 @@ public struct QRCode: Sendable, Equatable {
         guard versions.lowerBound >= 1, versions.upperBound <= 40 else { throw QRCodeError.invalidParameter("version must be within 1...40") }
         if let mask, !(0...7).contains(mask) { throw QRCodeError.invalidParameter("mask must be within 0...7") }
         guard let version = versions.first(where: { Self.byteCapacity(version: $0, errorCorrection: errorCorrection) >= bytes.count }) else {
-            throw QRCodeError.dataTooLong(bytes: bytes.count, capacity: Self.byteCapacity(version: versions.upperBound, errorCorrection: errorCorrection))
+            throw QRCodeError.dataTooLong(
+                bytes: bytes.count,
+                capacity: Self.byteCapacity(version: versions.upperBound, errorCorrection: errorCorrection)
+            )
         }
-        let codewords = Self.addErrorCorrection(Self.dataCodewords(bytes, version: version, errorCorrection: errorCorrection), version: version, errorCorrection: errorCorrection)
+        let codewords = Self.addErrorCorrection(
+            Self.dataCodewords(bytes, version: version, errorCorrection: errorCorrection),
+            version: version,
+            errorCorrection: errorCorrection
+        )
         var matrix = QRMatrix(version: version)
         matrix.drawFunctionPatterns()
         matrix.drawCodewords(codewords)
@@ -69,7 +79,10 @@ public struct QRCode: Sendable, Equatable {
                 matrix.applyMask(candidate)
                 matrix.drawFormatBits(errorCorrection: errorCorrection, mask: candidate)
                 let score = QRPenalty.score(matrix)
-                if score < best { best = score; chosen = candidate }
+                if score < best {
+                    best = score
+                    chosen = candidate
+                }
                 matrix.applyMask(candidate)  // XOR again undoes it
             }
         }

@@ -48,7 +48,8 @@ struct QRMatrix {
     private mutating func drawFinder(_ x: Int, _ y: Int) {
         for dy in -4...4 {
             for dx in -4...4 {
-                let xx = x + dx, yy = y + dy
+                let xx = x + dx
+                let yy = y + dy
                 guard xx >= 0, xx < size, yy >= 0, yy < size else { continue }
                 let distance = max(abs(dx), abs(dy))
                 setFunction(xx, yy, distance != 2 && distance != 4)
@@ -91,7 +92,8 @@ struct QRMatrix {
         let bits = Self.versionBits(version)
         for i in 0..<18 {
             let dark = (bits >> i) & 1 == 1
-            let a = size - 11 + i % 3, b = i / 3
+            let a = size - 11 + i % 3
+            let b = i / 3
             setFunction(a, b, dark)
             setFunction(b, a, dark)
         }

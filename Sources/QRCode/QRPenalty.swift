@@ -36,7 +36,8 @@ enum QRPenalty {
             }
             // Rule 2: 2x2 blocks of one colour.
             for y in 0..<(n - 1) {
-                let row = y * n, next = row + n
+                let row = y * n
+                let next = row + n
                 for x in 0..<(n - 1) {
                     let v = cells[row + x]
                     if v == cells[row + x + 1] && v == cells[next + x] && v == cells[next + x + 1] { total += blockWeight }

@@ -14,8 +14,12 @@ struct LoyaltyCommand: AsyncParsableCommand {
             Runs on an embedded SQLite database in ./data by default; set LOYALTY_DATABASE_URL \
             (or --database-url) to a postgres:// URL to use PostgreSQL.
             """,
-        subcommands: [Serve.self, Migrate.self, ShopCommand.self, KeysCommand.self, SigningKeysCommand.self, CustomersCommand.self, ProgramCommand.self, ExpireCommand.self, CheckCommand.self],
-        defaultSubcommand: Serve.self)
+        subcommands: [
+            Serve.self, Migrate.self, ShopCommand.self, KeysCommand.self, SigningKeysCommand.self, CustomersCommand.self, ProgramCommand.self,
+            ExpireCommand.self, CheckCommand.self,
+        ],
+        defaultSubcommand: Serve.self
+    )
 }
 
 /// Where the data lives; shared by every subcommand.
@@ -42,7 +46,10 @@ func withServices<T: Sendable>(_ config: AppConfig, _ body: @escaping @Sendable 
     let database = try await AppServices.openDatabase(config, logger: logger)
     let services = AppServices(config: config, database: database, logger: logger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { await database.run(); return nil }
+        group.addTask {
+            await database.run()
+            return nil
+        }
         do {
             try await Migrator(database: database).migrate()
             let result = try await body(services)

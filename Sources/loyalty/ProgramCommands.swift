@@ -6,7 +6,11 @@ import LoyaltyServer
 import LoyaltyStore
 
 struct ProgramCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "program", abstract: "Show or replace a partner's loyalty programme.", subcommands: [Show.self, Set.self])
+    static let configuration = CommandConfiguration(
+        commandName: "program",
+        abstract: "Show or replace a partner's loyalty programme.",
+        subcommands: [Show.self, Set.self]
+    )
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the programme document (JSON) and its version.")
@@ -19,7 +23,11 @@ struct ProgramCommand: AsyncParsableCommand {
             let (version, config, template) = try await withServices(try database.config()) { services in
                 guard try await services.tenants.partner(id: partnerID) != nil else { throw ValidationError("No partner with id \(partnerID)") }
                 let (version, config) = try await services.programs.program(partnerID: partnerID)
-                let template = try await services.tenants.templates(partnerID: partnerID, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first
+                let template = try await services.tenants.templates(
+                    partnerID: partnerID,
+                    filter: TemplateFilter(isActive: true),
+                    page: PageRequest(page: 1, perPage: 1)
+                ).items.first
                 return (version, config, template)
             }
             print(ProgramDocument.render(version: version, config: config, template: template).serializedString())
@@ -27,7 +35,10 @@ struct ProgramCommand: AsyncParsableCommand {
     }
 
     struct Set: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Replace the programme with a JSON document (a file, or - for standard input).", discussion: "The document is validated first; nothing is written when any field is invalid. See docs/PROGRAM.md for the fields.")
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the programme with a JSON document (a file, or - for standard input).",
+            discussion: "The document is validated first; nothing is written when any field is invalid. See docs/PROGRAM.md for the fields."
+        )
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Partner whose programme to replace.") var partnerId: Int64
@@ -52,8 +63,11 @@ struct ProgramCommand: AsyncParsableCommand {
 
 struct ExpireCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "expire", abstract: "Expire lapsed point lots now (the server also does this every LOYALTY_SWEEP_SECONDS).",
-        discussion: "With --dry-run, lists per partner what would expire and changes nothing. Safe to run while servers run: it skips cards another sweeper holds.")
+        commandName: "expire",
+        abstract: "Expire lapsed point lots now (the server also does this every LOYALTY_SWEEP_SECONDS).",
+        discussion:
+            "With --dry-run, lists per partner what would expire and changes nothing. Safe to run while servers run: it skips cards another sweeper holds."
+    )
 
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Show what would expire without changing anything.") var dryRun = false
@@ -72,7 +86,12 @@ struct ExpireCommand: AsyncParsableCommand {
         if dryRun {
             let preview = try await withServices(try database.config()) { try await $0.sweeper.preview(now: now) }
             if json {
-                let rows = preview.map { JSON.object([("partner_id", .int($0.partnerID)), ("cards", .int(Int64($0.cards))), ("lots", .int(Int64($0.lots))), ("points", .int($0.points))]) }
+                let rows = preview.map {
+                    JSON.object([
+                        ("partner_id", .int($0.partnerID)), ("cards", .int(Int64($0.cards))), ("lots", .int(Int64($0.lots))),
+                        ("points", .int($0.points)),
+                    ])
+                }
                 print(JSON.object([("dry_run", .bool(true)), ("as_of", .int(now)), ("partners", .array(rows))]).serializedString())
             } else if preview.isEmpty {
                 print("nothing would expire")
@@ -87,9 +106,16 @@ struct ExpireCommand: AsyncParsableCommand {
         }
         let seconds = Date().timeIntervalSince(started)
         if json {
-            print(JSON.object([("cards", .int(Int64(report.cards))), ("lots", .int(Int64(report.lots))), ("points", .int(report.points)), ("batches", .int(Int64(report.batches))), ("seconds", .double((seconds * 100).rounded() / 100))]).serializedString())
+            print(
+                JSON.object([
+                    ("cards", .int(Int64(report.cards))), ("lots", .int(Int64(report.lots))), ("points", .int(report.points)),
+                    ("batches", .int(Int64(report.batches))), ("seconds", .double((seconds * 100).rounded() / 100)),
+                ]).serializedString()
+            )
         } else {
-            print("expired \(report.points) points in \(report.lots) lots on \(report.cards) cards (\(report.batches) batches, \(String(format: "%.2f", seconds)) s)")
+            print(
+                "expired \(report.points) points in \(report.lots) lots on \(report.cards) cards (\(report.batches) batches, \(String(format: "%.2f", seconds)) s)"
+            )
         }
     }
 }

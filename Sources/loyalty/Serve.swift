@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
-import NIOPosix
-import NIOCore
 import LoyaltyCore
 import LoyaltyServer
 import LoyaltyStore
+import NIOCore
+import NIOPosix
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Start the HTTP server (creates the schema, and a demo shop on an empty database).")
@@ -46,8 +46,15 @@ struct Serve: AsyncParsableCommand {
             say("loyalty \(settings.version) - \(backend), environment \(settings.environment.rawValue)")
             if try await services.tenants.isEmpty() {
                 let demo = try await services.provisionShop(name: "Demo Shop")
-                _ = try? await services.customers.createCustomer(partnerID: demo.partner.id, externalID: "demo-1", email: "demo@loyalty.lt", phone: "+37060000001", name: "Demo Customer")
-                say("""
+                _ = try? await services.customers.createCustomer(
+                    partnerID: demo.partner.id,
+                    externalID: "demo-1",
+                    email: "demo@loyalty.lt",
+                    phone: "+37060000001",
+                    name: "Demo Customer"
+                )
+                say(
+                    """
                     Created a demo partner and shop on this empty database:
                       partner id:  \(demo.partner.id)
                       shop id:     \(demo.shop.id)
@@ -55,7 +62,8 @@ struct Serve: AsyncParsableCommand {
                       API secret:  \(demo.secret)   (shown once; only its hash is stored)
                       demo user:   demo@loyalty.lt
                     Try: curl -s -X POST \(baseURL)/en/shop/validate-credentials -H 'X-API-Key: \(demo.credential.key)' -H 'X-API-Secret: \(demo.secret)'
-                    """)
+                    """
+                )
             }
             say("Base URL: \(baseURL)  (Shop API under \(baseURL)/{lt|en}/shop, spec at \(baseURL)/openapi.yaml)")
         }

@@ -9,11 +9,14 @@ import LoyaltyStore
 /// customer tokens (`customer_jwt`, HS256). A fresh install creates each on first use.
 struct SigningKeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "signing-keys", abstract: "List, rotate and retire the card-token and customer-token keys.",
-        subcommands: [List.self, Rotate.self, Retire.self])
+        commandName: "signing-keys",
+        abstract: "List, rotate and retire the card-token and customer-token keys.",
+        subcommands: [List.self, Rotate.self, Retire.self]
+    )
 
     enum Purpose: String, ExpressibleByArgument, CaseIterable {
-        case cardToken = "card_token", customerJWT = "customer_jwt"
+        case cardToken = "card_token"
+        case customerJWT = "customer_jwt"
         var bytes: Int { self == .cardToken ? 32 : 64 }
     }
 
@@ -28,14 +31,18 @@ struct SigningKeysCommand: AsyncParsableCommand {
                 return all
             }
             for k in keys {
-                print("\(k.id)\t\(k.purpose)\tcreated \(Timestamp.iso8601(k.createdAt))\t\(k.retiredAt.map { "retired \(Timestamp.iso8601($0))" } ?? "active")")
+                print(
+                    "\(k.id)\t\(k.purpose)\tcreated \(Timestamp.iso8601(k.createdAt))\t\(k.retiredAt.map { "retired \(Timestamp.iso8601($0))" } ?? "active")"
+                )
             }
         }
     }
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add a new current key. Earlier keys keep verifying what they issued until retired; other nodes pick the new key up within a minute.")
+            abstract:
+                "Add a new current key. Earlier keys keep verifying what they issued until retired; other nodes pick the new key up within a minute."
+        )
         @OptionGroup var database: DatabaseOptions
         @Option(help: "card_token or customer_jwt.") var purpose: Purpose
 
@@ -43,7 +50,9 @@ struct SigningKeysCommand: AsyncParsableCommand {
             let purpose = self.purpose
             var rng = SystemRandomNumberGenerator()
             let material = (0..<purpose.bytes).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let key = try await withServices(try database.config()) { services in try await services.signingKeys.add(purpose: purpose.rawValue, material: material) }
+            let key = try await withServices(try database.config()) { services in
+                try await services.signingKeys.add(purpose: purpose.rawValue, material: material)
+            }
             print("key \(key.id) (\(key.purpose)) is now current")
         }
     }

@@ -9,18 +9,33 @@ struct DeliveryTallyTests {
 
     /// Attempt `n` of delivery `delivery` (of `max`), finished at `at` (default: `now + delivery`).
     func attempt(
-        _ delivery: Int64, hook: Int64 = 1, _ n: Int64, ok: Bool, at: Int64? = nil, type: String = EventType.transactionCreated, max: Int64 = 3
+        _ delivery: Int64,
+        hook: Int64 = 1,
+        _ n: Int64,
+        ok: Bool,
+        at: Int64? = nil,
+        type: String = EventType.transactionCreated,
+        max: Int64 = 3
     ) -> DeliveryTally.Attempt {
         DeliveryTally.Attempt(
-            deliveryID: delivery, webhookID: hook, eventType: type, attempt: n, maxAttempts: max, succeeded: ok, finishedAt: at ?? now + delivery)
+            deliveryID: delivery,
+            webhookID: hook,
+            eventType: type,
+            attempt: n,
+            maxAttempts: max,
+            succeeded: ok,
+            finishedAt: at ?? now + delivery
+        )
     }
 
     @Test func failedAttemptsRetryOnTheScheduleUntilExhausted() {
         let t = DeliveryTally([attempt(1, 1, ok: false), attempt(2, 2, ok: false), attempt(3, 3, ok: false)], policy: policy, now: now)
-        #expect(t.retries == [
-            DeliveryTally.Retry(attempt: 1, dueAt: now + 60_000, deliveryIDs: [1]),
-            DeliveryTally.Retry(attempt: 2, dueAt: now + 300_000, deliveryIDs: [2]),
-        ])
+        #expect(
+            t.retries == [
+                DeliveryTally.Retry(attempt: 1, dueAt: now + 60_000, deliveryIDs: [1]),
+                DeliveryTally.Retry(attempt: 2, dueAt: now + 300_000, deliveryIDs: [2]),
+            ]
+        )
         #expect(t.exhausted == [DeliveryTally.Exhausted(attempt: 3, deliveryIDs: [3])])
         #expect(t.delivered.isEmpty && t.failed.map(\.deliveryID) == [1, 2, 3])
     }
@@ -81,9 +96,13 @@ struct DeliveryTallyTests {
     }
 
     @Test func testEventsNeitherCountNorReset() {
-        let t = DeliveryTally([
-            attempt(1, 3, ok: false, at: 10, type: EventType.webhookTest), attempt(2, 1, ok: true, at: 20, type: EventType.webhookTest),
-        ], policy: policy, now: now)
+        let t = DeliveryTally(
+            [
+                attempt(1, 3, ok: false, at: 10, type: EventType.webhookTest), attempt(2, 1, ok: true, at: 20, type: EventType.webhookTest),
+            ],
+            policy: policy,
+            now: now
+        )
         let change = t.endpointChanges(moved: [1, 2])[0]
         #expect(change.failures == 0 && !change.resetsCount && change.lastFailureAt == 10 && change.lastSuccessAt == 20)
         #expect(change.failureCount(after: 2) == 2)
@@ -101,14 +120,20 @@ struct DeliveryTallyTests {
     }
 
     @Test func mixedBatchGroupsByAttemptAndEndpoint() {
-        let t = DeliveryTally([
-            attempt(1, hook: 2, 1, ok: false, at: 1), attempt(2, hook: 1, 1, ok: true, at: 2), attempt(3, hook: 2, 1, ok: false, at: 3),
-            attempt(4, hook: 1, 3, ok: false, at: 4), attempt(5, hook: 2, 2, ok: false, at: 5), attempt(6, hook: 3, 3, ok: false, at: 6),
-        ], policy: policy, now: now)
-        #expect(t.retries == [
-            DeliveryTally.Retry(attempt: 1, dueAt: now + 60_000, deliveryIDs: [1, 3]),
-            DeliveryTally.Retry(attempt: 2, dueAt: now + 300_000, deliveryIDs: [5]),
-        ])
+        let t = DeliveryTally(
+            [
+                attempt(1, hook: 2, 1, ok: false, at: 1), attempt(2, hook: 1, 1, ok: true, at: 2), attempt(3, hook: 2, 1, ok: false, at: 3),
+                attempt(4, hook: 1, 3, ok: false, at: 4), attempt(5, hook: 2, 2, ok: false, at: 5), attempt(6, hook: 3, 3, ok: false, at: 6),
+            ],
+            policy: policy,
+            now: now
+        )
+        #expect(
+            t.retries == [
+                DeliveryTally.Retry(attempt: 1, dueAt: now + 60_000, deliveryIDs: [1, 3]),
+                DeliveryTally.Retry(attempt: 2, dueAt: now + 300_000, deliveryIDs: [5]),
+            ]
+        )
         #expect(t.exhausted == [DeliveryTally.Exhausted(attempt: 3, deliveryIDs: [4, 6])])
         #expect(t.delivered.map(\.deliveryID) == [2] && t.failed.map(\.deliveryID) == [1, 3, 4, 5, 6])
         // Delivery 6 was stale: endpoint 3 only stamps its failure.

@@ -5,14 +5,33 @@ import Testing
 
 @Suite("Event facts and public payloads: key order, money, derived events")
 struct EventPayloadTests {
-    let createdAt = saturdayNoon // 2026-11-28T12:00:00.000Z
+    let createdAt = saturdayNoon  // 2026-11-28T12:00:00.000Z
 
     func tx(_ type: TransactionType = .purchase, awarded: Int64, redeemed: Int64 = 0, amount: Int64? = 1550, shop: Int64? = 4) -> ShopTransaction {
         ShopTransaction(
-            id: 7, partnerID: 1, shopID: shop, cardID: 5, customerID: 3, type: type, orderID: "A-1", refundID: nil, amountMinor: amount,
-            currency: "EUR", pointsAwarded: awarded, pointsRedeemed: redeemed, pointsReversed: 0, redeemedReturned: 0, shortfall: 0,
-            discountMinor: nil, description: nil, reason: nil, status: "completed", metadataJSON: nil, originalTransactionID: nil,
-            createdAt: createdAt)
+            id: 7,
+            partnerID: 1,
+            shopID: shop,
+            cardID: 5,
+            customerID: 3,
+            type: type,
+            orderID: "A-1",
+            refundID: nil,
+            amountMinor: amount,
+            currency: "EUR",
+            pointsAwarded: awarded,
+            pointsRedeemed: redeemed,
+            pointsReversed: 0,
+            redeemedReturned: 0,
+            shortfall: 0,
+            discountMinor: nil,
+            description: nil,
+            reason: nil,
+            status: "completed",
+            metadataJSON: nil,
+            originalTransactionID: nil,
+            createdAt: createdAt
+        )
     }
 
     func fact(_ t: ShopTransaction, balance: Int64) -> JSON { EventFact.transaction(t, card: Fixture.card(balance: balance)) }
@@ -25,10 +44,12 @@ struct EventPayloadTests {
     // MARK: - Facts
 
     @Test func transactionFactKeyOrderAndMoney() {
-        #expect(fact(tx(awarded: 155, shop: nil), balance: 155).serializedString() == """
-            {"transaction_id":7,"type":"purchase","order_id":"A-1","user_id":3,"loyalty_card_id":5,"shop_id":null,\
-            "points_awarded":155,"points_redeemed":0,"points_balance":155,"amount":15.50,"currency":"EUR"}
-            """)
+        #expect(
+            fact(tx(awarded: 155, shop: nil), balance: 155).serializedString() == """
+                {"transaction_id":7,"type":"purchase","order_id":"A-1","user_id":3,"loyalty_card_id":5,"shop_id":null,\
+                "points_awarded":155,"points_redeemed":0,"points_balance":155,"amount":15.50,"currency":"EUR"}
+                """
+        )
         // Money always has two decimals; no amount is null.
         #expect(fact(tx(awarded: 0, amount: 5), balance: 0)["amount"]?.serializedString() == "0.05")
         #expect(fact(tx(awarded: 0, amount: 100_000), balance: 0)["amount"]?.serializedString() == "1000.00")
@@ -37,19 +58,31 @@ struct EventPayloadTests {
 
     @Test func otherFactsKeyOrder() {
         let adjustment = EventFact.adjustment(transactionID: 8, customerID: 3, cardID: 5, points: -30, reason: "damaged", actor: nil, balance: 70)
-        #expect(adjustment.serializedString() == """
-            {"transaction_id":8,"user_id":3,"loyalty_card_id":5,"points":-30,"reason":"damaged","actor":null,"points_balance":70}
-            """)
-        let transfer = EventFact.transfer(transactionID: 9, points: 25, reason: "gift", reference: "T-1",
-                                          from: .init(customerID: 3, cardID: 5, balance: 75), to: .init(customerID: 4, cardID: 6, balance: 125))
-        #expect(transfer.serializedString() == """
-            {"transaction_id":9,"points":25,"reason":"gift","reference":"T-1","from_user_id":3,"from_card_id":5,"from_balance":75,\
-            "to_user_id":4,"to_card_id":6,"to_balance":125}
-            """)
+        #expect(
+            adjustment.serializedString() == """
+                {"transaction_id":8,"user_id":3,"loyalty_card_id":5,"points":-30,"reason":"damaged","actor":null,"points_balance":70}
+                """
+        )
+        let transfer = EventFact.transfer(
+            transactionID: 9,
+            points: 25,
+            reason: "gift",
+            reference: "T-1",
+            from: .init(customerID: 3, cardID: 5, balance: 75),
+            to: .init(customerID: 4, cardID: 6, balance: 125)
+        )
+        #expect(
+            transfer.serializedString() == """
+                {"transaction_id":9,"points":25,"reason":"gift","reference":"T-1","from_user_id":3,"from_card_id":5,"from_balance":75,\
+                "to_user_id":4,"to_card_id":6,"to_balance":125}
+                """
+        )
         let disabled = EventFact.webhookDisabled(webhookID: 2, url: "https://shop.example/hook", reason: "5 in a row", failureCount: 5)
-        #expect(disabled.serializedString() == """
-            {"webhook_id":2,"url":"https://shop.example/hook","reason":"5 in a row","failure_count":5}
-            """)
+        #expect(
+            disabled.serializedString() == """
+                {"webhook_id":2,"url":"https://shop.example/hook","reason":"5 in a row","failure_count":5}
+                """
+        )
     }
 
     // MARK: - Public events
@@ -58,15 +91,19 @@ struct EventPayloadTests {
         let events = expand(tx(awarded: 155, redeemed: 200), balance: 955)
         #expect(events.map(\.type) == [EventType.transactionCreated, EventType.pointsDeducted, EventType.pointsAwarded])
         #expect(events.allSatisfy { $0.shopID == 4 })
-        #expect(events[0].data.serializedString() == """
-            {"transaction_id":7,"type":"purchase","status":"completed","order_id":"A-1","reference_number":"A-1","user_id":3,\
-            "loyalty_card_id":5,"shop_id":4,"amount":15.50,"currency":"EUR","points_awarded":155,"points_redeemed":200,\
-            "points_balance":955,"transaction_date":"2026-11-28T12:00:00.000Z"}
-            """)
-        #expect(events[1].data.serializedString() == """
-            {"user_id":3,"loyalty_card_id":5,"shop_id":4,"transaction_id":7,"points":200,"points_balance":955,\
-            "source":"redemption","order_id":"A-1"}
-            """)
+        #expect(
+            events[0].data.serializedString() == """
+                {"transaction_id":7,"type":"purchase","status":"completed","order_id":"A-1","reference_number":"A-1","user_id":3,\
+                "loyalty_card_id":5,"shop_id":4,"amount":15.50,"currency":"EUR","points_awarded":155,"points_redeemed":200,\
+                "points_balance":955,"transaction_date":"2026-11-28T12:00:00.000Z"}
+                """
+        )
+        #expect(
+            events[1].data.serializedString() == """
+                {"user_id":3,"loyalty_card_id":5,"shop_id":4,"transaction_id":7,"points":200,"points_balance":955,\
+                "source":"redemption","order_id":"A-1"}
+                """
+        )
         #expect(events[2].data["points"] == .int(155) && events[2].data["source"] == .string("purchase"))
     }
 
@@ -82,10 +119,12 @@ struct EventPayloadTests {
         let events = expand(tx(.refund, awarded: 50, redeemed: 20, amount: 500), balance: 70)
         #expect(events.map(\.type) == [EventType.transactionCreated, EventType.pointsDeducted, EventType.pointsAwarded])
         guard case let .object(members) = events[0].data else { throw Failure.notAnObject }
-        #expect(members.map(\.0) == [
-            "transaction_id", "type", "status", "order_id", "reference_number", "user_id", "loyalty_card_id", "shop_id", "amount", "currency",
-            "points_awarded", "points_redeemed", "points_reversed", "redeemed_returned", "points_balance", "transaction_date",
-        ])
+        #expect(
+            members.map(\.0) == [
+                "transaction_id", "type", "status", "order_id", "reference_number", "user_id", "loyalty_card_id", "shop_id", "amount", "currency",
+                "points_awarded", "points_redeemed", "points_reversed", "redeemed_returned", "points_balance", "transaction_date",
+            ]
+        )
         let data = events[0].data
         #expect(data["points_reversed"] == .int(50) && data["redeemed_returned"] == .int(20) && data["amount"] == .money(500))
         #expect(events[1].data["points"] == .int(50) && events[1].data["source"] == .string("refund"))
@@ -125,15 +164,19 @@ struct EventPayloadTests {
         let events = EventPayload.expand(type: EventType.pointsAdjusted, data: data, createdAt: createdAt)
         #expect(events.map(\.type) == [EventType.pointsAdjusted, EventType.transactionCreated, EventType.pointsDeducted])
         #expect(events[0].data == data && events.allSatisfy { $0.shopID == nil })
-        #expect(events[1].data.serializedString() == """
-            {"transaction_id":8,"type":"adjustment","status":"completed","order_id":null,"reference_number":null,"user_id":3,\
-            "loyalty_card_id":5,"shop_id":null,"amount":null,"currency":null,"points_awarded":0,"points_redeemed":30,\
-            "points_balance":70,"transaction_date":"2026-11-28T12:00:00.000Z"}
-            """)
-        #expect(events[2].data.serializedString() == """
-            {"user_id":3,"loyalty_card_id":5,"shop_id":null,"transaction_id":8,"points":30,"points_balance":70,\
-            "source":"adjustment","order_id":null}
-            """)
+        #expect(
+            events[1].data.serializedString() == """
+                {"transaction_id":8,"type":"adjustment","status":"completed","order_id":null,"reference_number":null,"user_id":3,\
+                "loyalty_card_id":5,"shop_id":null,"amount":null,"currency":null,"points_awarded":0,"points_redeemed":30,\
+                "points_balance":70,"transaction_date":"2026-11-28T12:00:00.000Z"}
+                """
+        )
+        #expect(
+            events[2].data.serializedString() == """
+                {"user_id":3,"loyalty_card_id":5,"shop_id":null,"transaction_id":8,"points":30,"points_balance":70,\
+                "source":"adjustment","order_id":null}
+                """
+        )
         let goodwill = EventFact.adjustment(transactionID: 8, customerID: 3, cardID: 5, points: 30, reason: "goodwill", actor: nil, balance: 130)
         let credit = EventPayload.expand(type: EventType.pointsAdjusted, data: goodwill, createdAt: createdAt)
         #expect(credit[2].type == EventType.pointsAwarded)
@@ -141,21 +184,31 @@ struct EventPayloadTests {
     }
 
     @Test func transferBecomesBothSides() {
-        let data = EventFact.transfer(transactionID: 9, points: 25, reason: "gift", reference: "T-1",
-                                      from: .init(customerID: 3, cardID: 5, balance: 75), to: .init(customerID: 4, cardID: 6, balance: 125))
+        let data = EventFact.transfer(
+            transactionID: 9,
+            points: 25,
+            reason: "gift",
+            reference: "T-1",
+            from: .init(customerID: 3, cardID: 5, balance: 75),
+            to: .init(customerID: 4, cardID: 6, balance: 125)
+        )
         let events = EventPayload.expand(type: EventType.pointsTransferred, data: data, createdAt: createdAt)
         #expect(events.map(\.type) == [EventType.pointsTransferred, EventType.transactionCreated, EventType.pointsDeducted, EventType.pointsAwarded])
         let tx = events[1].data
         #expect(tx["type"] == .string("transfer") && tx["order_id"] == .string("T-1") && tx["reference_number"] == .string("T-1"))
         #expect(tx["user_id"] == .int(3) && tx["points_redeemed"] == .int(25) && tx["points_balance"] == .int(75))
-        #expect(events[2].data.serializedString() == """
-            {"user_id":3,"loyalty_card_id":5,"shop_id":null,"transaction_id":9,"points":25,"points_balance":75,\
-            "source":"transfer","order_id":"T-1"}
-            """)
-        #expect(events[3].data.serializedString() == """
-            {"user_id":4,"loyalty_card_id":6,"shop_id":null,"transaction_id":9,"points":25,"points_balance":125,\
-            "source":"transfer","order_id":"T-1"}
-            """)
+        #expect(
+            events[2].data.serializedString() == """
+                {"user_id":3,"loyalty_card_id":5,"shop_id":null,"transaction_id":9,"points":25,"points_balance":75,\
+                "source":"transfer","order_id":"T-1"}
+                """
+        )
+        #expect(
+            events[3].data.serializedString() == """
+                {"user_id":4,"loyalty_card_id":6,"shop_id":null,"transaction_id":9,"points":25,"points_balance":125,\
+                "source":"transfer","order_id":"T-1"}
+                """
+        )
     }
 
     @Test func otherFactsPassThroughUnchanged() {

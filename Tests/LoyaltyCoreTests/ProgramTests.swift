@@ -40,14 +40,37 @@ struct EarningEngineTests {
         // The spec's example: EUR 15.50 at 10 points per EUR + 5 per visit = 155 + 5.
         Case(name: "spec example", total: 1550, expected: 160, lines: ["base": 155, "per_visit": 5]),
         Case(name: "below minimum order", program: ProgramConfig(minOrderMinor: 2000), total: 1550, expected: 0),
-        Case(name: "weekend x2 on Saturday", program: ProgramConfig(rules: [weekendX2]), total: 1550, expected: 315, lines: ["base": 155, "weekend": 155, "per_visit": 5]),
-        Case(name: "weekend x2 not on Monday", program: ProgramConfig(rules: [weekendX2]), total: 1550, at: saturdayNoon + 2 * 86_400_000, expected: 160),
+        Case(
+            name: "weekend x2 on Saturday",
+            program: ProgramConfig(rules: [weekendX2]),
+            total: 1550,
+            expected: 315,
+            lines: ["base": 155, "weekend": 155, "per_visit": 5]
+        ),
+        Case(
+            name: "weekend x2 not on Monday",
+            program: ProgramConfig(rules: [weekendX2]),
+            total: 1550,
+            at: saturdayNoon + 2 * 86_400_000,
+            expected: 160
+        ),
         // Coffee line EUR 4.00: 40 base points of it, x3 adds 80; the mug gets +50 once.
-        Case(name: "category and SKU rules", program: ProgramConfig(rules: [coffeeX3, skuBonus]), total: 1550,
-             items: [CartItem(sku: "C-1", category: "coffee", amountMinor: 400), CartItem(sku: "MUG-1", category: "home", amountMinor: 1150)],
-             expected: 155 + 80 + 50 + 5, lines: ["coffee": 80, "mug": 50]),
+        Case(
+            name: "category and SKU rules",
+            program: ProgramConfig(rules: [coffeeX3, skuBonus]),
+            total: 1550,
+            items: [CartItem(sku: "C-1", category: "coffee", amountMinor: 400), CartItem(sku: "MUG-1", category: "home", amountMinor: 1150)],
+            expected: 155 + 80 + 50 + 5,
+            lines: ["coffee": 80, "mug": 50]
+        ),
         // Order rules compound in configuration order: (155 x2) x1.5 = 465.
-        Case(name: "weekend then campaign compound", program: ProgramConfig(rules: [weekendX2, campaign]), total: 1550, expected: 465 + 5, lines: ["weekend": 155, "blackfriday": 155]),
+        Case(
+            name: "weekend then campaign compound",
+            program: ProgramConfig(rules: [weekendX2, campaign]),
+            total: 1550,
+            expected: 465 + 5,
+            lines: ["weekend": 155, "blackfriday": 155]
+        ),
         Case(name: "campaign over", program: ProgramConfig(rules: [campaign]), total: 1550, at: saturdayNoon + 7_200_000, expected: 160),
         Case(name: "evening window, inside", program: ProgramConfig(rules: [evening]), total: 1000, at: saturdayNoon + 7 * 3_600_000, expected: 205),
         Case(name: "evening window, outside", program: ProgramConfig(rules: [evening]), total: 1000, expected: 105),
@@ -55,7 +78,14 @@ struct EarningEngineTests {
         Case(name: "tier multiplier", program: tiered, total: 1550, tier: "Gold", expected: 198, lines: ["tier": 38]),
         Case(name: "tier-limited rule, other tier", program: ProgramConfig(rules: [goldOnly]), total: 1550, tier: "Silver", expected: 160),
         Case(name: "tier-limited rule, its tier", program: ProgramConfig(rules: [goldOnly]), total: 1550, tier: "gold", expected: 260),
-        Case(name: "max per purchase clamps", rule: EarningRule(pointsPerCurrency: 10, currencyAmountMinor: 100, maxPointsPerPurchase: 100), program: ProgramConfig(rules: [weekendX2]), total: 1550, expected: 100, lines: ["clamp": -210]),
+        Case(
+            name: "max per purchase clamps",
+            rule: EarningRule(pointsPerCurrency: 10, currencyAmountMinor: 100, maxPointsPerPurchase: 100),
+            program: ProgramConfig(rules: [weekendX2]),
+            total: 1550,
+            expected: 100,
+            lines: ["clamp": -210]
+        ),
         Case(name: "round up base", rule: EarningRule(pointsPerCurrency: 1, currencyAmountMinor: 100, roundUp: true), total: 1501, expected: 16),
         Case(name: "earning disabled", rule: EarningRule(enabled: false), program: ProgramConfig(rules: [weekendX2]), total: 1550, expected: 0),
     ]
@@ -73,8 +103,18 @@ struct EarningEngineTests {
 
     @Test func noRulesMatchesTheTemplateFormula() {
         for total in [0, 1, 99, 100, 1550, 123_456, 99_999_999] as [Int64] {
-            for rule in [Self.rate, EarningRule(pointsPerCurrency: 3, currencyAmountMinor: 250, roundUp: true, minPointsPerPurchase: 2, maxPointsPerPurchase: 900)] {
-                let r = EarningEngine.compute(base: rule, program: ProgramConfig(), orderTotalMinor: total, items: [], tier: "Bronze", at: utc(saturdayNoon))
+            for rule in [
+                Self.rate,
+                EarningRule(pointsPerCurrency: 3, currencyAmountMinor: 250, roundUp: true, minPointsPerPurchase: 2, maxPointsPerPurchase: 900),
+            ] {
+                let r = EarningEngine.compute(
+                    base: rule,
+                    program: ProgramConfig(),
+                    orderTotalMinor: total,
+                    items: [],
+                    tier: "Bronze",
+                    at: utc(saturdayNoon)
+                )
                 #expect(r.points == rule.points(forOrderTotalMinor: total))
             }
         }
@@ -85,7 +125,7 @@ struct EarningEngineTests {
 struct RefundFormulaTests {
     // pointsToDeduct = floor(refundAmount / originalAmount * originalPoints)
     @Test(arguments: [
-        (Int64(5000), Int64(15000), Int64(150), Int64(50)),   // the FAQ's example: 50.00 of 150.00 at 150 points
+        (Int64(5000), Int64(15000), Int64(150), Int64(50)),  // the FAQ's example: 50.00 of 150.00 at 150 points
         (3333, 10000, 100, 33),
         (1, 15000, 150, 0),
         (15000, 15000, 150, 150),
@@ -99,7 +139,8 @@ struct RefundFormulaTests {
     @Test func cumulativeRefundsNeverLoseOrExceed() {
         // Three refunds of 3.33, 3.33, 3.34 of a 10.00 order worth 10 points take back
         // floor(cumulative share) each time: 3, 3, 4 (separate floors would give 9).
-        var taken: Int64 = 0, refunded: Int64 = 0
+        var taken: Int64 = 0
+        var refunded: Int64 = 0
         for part in [333, 333, 334] as [Int64] {
             refunded += part
             let step = RefundMath.proportionalPoints(refundMinor: refunded, originalMinor: 1000, originalPoints: 10) - taken
@@ -137,17 +178,19 @@ struct ProgramPolicyTests {
         manual.overrideUntil = 10 * day
         #expect(TierDecision.effective(manual, now: 5 * day) == "Platinum")
         let lapsed = TierDecision.evaluate(.standard, state: manual, basisValue: 1_200, now: 11 * day)
-        #expect(lapsed.state.override == nil && lapsed.reason == "override_expired" && TierDecision.effective(lapsed.state, now: 11 * day) == "Silver")
+        #expect(
+            lapsed.state.override == nil && lapsed.reason == "override_expired" && TierDecision.effective(lapsed.state, now: 11 * day) == "Silver"
+        )
     }
 
     @Test func expiryDates() {
-        let m = utc(saturdayNoon) // 2026-11-28 12:00 UTC
+        let m = utc(saturdayNoon)  // 2026-11-28 12:00 UTC
         #expect(ExpiryPolicy.days(30).expiresAt(awardedAt: m, templateDays: 0) == saturdayNoon + 30 * 86_400_000)
         #expect(ExpiryPolicy.never.expiresAt(awardedAt: m, templateDays: 99) == nil)
         #expect(ExpiryPolicy.template.expiresAt(awardedAt: m, templateDays: 0) == nil)
         #expect(ExpiryPolicy.template.expiresAt(awardedAt: m, templateDays: 2) == saturdayNoon + 2 * 86_400_000)
-        #expect(ExpiryPolicy.endOfMonth.expiresAt(awardedAt: m, templateDays: 0) == 1_796_083_200_000) // 2026-12-01T00:00Z
-        #expect(ExpiryPolicy.endOfYear.expiresAt(awardedAt: m, templateDays: 0) == 1_798_761_600_000) // 2027-01-01T00:00Z
+        #expect(ExpiryPolicy.endOfMonth.expiresAt(awardedAt: m, templateDays: 0) == 1_796_083_200_000)  // 2026-12-01T00:00Z
+        #expect(ExpiryPolicy.endOfYear.expiresAt(awardedAt: m, templateDays: 0) == 1_798_761_600_000)  // 2027-01-01T00:00Z
         // In Vilnius (UTC+2 in winter) the month ends at 2026-11-30T22:00Z.
         let vilnius = LocalMoment(epochMillis: saturdayNoon, timeZone: "Europe/Vilnius")
         let vilniusEnd: Int64 = 1_796_083_200_000 - 7_200_000
@@ -183,14 +226,18 @@ struct ProgramPolicyTests {
         let again = try ProgramConfig.decode(try JSONDecoder().decode(JSON.self, from: Data(config.encoded().serializedString().utf8)))
         #expect(again == config)
 
-        let bad = #"{"rules": [{"id": "x", "multiplier": "lots"}], "expiry": {"policy": "weekly"}, "tiers": {"levels": [{"name": "A", "threshold": 5}]}, "timezone": "Mars/Base", "colour": 1}"#
+        let bad =
+            #"{"rules": [{"id": "x", "multiplier": "lots"}], "expiry": {"policy": "weekly"}, "tiers": {"levels": [{"name": "A", "threshold": 5}]}, "timezone": "Mars/Base", "colour": 1}"#
         let badJSON = try JSONDecoder().decode(JSON.self, from: Data(bad.utf8))
         do {
             _ = try ProgramConfig.decode(badJSON)
             Issue.record("an invalid document was accepted")
         } catch {
             let paths = Set(error.problems.map(\.0))
-            #expect(paths.isSuperset(of: ["rules.0.multiplier", "expiry.policy", "tiers.levels.0.threshold", "timezone", "colour"]), "\(error.problems)")
+            #expect(
+                paths.isSuperset(of: ["rules.0.multiplier", "expiry.policy", "tiers.levels.0.threshold", "timezone", "colour"]),
+                "\(error.problems)"
+            )
         }
     }
 }

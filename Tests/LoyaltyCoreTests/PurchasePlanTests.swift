@@ -4,11 +4,16 @@ import Testing
 
 @Suite("Purchase plan: redeem first, then earn")
 struct PurchasePlanTests {
-    let now = saturdayNoon // 2026-11-28 12:00 UTC
+    let now = saturdayNoon  // 2026-11-28 12:00 UTC
     let day = Fixture.day
 
-    func plan(_ c: TransactionCommand, card: LoyaltyCard = Fixture.card(balance: 1000), template: CardTemplate = Fixture.template(),
-              program: ProgramConfig = ProgramConfig(), hold: PointsReservation? = nil) throws(LoyaltyError) -> PurchasePlan {
+    func plan(
+        _ c: TransactionCommand,
+        card: LoyaltyCard = Fixture.card(balance: 1000),
+        template: CardTemplate = Fixture.template(),
+        program: ProgramConfig = ProgramConfig(),
+        hold: PointsReservation? = nil
+    ) throws(LoyaltyError) -> PurchasePlan {
         let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
         let earning = PurchasePlan.earning(for: c, template: template, program: program, card: card, at: moment)
         return try PurchasePlan(command: c, card: card, template: template, program: program, hold: hold, at: moment, earning: earning)

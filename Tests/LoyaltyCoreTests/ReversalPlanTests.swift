@@ -94,7 +94,10 @@ struct ReversalPlanTests {
     }
 
     func cancel(
-        _ lots: [LotState], card: LoyaltyCard, policy: RefundPolicy = .partialDeduction, original: ShopTransaction = Fixture.original()
+        _ lots: [LotState],
+        card: LoyaltyCard,
+        policy: RefundPolicy = .partialDeduction,
+        original: ShopTransaction = Fixture.original()
     ) throws(LoyaltyError) -> ReversalPlan {
         try ReversalPlan(command: Fixture.command(.cancellation), original: original, orderLots: lots, card: card, policy: policy)
     }
@@ -171,8 +174,13 @@ struct ReversalPlanTests {
 
     @Test func partialRefundTakesTheOrderLotFirst() throws {
         // 250 of 1000 => 25 points, all still on the order's lot.
-        let p = try ReversalPlan(command: refund(250, id: "p"), original: Fixture.original(), orderLots: [orderLot(remaining: 60)],
-                                 card: Fixture.card(balance: 60), policy: .refuse)
+        let p = try ReversalPlan(
+            command: refund(250, id: "p"),
+            original: Fixture.original(),
+            orderLots: [orderLot(remaining: 60)],
+            card: Fixture.card(balance: 60),
+            policy: .refuse
+        )
         #expect(p.takenFromOrder == 25 && p.deducted == 25 && p.lapsed == 0)
     }
 
@@ -189,8 +197,13 @@ struct ReversalPlanTests {
     }
 
     @Test func transactionRecordsTheRefund() throws {
-        let p = try ReversalPlan(command: refund(250, id: "p"), original: Fixture.original(), orderLots: [orderLot(remaining: 0, expired: 100)],
-                                 card: Fixture.card(balance: 0), policy: .partialDeduction)
+        let p = try ReversalPlan(
+            command: refund(250, id: "p"),
+            original: Fixture.original(),
+            orderLots: [orderLot(remaining: 0, expired: 100)],
+            card: Fixture.card(balance: 0),
+            policy: .partialDeduction
+        )
         let tx = p.transaction(id: 72, at: 1000)
         #expect(tx.type == .refund && tx.refundID == "p" && tx.originalTransactionID == 70 && tx.cardID == 5 && tx.customerID == 3 && tx.shopID == 4)
         #expect(tx.pointsAwarded == 0 && tx.pointsRedeemed == 0 && tx.lapsed == 25)

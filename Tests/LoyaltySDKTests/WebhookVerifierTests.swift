@@ -15,7 +15,9 @@ import Testing
 
     static func vectors() throws -> [Vector] {
         struct File: Decodable { var vectors: [Vector] }
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/webhook-signature-vectors.json")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/webhook-signature-vectors.json"
+        )
         return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).vectors
     }
 
@@ -27,7 +29,11 @@ import Testing
             let body = Array(v.body.utf8)
             try verifier.verify(body: body, signature: v.signature)
             try verifier.verify(body: body, signature: v.signature.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256="))
-            try verifier.verify(body: body, timestampedSignature: v.timestamped_signature, now: Date(timeIntervalSince1970: TimeInterval(v.timestamp + 10)))
+            try verifier.verify(
+                body: body,
+                timestampedSignature: v.timestamped_signature,
+                now: Date(timeIntervalSince1970: TimeInterval(v.timestamp + 10))
+            )
         }
     }
 
@@ -38,18 +44,28 @@ import Testing
             var body = Array(v.body.utf8)
             body.append(UInt8(ascii: " "))
             #expect(throws: WebhookVerifier.Failure.signatureMismatch) { try verifier.verify(body: body, signature: v.signature) }
-            #expect(throws: WebhookVerifier.Failure.signatureMismatch) { try verifier.verify(body: body, timestampedSignature: v.timestamped_signature, now: at) }
-            #expect(throws: WebhookVerifier.Failure.signatureMismatch) { try WebhookVerifier(secret: v.secret + "x").verify(body: Array(v.body.utf8), signature: v.signature) }
+            #expect(throws: WebhookVerifier.Failure.signatureMismatch) {
+                try verifier.verify(body: body, timestampedSignature: v.timestamped_signature, now: at)
+            }
+            #expect(throws: WebhookVerifier.Failure.signatureMismatch) {
+                try WebhookVerifier(secret: v.secret + "x").verify(body: Array(v.body.utf8), signature: v.signature)
+            }
             // Another timestamp with the old MAC: the timestamp is signed too.
             let shifted = v.timestamped_signature.replacingOccurrences(of: "t=\(v.timestamp)", with: "t=\(v.timestamp + 1)")
-            #expect(throws: WebhookVerifier.Failure.signatureMismatch) { try verifier.verify(body: Array(v.body.utf8), timestampedSignature: shifted, now: at) }
+            #expect(throws: WebhookVerifier.Failure.signatureMismatch) {
+                try verifier.verify(body: Array(v.body.utf8), timestampedSignature: shifted, now: at)
+            }
             #expect(throws: WebhookVerifier.Failure.timestampOutOfTolerance) {
                 try verifier.verify(body: Array(v.body.utf8), timestampedSignature: v.timestamped_signature, now: at.addingTimeInterval(301))
             }
             #expect(throws: WebhookVerifier.Failure.malformedHeader) { try verifier.verify(body: Array(v.body.utf8), signature: nil) }
             #expect(throws: WebhookVerifier.Failure.malformedHeader) { try verifier.verify(body: Array(v.body.utf8), signature: "md5=abc") }
-            #expect(throws: WebhookVerifier.Failure.malformedHeader) { try verifier.verify(body: Array(v.body.utf8), signature: String(v.signature.dropLast())) }
-            #expect(throws: WebhookVerifier.Failure.malformedHeader) { try verifier.verify(body: Array(v.body.utf8), timestampedSignature: "v1=00", now: at) }
+            #expect(throws: WebhookVerifier.Failure.malformedHeader) {
+                try verifier.verify(body: Array(v.body.utf8), signature: String(v.signature.dropLast()))
+            }
+            #expect(throws: WebhookVerifier.Failure.malformedHeader) {
+                try verifier.verify(body: Array(v.body.utf8), timestampedSignature: "v1=00", now: at)
+            }
         }
     }
 
@@ -61,7 +77,9 @@ import Testing
         for i in hex.indices {
             var flipped = hex
             flipped[i] = flipped[i] == "0" ? "1" : "0"
-            #expect(throws: WebhookVerifier.Failure.signatureMismatch) { try verifier.verify(body: Array(v.body.utf8), signature: "sha256=" + String(flipped)) }
+            #expect(throws: WebhookVerifier.Failure.signatureMismatch) {
+                try verifier.verify(body: Array(v.body.utf8), signature: "sha256=" + String(flipped))
+            }
         }
     }
 }

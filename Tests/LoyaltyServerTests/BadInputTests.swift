@@ -1,10 +1,10 @@
 import Foundation
-import LoyaltyCore
-import LoyaltyStore
-import LoyaltyTestSupport
 import HTTPTypes
+import LoyaltyCore
 import LoyaltyModels
 import LoyaltyServer
+import LoyaltyStore
+import LoyaltyTestSupport
 import Testing
 
 @Suite("Bad input never reaches the ledger", .databases)
@@ -23,18 +23,43 @@ struct BadInputTests {
         Case(name: "array body", body: #"[1,2]"#, status: .badRequest, field: nil),
         Case(name: "negative points", body: #"{"order_id":"X","user_id":1,"points":-5}"#, status: .unprocessableContent, field: "points"),
         Case(name: "fractional points", body: #"{"order_id":"X","user_id":1,"points":1.5}"#, status: .unprocessableContent, field: "points"),
-        Case(name: "huge points", body: #"{"order_id":"X","user_id":1,"points":99999999999999999999999}"#, status: .unprocessableContent, field: "points"),
+        Case(
+            name: "huge points",
+            body: #"{"order_id":"X","user_id":1,"points":99999999999999999999999}"#,
+            status: .unprocessableContent,
+            field: "points"
+        ),
         Case(name: "points as text", body: #"{"order_id":"X","user_id":1,"points":"many"}"#, status: .unprocessableContent, field: "points"),
         Case(name: "three decimals", body: #"{"order_id":"X","user_id":1,"order_total":1.005}"#, status: .unprocessableContent, field: "order_total"),
         Case(name: "negative total", body: #"{"order_id":"X","user_id":1,"order_total":-1}"#, status: .unprocessableContent, field: "order_total"),
-        Case(name: "unknown currency", body: #"{"order_id":"X","user_id":1,"order_total":1,"currency":"XYZ"}"#, status: .unprocessableContent, field: "currency"),
+        Case(
+            name: "unknown currency",
+            body: #"{"order_id":"X","user_id":1,"order_total":1,"currency":"XYZ"}"#,
+            status: .unprocessableContent,
+            field: "currency"
+        ),
         Case(name: "missing order id", body: #"{"user_id":1,"order_total":1}"#, status: .unprocessableContent, field: "order_id"),
         Case(name: "no customer", body: #"{"order_id":"X","order_total":1}"#, status: .unprocessableContent, field: "user_id"),
         Case(name: "bad type", body: #"{"order_id":"X","user_id":1,"order_total":1,"type":"steal"}"#, status: .unprocessableContent, field: "type"),
-        Case(name: "bad email", body: #"{"order_id":"X","user_email":"not-an-email","order_total":1}"#, status: .unprocessableContent, field: "user_email"),
+        Case(
+            name: "bad email",
+            body: #"{"order_id":"X","user_email":"not-an-email","order_total":1}"#,
+            status: .unprocessableContent,
+            field: "user_email"
+        ),
         Case(name: "object order id", body: #"{"order_id":{"a":1},"user_id":1,"order_total":1}"#, status: .unprocessableContent, field: "order_id"),
-        Case(name: "long description", body: #"{"order_id":"X","user_id":1,"order_total":1,"description":"\#(String(repeating: "d", count: 1001))"}"#, status: .unprocessableContent, field: "description"),
-        Case(name: "cart items not objects", body: #"{"order_id":"X","user_id":1,"order_total":1,"cart_items":[1]}"#, status: .unprocessableContent, field: "cart_items"),
+        Case(
+            name: "long description",
+            body: #"{"order_id":"X","user_id":1,"order_total":1,"description":"\#(String(repeating: "d", count: 1001))"}"#,
+            status: .unprocessableContent,
+            field: "description"
+        ),
+        Case(
+            name: "cart items not objects",
+            body: #"{"order_id":"X","user_id":1,"order_total":1,"cart_items":[1]}"#,
+            status: .unprocessableContent,
+            field: "cart_items"
+        ),
     ]
 
     @Test(arguments: cases)

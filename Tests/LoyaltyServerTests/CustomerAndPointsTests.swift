@@ -1,10 +1,10 @@
 import Foundation
-import LoyaltyCore
-import LoyaltyStore
-import LoyaltyTestSupport
 import HTTPTypes
+import LoyaltyCore
 import LoyaltyModels
 import LoyaltyServer
+import LoyaltyStore
+import LoyaltyTestSupport
 import Testing
 
 @Suite("Seed FAQ operations: customers, points award/deduct, bulk award", .databases)
@@ -45,7 +45,9 @@ struct CustomerAndPointsTests {
     /// `points/award` or `transactions/create`.
     static func anOrderIsCreditedOnceWhateverTheEndpoint(_ app: TestApp, _ id: Int64) async throws {
         let award = try await app.post(
-            "/en/shop/points/award", #"{"customer_id":"cust_123","points":150,"reason":"purchase","order_id":"ORD-9","shop_id":\#(app.shop.shop.id)}"#)
+            "/en/shop/points/award",
+            #"{"customer_id":"cust_123","points":150,"reason":"purchase","order_id":"ORD-9","shop_id":\#(app.shop.shop.id)}"#
+        )
         #expect(award.status == .created)
         let again = try await app.post("/en/shop/points/award", #"{"customer_id":\#(id),"points":150,"reason":"purchase","order_id":"ORD-9"}"#)
         #expect(again.status == .conflict)
@@ -58,10 +60,15 @@ struct CustomerAndPointsTests {
     static func partialRefundsAreCumulativeAndBounded(_ app: TestApp, _ id: Int64) async throws {
         try await app.post("/en/shop/transactions/create", #"{"order_id":"ORD-10","user_id":\#(id),"order_total":150.00,"points":150}"#)
         let partial = try await app.post(
-            "/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R1","refund_amount":50.00,"reason":"refund"}"#)
+            "/en/shop/points/deduct",
+            #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R1","refund_amount":50.00,"reason":"refund"}"#
+        )
         #expect(partial.status == .ok)
         #expect(partial.int("data", "points_reversed") == 50)
-        let sameRefund = try await app.post("/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R1","refund_amount":50.00}"#)
+        let sameRefund = try await app.post(
+            "/en/shop/points/deduct",
+            #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R1","refund_amount":50.00}"#
+        )
         #expect(sameRefund.status == .conflict)
         let odd = try await app.post("/en/shop/points/deduct", #"{"customer_id":\#(id),"order_id":"ORD-10","refund_id":"R2","refund_amount":33.33}"#)
         #expect(odd.int("data", "points_reversed") == 33)
@@ -94,16 +101,19 @@ struct CustomerAndPointsTests {
             let b = try await app.customer("bulk-b@example.com")
             var items: [String] = []
             for i in 0..<600 { items.append(#"{"customer_id":\#(i % 2 == 0 ? a : b),"points":2,"order_id":"B-\#(i)","reason":"bulk_bonus"}"#) }
-            items.append(#"{"customer_id":\#(a),"points":2,"order_id":"B-0"}"#)            // duplicate
-            items.append(#"{"customer_id":999999,"points":2,"order_id":"B-X"}"#)          // unknown customer
-            items.append(#"{"customer_id":\#(a),"points":-2,"order_id":"B-Y"}"#)          // invalid
-            items.append(#"7"#)                                                          // not an object
+            items.append(#"{"customer_id":\#(a),"points":2,"order_id":"B-0"}"#)  // duplicate
+            items.append(#"{"customer_id":999999,"points":2,"order_id":"B-X"}"#)  // unknown customer
+            items.append(#"{"customer_id":\#(a),"points":-2,"order_id":"B-Y"}"#)  // invalid
+            items.append(#"7"#)  // not an object
             let r = try await app.post("/en/shop/points/bulk-award", #"{"awards":[\#(items.joined(separator: ","))]}"#)
             #expect(r.status == .ok)
             #expect(r.int("data", "awarded") == 600)
             #expect(r.int("data", "duplicates") == 1)
             #expect(r.int("data", "failed") == 3)
-            guard case let .array(results)? = r.data["results"] else { Issue.record("no results"); return }
+            guard case let .array(results)? = r.data["results"] else {
+                Issue.record("no results")
+                return
+            }
             #expect(results.count == 604)
             #expect(results[600]["status"] == .string("duplicate"))
             #expect(results[601]["error"]?["code"] == .string("CUSTOMER_NOT_FOUND"))

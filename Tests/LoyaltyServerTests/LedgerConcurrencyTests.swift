@@ -1,10 +1,10 @@
 import Foundation
-import LoyaltyCore
-import LoyaltyStore
-import LoyaltyTestSupport
 import HTTPTypes
+import LoyaltyCore
 import LoyaltyModels
 import LoyaltyServer
+import LoyaltyStore
+import LoyaltyTestSupport
 import Testing
 
 @Suite("Ledger guarantees under concurrency", .databases)
@@ -17,7 +17,13 @@ struct LedgerConcurrencyTests {
             // 30 clients each try to spend 10 of the 100 points, while 20 others earn 5.
             let statuses = try await concurrently(50) { i -> (String, HTTPResponse.Status) in
                 if i < 30 {
-                    return ("spend", try await app.post("/en/shop/transactions/create", #"{"order_id":"S\#(i)","user_id":\#(user),"order_total":0,"points_redeemed":10}"#).status)
+                    return (
+                        "spend",
+                        try await app.post(
+                            "/en/shop/transactions/create",
+                            #"{"order_id":"S\#(i)","user_id":\#(user),"order_total":0,"points_redeemed":10}"#
+                        ).status
+                    )
                 }
                 return ("earn", try await app.post("/en/shop/transactions/create", #"{"order_id":"E\#(i)","user_id":\#(user),"points":5}"#).status)
             }
@@ -41,7 +47,11 @@ struct LedgerConcurrencyTests {
             let statuses = try await concurrently(20) { i in
                 // Half retry by order id alone, half also with the same Idempotency-Key.
                 let headers: HTTPFields = i % 2 == 0 ? .of(["Idempotency-Key": "same-key"]) : [:]
-                return try await app.post("/en/shop/transactions/create", #"{"order_id":"ONE","user_id":\#(user),"order_total":42.00}"#, headers: headers).status
+                return try await app.post(
+                    "/en/shop/transactions/create",
+                    #"{"order_id":"ONE","user_id":\#(user),"order_total":42.00}"#,
+                    headers: headers
+                ).status
             }
             // Exactly one request created the transaction; replays of it also say 201.
             #expect(statuses.allSatisfy { $0 == .created || $0 == .conflict })
@@ -63,8 +73,13 @@ struct LedgerConcurrencyTests {
                     group.addTask {
                         let u = captured[i % captured.count]
                         switch i % 4 {
-                        case 0, 1: try await app.post("/en/shop/transactions/create", #"{"order_id":"M\#(i)","user_id":\#(u),"order_total":\#(i).50}"#)
-                        case 2: try await app.post("/en/shop/transactions/create", #"{"order_id":"M\#(i)","user_id":\#(u),"order_total":1,"points_redeemed":3}"#)
+                        case 0, 1:
+                            try await app.post("/en/shop/transactions/create", #"{"order_id":"M\#(i)","user_id":\#(u),"order_total":\#(i).50}"#)
+                        case 2:
+                            try await app.post(
+                                "/en/shop/transactions/create",
+                                #"{"order_id":"M\#(i)","user_id":\#(u),"order_total":1,"points_redeemed":3}"#
+                            )
                         default: try await app.post("/en/shop/transactions/create", #"{"order_id":"M\#(i - 3)","user_id":\#(u),"type":"refund"}"#)
                         }
                     }
@@ -81,9 +96,15 @@ struct LedgerConcurrencyTests {
             let created = try await concurrently(12) { _ in try await app.post("/en/shop/customers", #"{"email":"same@example.com"}"#).status }
             #expect(created.filter { $0 == .created }.count == 1)
             #expect(created.filter { $0 == .conflict }.count == 11)
-            let user = try #require(try await app.get("/en/shop/customers?email=same@example.com").data.arrayFirst?["id"].flatMap { if case let .int(i) = $0 { i } else { nil } })
+            let user = try #require(
+                try await app.get("/en/shop/customers?email=same@example.com").data.arrayFirst?["id"].flatMap {
+                    if case let .int(i) = $0 { i } else { nil }
+                }
+            )
             try await app.post("/en/shop/transactions/create", #"{"order_id":"seed","user_id":\#(user),"points":100}"#)
-            let holds = try await concurrently(12) { _ in try await app.post("/en/shop/points/reserve", #"{"user_id":\#(user),"points":5,"order_id":"H-1"}"#).status }
+            let holds = try await concurrently(12) { _ in
+                try await app.post("/en/shop/points/reserve", #"{"user_id":\#(user),"points":5,"order_id":"H-1"}"#).status
+            }
             #expect(holds.filter { $0 == .created }.count == 1)
             #expect(holds.filter { $0 == .conflict }.count == 11)
             let balance = try await app.get("/en/shop/loyalty-cards/balance?user_id=\(user)")

@@ -1,9 +1,9 @@
+import Foundation
 import HTTPTypes
 import LoyaltyCore
-import LoyaltyStore
 import LoyaltyModels
-import Foundation
 import LoyaltyServer
+import LoyaltyStore
 import LoyaltyTestSupport
 import Testing
 
@@ -16,7 +16,11 @@ struct OpenAPITests {
         var current: String?
         let methods: Set<String> = ["get", "post", "put", "patch", "delete"]
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if !line.hasPrefix(" ") && !line.isEmpty { inPaths = line.hasPrefix("paths:"); current = nil; continue }
+            if !line.hasPrefix(" ") && !line.isEmpty {
+                inPaths = line.hasPrefix("paths:")
+                current = nil
+                continue
+            }
             guard inPaths else { continue }
             if line.hasPrefix("  /"), !line.hasPrefix("   ") {
                 current = String(line.dropFirst(2).dropLast(line.hasSuffix(":") ? 1 : 0)).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))

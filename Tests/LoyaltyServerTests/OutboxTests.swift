@@ -16,7 +16,9 @@ struct OutboxTests {
             try await app.post("/en/shop/transactions/create", #"{"order_id":"OB-1","user_id":\#(user),"order_total":12.30}"#)  // duplicate: no event
             try await app.post("/en/shop/transactions/create", #"{"order_id":"OB-2","user_id":\#(user),"order_total":0,"points_redeemed":2}"#)
             let payloads = try await app.services.database.read { db in
-                try await db.raw("SELECT payload FROM outbox WHERE event_type = 'transaction.created' ORDER BY id").all().map { try $0.decode(column: "payload", as: String.self) }
+                try await db.raw("SELECT payload FROM outbox WHERE event_type = 'transaction.created' ORDER BY id").all().map {
+                    try $0.decode(column: "payload", as: String.self)
+                }
             }
             #expect(payloads.count == 2)
             #expect(try await app.outboxTypes() == ["customer.created", "card.issued", "transaction.created", "transaction.created"])

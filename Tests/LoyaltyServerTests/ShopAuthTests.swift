@@ -1,10 +1,10 @@
 import Foundation
-import LoyaltyStore
-import LoyaltyTestSupport
-import LoyaltyModels
 import HTTPTypes
 import LoyaltyCore
+import LoyaltyModels
 import LoyaltyServer
+import LoyaltyStore
+import LoyaltyTestSupport
 import Testing
 
 @Suite("Shop API authentication and cross-cutting behaviour", .databases)
@@ -24,18 +24,38 @@ struct ShopAuthTests {
             #expect(missing.int("code") == 1004)
             #expect(missing.string("error", "code") == "AUTH_REQUIRED")
 
-            let badFormat = try await app.call(.post, "/en/shop/validate-credentials", headers: .of(["X-API-Key": "nope", "X-API-Secret": "x"]), auth: false)
+            let badFormat = try await app.call(
+                .post,
+                "/en/shop/validate-credentials",
+                headers: .of(["X-API-Key": "nope", "X-API-Secret": "x"]),
+                auth: false
+            )
             #expect(badFormat.status == .unauthorized)
             #expect(badFormat.int("code") == 1011)
 
-            let wrongSecret = try await app.call(.post, "/en/shop/validate-credentials", headers: .of(["X-API-Key": app.key, "X-API-Secret": "wrong"]), auth: false)
+            let wrongSecret = try await app.call(
+                .post,
+                "/en/shop/validate-credentials",
+                headers: .of(["X-API-Key": app.key, "X-API-Secret": "wrong"]),
+                auth: false
+            )
             #expect(wrongSecret.status == .unauthorized)
             #expect(wrongSecret.int("code") == 1101)
 
             // The seed FAQ's form: Bearer <api_key> + Shop-ID.
-            let bearer = try await app.call(.post, "/en/shop/validate-credentials", headers: .of(["Authorization": "Bearer \(app.key)", "Shop-ID": String(app.shop.shop.id)]), auth: false)
+            let bearer = try await app.call(
+                .post,
+                "/en/shop/validate-credentials",
+                headers: .of(["Authorization": "Bearer \(app.key)", "Shop-ID": String(app.shop.shop.id)]),
+                auth: false
+            )
             #expect(bearer.status == .ok)
-            let bearerWrongShop = try await app.call(.post, "/en/shop/validate-credentials", headers: .of(["Authorization": "Bearer \(app.key)", "Shop-ID": "999999"]), auth: false)
+            let bearerWrongShop = try await app.call(
+                .post,
+                "/en/shop/validate-credentials",
+                headers: .of(["Authorization": "Bearer \(app.key)", "Shop-ID": "999999"]),
+                auth: false
+            )
             #expect(bearerWrongShop.status == .unauthorized)
 
             // Lithuanian messages under /lt.
@@ -43,12 +63,34 @@ struct ShopAuthTests {
             #expect(lt.string("message") == "Būtini API raktas ir slaptažodis.")
 
             // A staging key does not work on a production server; a revoked key stops working.
-            let (staging, stagingSecret) = try await app.services.tenants.createCredential(partnerID: app.partnerID, shopID: nil, environment: .staging, name: nil, expiresAt: nil)
-            let env = try await app.call(.post, "/en/shop/validate-credentials", headers: .of(["X-API-Key": staging.key, "X-API-Secret": stagingSecret]), auth: false)
+            let (staging, stagingSecret) = try await app.services.tenants.createCredential(
+                partnerID: app.partnerID,
+                shopID: nil,
+                environment: .staging,
+                name: nil,
+                expiresAt: nil
+            )
+            let env = try await app.call(
+                .post,
+                "/en/shop/validate-credentials",
+                headers: .of(["X-API-Key": staging.key, "X-API-Secret": stagingSecret]),
+                auth: false
+            )
             #expect(env.status == .unauthorized)
             #expect(env.string("message")?.contains("staging") == true)
-            let (expired, expiredSecret) = try await app.services.tenants.createCredential(partnerID: app.partnerID, shopID: nil, environment: .production, name: nil, expiresAt: 1)
-            let exp = try await app.call(.post, "/en/shop/validate-credentials", headers: .of(["X-API-Key": expired.key, "X-API-Secret": expiredSecret]), auth: false)
+            let (expired, expiredSecret) = try await app.services.tenants.createCredential(
+                partnerID: app.partnerID,
+                shopID: nil,
+                environment: .production,
+                name: nil,
+                expiresAt: 1
+            )
+            let exp = try await app.call(
+                .post,
+                "/en/shop/validate-credentials",
+                headers: .of(["X-API-Key": expired.key, "X-API-Secret": expiredSecret]),
+                auth: false
+            )
             #expect(exp.int("code") == 1014)
 
             let unknownLocale = try await app.post("/fr/shop/validate-credentials", "")
@@ -107,11 +149,20 @@ struct ShopAuthTests {
             #expect(card.status == .notFound)
             let tx = try await app.call(.get, "/en/shop/transactions", headers: headers, auth: false)
             #expect(tx.int("meta", "total") == 0)
-            let steal = try await app.call(.post, "/en/shop/transactions/create", json: #"{"order_id":"T2","user_id":\#(user),"order_total":10}"#, headers: headers, auth: false)
+            let steal = try await app.call(
+                .post,
+                "/en/shop/transactions/create",
+                json: #"{"order_id":"T2","user_id":\#(user),"order_total":10}"#,
+                headers: headers,
+                auth: false
+            )
             #expect(steal.status == .notFound)
             #expect(try await app.balance(user) == 10)
             // Naming another partner's shop is a 404 and writes nothing.
-            let foreignShop = try await app.post("/en/shop/transactions/create", #"{"order_id":"T3","user_id":\#(user),"order_total":10,"shop_id":\#(other.shop.id)}"#)
+            let foreignShop = try await app.post(
+                "/en/shop/transactions/create",
+                #"{"order_id":"T3","user_id":\#(user),"order_total":10,"shop_id":\#(other.shop.id)}"#
+            )
             #expect(foreignShop.status == .notFound)
             #expect(foreignShop.string("error", "code") == "SHOP_NOT_FOUND")
             #expect(try await app.balance(user) == 10)

@@ -30,7 +30,8 @@ struct TenantIsolationTests {
         "GET /{locale}/shop/shops", "GET /{locale}/shop/loyalty-cards", "GET /{locale}/shop/transactions", "GET /{locale}/shop/customers",
         "POST /{locale}/shop/customers", "GET /{locale}/shop/program", "PUT /{locale}/shop/program", "POST /{locale}/shop/points/bulk-award",
         "GET /{locale}/shop/webhooks/events", "GET /{locale}/shop/webhooks", "POST /{locale}/shop/webhooks", "GET /{locale}/shop/events",
-        "GET /{locale}/partners/webhooks/events", "GET /{locale}/partners/webhooks", "POST /{locale}/partners/webhooks", "GET /{locale}/partners/events",
+        "GET /{locale}/partners/webhooks/events", "GET /{locale}/partners/webhooks", "POST /{locale}/partners/webhooks",
+        "GET /{locale}/partners/events",
         "GET /qr", "GET /{locale}/shop/realtime/config", "POST /{locale}/shop/auth/qr-login/generate", "POST /{locale}/shop/qr-card/generate",
         "GET /{locale}/shop/auth/me", "POST /{locale}/shop/auth/logout", "GET /{locale}/shop/me/card", "POST /{locale}/shop/auth/refresh",
     ]
@@ -52,51 +53,176 @@ struct TenantIsolationTests {
             let delivery = try #require(try await app.post("/en/shop/webhooks/\(hook.id)/test", "{}").string("data", "id"))
             let cardSession = try await app.post("/en/shop/qr-card/generate", "{}").data
             let loginSession = try await app.post("/en/shop/auth/qr-login/generate", "{}").data
-            let cardSessionID = try #require(cardSession["session_id"]?.string), loginSessionID = try #require(loginSession["session_id"]?.string)
+            let cardSessionID = try #require(cardSession["session_id"]?.string)
+            let loginSessionID = try #require(loginSession["session_id"]?.string)
             let loginCode = try #require(loginSession["qr_code"]?.string?.components(separatedBy: "code=").last?.components(separatedBy: "&").first)
             let before = try await snapshot(app, user: user)
 
             let other = try await app.services.provisionShop(name: "Intruder")
             try await app.call(.put, "/en/shop/program", json: #"{"activities": [{"key": "review", "points": 5}]}"#, headers: app.credentials(other))
             let customerCodes: Set<String> = ["CUSTOMER_NOT_FOUND"]
-            let intruder = try await app.call(.post, "/en/shop/customers", json: #"{"email":"intruder@example.com"}"#, headers: app.credentials(other))
-            let intruderToken = try #require(try await app.call(.post, "/en/shop/customers/\(intruder.int("data", "id")!)/token", headers: app.credentials(other)).string("data", "token"))
+            let intruder = try await app.call(
+                .post,
+                "/en/shop/customers",
+                json: #"{"email":"intruder@example.com"}"#,
+                headers: app.credentials(other)
+            )
+            let intruderToken = try #require(
+                try await app.call(.post, "/en/shop/customers/\(intruder.int("data", "id")!)/token", headers: app.credentials(other)).string(
+                    "data",
+                    "token"
+                )
+            )
             let asIntruder = HTTPFields.of(["Authorization": "Bearer \(intruderToken)"])
             let sessionCodes: Set<String> = ["QR_SESSION_NOT_FOUND"]
             let cases: [String: Call] = [
                 "GET /{locale}/shop/loyalty-cards/{id}": Call(method: .get, path: "/en/shop/loyalty-cards/\(template)", codes: ["CARD_NOT_FOUND"]),
-                "GET /{locale}/shop/loyalty-cards/info": Call(method: .get, path: "/en/shop/loyalty-cards/info?card_id=\(card)", codes: ["CARD_NOT_FOUND", "CUSTOMER_NOT_FOUND"]),
-                "GET /{locale}/shop/loyalty-cards/balance": Call(method: .get, path: "/en/shop/loyalty-cards/balance?card_number=\(cardNumber)", codes: ["CARD_NOT_FOUND", "CUSTOMER_NOT_FOUND"]),
-                "POST /{locale}/shop/transactions/create": Call(method: .post, path: "/en/shop/transactions/create", body: #"{"order_id":"X-1","user_id":\#(user),"order_total":10}"#, codes: customerCodes),
-                "POST /{locale}/shop/transactions/award-points": Call(method: .post, path: "/en/shop/transactions/award-points", body: #"{"order_id":"X-2","user_id":\#(user),"points":10}"#, codes: customerCodes),
-                "POST /{locale}/shop/points/reserve": Call(method: .post, path: "/en/shop/points/reserve", body: #"{"user_id":\#(user),"points":5,"order_id":"X-3"}"#, codes: customerCodes),
-                "POST /{locale}/shop/points/release": Call(method: .post, path: "/en/shop/points/release", body: #"{"order_id":"ISO-HOLD"}"#, codes: ["RESERVATION_NOT_FOUND"]),
-                "GET /{locale}/shop/points/reservation": Call(method: .get, path: "/en/shop/points/reservation?order_id=ISO-HOLD", codes: ["RESERVATION_NOT_FOUND"]),
-                "POST /{locale}/shop/points/award": Call(method: .post, path: "/en/shop/points/award", body: #"{"customer_id":\#(user),"points":10,"order_id":"X-4"}"#, codes: customerCodes),
-                "POST /{locale}/shop/points/deduct": Call(method: .post, path: "/en/shop/points/deduct", body: #"{"customer_id":\#(user),"order_id":"ISO-1","refund_id":"X-5","points":1}"#, codes: customerCodes.union(["TRANSACTION_NOT_FOUND"])),
+                "GET /{locale}/shop/loyalty-cards/info": Call(
+                    method: .get,
+                    path: "/en/shop/loyalty-cards/info?card_id=\(card)",
+                    codes: ["CARD_NOT_FOUND", "CUSTOMER_NOT_FOUND"]
+                ),
+                "GET /{locale}/shop/loyalty-cards/balance": Call(
+                    method: .get,
+                    path: "/en/shop/loyalty-cards/balance?card_number=\(cardNumber)",
+                    codes: ["CARD_NOT_FOUND", "CUSTOMER_NOT_FOUND"]
+                ),
+                "POST /{locale}/shop/transactions/create": Call(
+                    method: .post,
+                    path: "/en/shop/transactions/create",
+                    body: #"{"order_id":"X-1","user_id":\#(user),"order_total":10}"#,
+                    codes: customerCodes
+                ),
+                "POST /{locale}/shop/transactions/award-points": Call(
+                    method: .post,
+                    path: "/en/shop/transactions/award-points",
+                    body: #"{"order_id":"X-2","user_id":\#(user),"points":10}"#,
+                    codes: customerCodes
+                ),
+                "POST /{locale}/shop/points/reserve": Call(
+                    method: .post,
+                    path: "/en/shop/points/reserve",
+                    body: #"{"user_id":\#(user),"points":5,"order_id":"X-3"}"#,
+                    codes: customerCodes
+                ),
+                "POST /{locale}/shop/points/release": Call(
+                    method: .post,
+                    path: "/en/shop/points/release",
+                    body: #"{"order_id":"ISO-HOLD"}"#,
+                    codes: ["RESERVATION_NOT_FOUND"]
+                ),
+                "GET /{locale}/shop/points/reservation": Call(
+                    method: .get,
+                    path: "/en/shop/points/reservation?order_id=ISO-HOLD",
+                    codes: ["RESERVATION_NOT_FOUND"]
+                ),
+                "POST /{locale}/shop/points/award": Call(
+                    method: .post,
+                    path: "/en/shop/points/award",
+                    body: #"{"customer_id":\#(user),"points":10,"order_id":"X-4"}"#,
+                    codes: customerCodes
+                ),
+                "POST /{locale}/shop/points/deduct": Call(
+                    method: .post,
+                    path: "/en/shop/points/deduct",
+                    body: #"{"customer_id":\#(user),"order_id":"ISO-1","refund_id":"X-5","points":1}"#,
+                    codes: customerCodes.union(["TRANSACTION_NOT_FOUND"])
+                ),
                 "GET /{locale}/shop/customers/{id}": Call(method: .get, path: "/en/shop/customers/\(user)", codes: customerCodes),
                 "GET /{locale}/shop/customers/{id}/balance": Call(method: .get, path: "/en/shop/customers/\(user)/balance", codes: customerCodes),
                 "GET /{locale}/shop/customers/{id}/lots": Call(method: .get, path: "/en/shop/customers/\(user)/lots", codes: customerCodes),
-                "PUT /{locale}/shop/customers/{id}/tier": Call(method: .put, path: "/en/shop/customers/\(user)/tier", body: #"{"tier":"Gold","reason":"x"}"#, codes: customerCodes),
+                "PUT /{locale}/shop/customers/{id}/tier": Call(
+                    method: .put,
+                    path: "/en/shop/customers/\(user)/tier",
+                    body: #"{"tier":"Gold","reason":"x"}"#,
+                    codes: customerCodes
+                ),
                 "DELETE /{locale}/shop/customers/{id}/tier": Call(method: .delete, path: "/en/shop/customers/\(user)/tier", codes: customerCodes),
-                "POST /{locale}/shop/points/transfer": Call(method: .post, path: "/en/shop/points/transfer", body: #"{"from_customer_id":\#(user),"to_customer_id":\#(user2),"points":1,"reason":"x"}"#, codes: customerCodes),
-                "POST /{locale}/shop/points/adjust": Call(method: .post, path: "/en/shop/points/adjust", body: #"{"customer_id":\#(user),"points":-1,"reason":"x"}"#, codes: customerCodes),
-                "POST /{locale}/shop/activities": Call(method: .post, path: "/en/shop/activities", body: #"{"customer_id":\#(user),"activity":"review"}"#, codes: customerCodes),
+                "POST /{locale}/shop/points/transfer": Call(
+                    method: .post,
+                    path: "/en/shop/points/transfer",
+                    body: #"{"from_customer_id":\#(user),"to_customer_id":\#(user2),"points":1,"reason":"x"}"#,
+                    codes: customerCodes
+                ),
+                "POST /{locale}/shop/points/adjust": Call(
+                    method: .post,
+                    path: "/en/shop/points/adjust",
+                    body: #"{"customer_id":\#(user),"points":-1,"reason":"x"}"#,
+                    codes: customerCodes
+                ),
+                "POST /{locale}/shop/activities": Call(
+                    method: .post,
+                    path: "/en/shop/activities",
+                    body: #"{"customer_id":\#(user),"activity":"review"}"#,
+                    codes: customerCodes
+                ),
                 "GET /{locale}/shop/cards/{id}": Call(method: .get, path: "/en/shop/cards/\(card)", codes: ["CARD_NOT_FOUND"]),
-                "PUT /{locale}/shop/cards/{id}": Call(method: .put, path: "/en/shop/cards/\(card)", body: #"{"expires_at":"2020-01-01"}"#, codes: ["CARD_NOT_FOUND"]),
-                "POST /{locale}/shop/cards/{id}/block": Call(method: .post, path: "/en/shop/cards/\(card)/block", body: "{}", codes: ["CARD_NOT_FOUND"]),
-                "POST /{locale}/shop/cards/{id}/unblock": Call(method: .post, path: "/en/shop/cards/\(card)/unblock", body: "{}", codes: ["CARD_NOT_FOUND"]),
+                "PUT /{locale}/shop/cards/{id}": Call(
+                    method: .put,
+                    path: "/en/shop/cards/\(card)",
+                    body: #"{"expires_at":"2020-01-01"}"#,
+                    codes: ["CARD_NOT_FOUND"]
+                ),
+                "POST /{locale}/shop/cards/{id}/block": Call(
+                    method: .post,
+                    path: "/en/shop/cards/\(card)/block",
+                    body: "{}",
+                    codes: ["CARD_NOT_FOUND"]
+                ),
+                "POST /{locale}/shop/cards/{id}/unblock": Call(
+                    method: .post,
+                    path: "/en/shop/cards/\(card)/unblock",
+                    body: "{}",
+                    codes: ["CARD_NOT_FOUND"]
+                ),
                 "GET /{locale}/shop/cards/{id}/qr-token": Call(method: .get, path: "/en/shop/cards/\(card)/qr-token", codes: ["CARD_NOT_FOUND"]),
                 "GET /{locale}/shop/cards/{id}/qr": Call(method: .get, path: "/en/shop/cards/\(card)/qr", codes: ["CARD_NOT_FOUND"]),
                 "POST /{locale}/shop/cards": Call(method: .post, path: "/en/shop/cards", body: #"{"user_id":\#(user)}"#, codes: customerCodes),
                 "GET /{locale}/shop/customers/{id}/cards": Call(method: .get, path: "/en/shop/customers/\(user)/cards", codes: customerCodes),
-                "POST /{locale}/shop/customers/{id}/token": Call(method: .post, path: "/en/shop/customers/\(user)/token", body: "{}", codes: customerCodes),
-                "POST /{locale}/shop/loyalty-cards/scan": Call(method: .post, path: "/en/shop/loyalty-cards/scan", body: #"{"qr_data":"\#(cardNumber)"}"#, codes: ["CARD_NOT_FOUND"]),
-                "POST /{locale}/shop/auth/qr-login/poll/{session_id}": Call(method: .post, path: "/en/shop/auth/qr-login/poll/\(loginSessionID)", body: "{}", codes: sessionCodes),
-                "GET /{locale}/shop/qr-card/status/{session_id}": Call(method: .get, path: "/en/shop/qr-card/status/\(cardSessionID)", codes: sessionCodes),
-                "POST /{locale}/shop/auth/qr-login/scan/{code}": Call(method: .post, path: "/en/shop/auth/qr-login/scan/\(loginCode)", body: "{}", codes: sessionCodes, headers: asIntruder),
-                "POST /{locale}/shop/auth/qr-login/confirm/{session_id}": Call(method: .post, path: "/en/shop/auth/qr-login/confirm/\(loginSessionID)", body: "{}", codes: sessionCodes, headers: asIntruder),
-                "POST /{locale}/shop/qr-card/scan": Call(method: .post, path: "/en/shop/qr-card/scan", body: #"{"session_id":"\#(cardSessionID)"}"#, codes: sessionCodes, headers: asIntruder),
+                "POST /{locale}/shop/customers/{id}/token": Call(
+                    method: .post,
+                    path: "/en/shop/customers/\(user)/token",
+                    body: "{}",
+                    codes: customerCodes
+                ),
+                "POST /{locale}/shop/loyalty-cards/scan": Call(
+                    method: .post,
+                    path: "/en/shop/loyalty-cards/scan",
+                    body: #"{"qr_data":"\#(cardNumber)"}"#,
+                    codes: ["CARD_NOT_FOUND"]
+                ),
+                "POST /{locale}/shop/auth/qr-login/poll/{session_id}": Call(
+                    method: .post,
+                    path: "/en/shop/auth/qr-login/poll/\(loginSessionID)",
+                    body: "{}",
+                    codes: sessionCodes
+                ),
+                "GET /{locale}/shop/qr-card/status/{session_id}": Call(
+                    method: .get,
+                    path: "/en/shop/qr-card/status/\(cardSessionID)",
+                    codes: sessionCodes
+                ),
+                "POST /{locale}/shop/auth/qr-login/scan/{code}": Call(
+                    method: .post,
+                    path: "/en/shop/auth/qr-login/scan/\(loginCode)",
+                    body: "{}",
+                    codes: sessionCodes,
+                    headers: asIntruder
+                ),
+                "POST /{locale}/shop/auth/qr-login/confirm/{session_id}": Call(
+                    method: .post,
+                    path: "/en/shop/auth/qr-login/confirm/\(loginSessionID)",
+                    body: "{}",
+                    codes: sessionCodes,
+                    headers: asIntruder
+                ),
+                "POST /{locale}/shop/qr-card/scan": Call(
+                    method: .post,
+                    path: "/en/shop/qr-card/scan",
+                    body: #"{"session_id":"\#(cardSessionID)"}"#,
+                    codes: sessionCodes,
+                    headers: asIntruder
+                ),
             ]
             var all = cases
             for family in ["shop", "partners"] {
@@ -108,7 +234,10 @@ struct TenantIsolationTests {
                     ("POST /{locale}/\(family)/webhooks/{id}/test", .post, "webhooks/\(hook.id)/test", "{}"),
                     ("GET /{locale}/\(family)/webhooks/{id}/deliveries", .get, "webhooks/\(hook.id)/deliveries", nil),
                     ("GET /{locale}/\(family)/webhooks/{id}/deliveries/{delivery}", .get, "webhooks/\(hook.id)/deliveries/\(delivery)", nil),
-                    ("POST /{locale}/\(family)/webhooks/{id}/deliveries/{delivery}/redeliver", .post, "webhooks/\(hook.id)/deliveries/\(delivery)/redeliver", "{}"),
+                    (
+                        "POST /{locale}/\(family)/webhooks/{id}/deliveries/{delivery}/redeliver", .post,
+                        "webhooks/\(hook.id)/deliveries/\(delivery)/redeliver", "{}"
+                    ),
                 ]
                 for (route, method, path, body) in hooks {
                     all[route] = Call(method: method, path: "/en/\(family)/\(path)", body: body, codes: ["WEBHOOK_NOT_FOUND", "DELIVERY_NOT_FOUND"])
@@ -120,7 +249,10 @@ struct TenantIsolationTests {
             _ = buildRouter(services: app.services, recorder: recorder)
             let uncovered = Set(recorder.all).subtracting(all.keys).subtracting(Self.noObjectID)
             #expect(uncovered.isEmpty, "routes without a tenant-isolation case: \(uncovered.sorted())")
-            #expect(Set(all.keys).subtracting(recorder.all).isEmpty, "cases for routes that are not served: \(Set(all.keys).subtracting(recorder.all).sorted())")
+            #expect(
+                Set(all.keys).subtracting(recorder.all).isEmpty,
+                "cases for routes that are not served: \(Set(all.keys).subtracting(recorder.all).sorted())"
+            )
 
             for (route, c) in all.sorted(by: { $0.key < $1.key }) {
                 let r = try await app.call(c.method, c.path, json: c.body, headers: c.headers ?? app.credentials(other), auth: c.headers == nil)
@@ -132,7 +264,12 @@ struct TenantIsolationTests {
             #expect(try await app.call(.get, "/en/shop/customers?email=owner@example.com", headers: app.credentials(other)).data.array.isEmpty)
             #expect(try await app.call(.get, "/en/shop/transactions?user_id=\(user)", headers: app.credentials(other)).data.array.isEmpty)
             #expect(try await app.call(.get, "/en/shop/webhooks", headers: app.credentials(other)).data.array.isEmpty)
-            let bulk = try await app.call(.post, "/en/shop/points/bulk-award", json: #"{"items":[{"customer_id":\#(user),"points":5,"order_id":"X-B"}]}"#, headers: app.credentials(other))
+            let bulk = try await app.call(
+                .post,
+                "/en/shop/points/bulk-award",
+                json: #"{"items":[{"customer_id":\#(user),"points":5,"order_id":"X-B"}]}"#,
+                headers: app.credentials(other)
+            )
             #expect(bulk.json.serializedString().contains("CUSTOMER_NOT_FOUND") || bulk.status == .notFound, "\(bulk.json.serializedString())")
 
             #expect(try await snapshot(app, user: user) == before, "the first partner's data changed")

@@ -1,10 +1,10 @@
-import LoyaltyStore
-import LoyaltyTestSupport
 import Foundation
 import HTTPTypes
 import LoyaltyCore
 import LoyaltyModels
 import LoyaltyServer
+import LoyaltyStore
+import LoyaltyTestSupport
 import Testing
 
 @Suite("transactions/create, refunds, reservations, history", .databases)
@@ -24,7 +24,10 @@ struct TransactionTests {
     }
 
     static func purchaseEarnsByTheTemplateRule(_ app: TestApp, _ user: Int64) async throws {
-        let first = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-1","user_id":\#(user),"order_total":15.50,"currency":"EUR"}"#)
+        let first = try await app.post(
+            "/en/shop/transactions/create",
+            #"{"order_id":"WC-1","user_id":\#(user),"order_total":15.50,"currency":"EUR"}"#
+        )
         #expect(first.status == .created)
         #expect(first.int("data", "points_awarded") == 15)
         #expect(first.int("data", "points_balance") == 15)
@@ -47,7 +50,10 @@ struct TransactionTests {
 
     /// Spend in the same call: redeemed first, then earned.
     static func redeemingSpendsBeforeEarning(_ app: TestApp, _ user: Int64) async throws {
-        let spend = try await app.post("/en/shop/transactions/create", #"{"order_id":"WC-3","user_id":\#(user),"order_total":10,"points_redeemed":50}"#)
+        let spend = try await app.post(
+            "/en/shop/transactions/create",
+            #"{"order_id":"WC-3","user_id":\#(user),"order_total":10,"points_redeemed":50}"#
+        )
         #expect(spend.status == .created)
         #expect(spend.int("data", "points_balance") == Int64(15 + 40 - 50 + 10))
         #expect(spend.data["discount_amount"] == .double(0.5))
@@ -109,7 +115,10 @@ struct TransactionTests {
             let history = try await app.get("/en/shop/transactions")
             #expect(history.int("meta", "total") == 1)
             // The failed order can be retried once the customer has the points.
-            let retry = try await app.post("/en/shop/transactions/create", #"{"order_id":"B","user_id":\#(user),"order_total":100,"points_redeemed":20}"#)
+            let retry = try await app.post(
+                "/en/shop/transactions/create",
+                #"{"order_id":"B","user_id":\#(user),"order_total":100,"points_redeemed":20}"#
+            )
             #expect(retry.status == .created)
             try await app.expectLedgerConsistent()
         }
@@ -162,7 +171,10 @@ struct TransactionTests {
             #expect(number.count == 11 && number.split(separator: "-").count == 3)
             let qr = try #require(info.string("data", "qr_code"))
             let cardID = try #require(info.int("data", "id"))
-            for q in ["card_number=\(number)", "card_number=\(number.replacingOccurrences(of: "-", with: ""))", "card_number=\(qr)", "card_id=\(cardID)", "user_email=c@example.com"] {
+            for q in [
+                "card_number=\(number)", "card_number=\(number.replacingOccurrences(of: "-", with: ""))", "card_number=\(qr)", "card_id=\(cardID)",
+                "user_email=c@example.com",
+            ] {
                 let r = try await app.get("/en/shop/loyalty-cards/balance?\(q)")
                 #expect(r.int("data", "card_id") == cardID, "lookup by \(q)")
             }

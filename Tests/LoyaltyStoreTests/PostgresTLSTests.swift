@@ -22,7 +22,11 @@ import Testing
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         do {
             for ca in ["ca", "other-ca"] {
-                try Shell.run(["openssl", "req", "-x509"] + ec + ["-keyout", "\(dir)/\(ca).key", "-out", "\(dir)/\(ca).crt", "-days", "2", "-subj", "/CN=Loyalty test \(ca)"])
+                try Shell.run(
+                    ["openssl", "req", "-x509"] + ec + [
+                        "-keyout", "\(dir)/\(ca).key", "-out", "\(dir)/\(ca).crt", "-days", "2", "-subj", "/CN=Loyalty test \(ca)",
+                    ]
+                )
             }
             try Shell.run(["openssl", "req"] + ec + ["-keyout", "\(dir)/server.key", "-out", "\(dir)/server.csr", "-subj", "/CN=localhost"])
             try "subjectAltName=DNS:localhost\n".write(toFile: "\(dir)/ext.cnf", atomically: true, encoding: .utf8)
@@ -122,7 +126,10 @@ import Testing
     @Test func sslModesParse() throws {
         #expect(try PostgresURL("postgres://u@h/db").sslMode == .prefer)
         #expect(try PostgresURL("postgresql://u:p@h:5433/db?sslmode=verify-ca").sslMode == .verifyCA)
-        #expect(try PostgresURL("postgres://u@h/db?sslmode=VERIFY-FULL&sslrootcert=\(Self.certificates.rightCA)").rootCertificatePath == Self.certificates.rightCA)
+        #expect(
+            try PostgresURL("postgres://u@h/db?sslmode=VERIFY-FULL&sslrootcert=\(Self.certificates.rightCA)").rootCertificatePath
+                == Self.certificates.rightCA
+        )
         #expect(try PostgresURL("postgres+uds://u@localhost/tmp/socket#db").sslMode == .disable)
     }
 }

@@ -11,7 +11,9 @@ public struct DatabaseSetupTrait: SuiteTrait, TestTrait, TestScoping {
     public var isRecursive: Bool { false }
 
     public func provideScope(
-        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+        for test: Test,
+        testCase: Test.Case?,
+        performing function: @Sendable () async throws -> Void
     ) async throws {
         try await TestDatabases.shared.prepare()
         try await function()

@@ -18,7 +18,9 @@ public actor PostgresCluster {
     ///   - serverOptions: extra `-c name=value` settings.
     ///   - prepare: runs after initdb, before start (e.g. to place certificates).
     public init(
-        name: String, portOffset: Int, serverOptions: [String] = [],
+        name: String,
+        portOffset: Int,
+        serverOptions: [String] = [],
         prepare: @escaping @Sendable (_ dataDirectory: String) throws -> Void = { _ in }
     ) {
         self.name = name
@@ -42,7 +44,8 @@ public actor PostgresCluster {
         if getuid() == 0 { try Shell.run(["chown", "postgres:postgres", dir]) }
         try Shell.runAsPostgres(["initdb", "-D", "\(dir)/data", "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
         try prepare("\(dir)/data")
-        let options = (["-h 127.0.0.1", "-p \(port)", "-k \(dir)", "-c max_connections=300", "-c fsync=off", "-c full_page_writes=off"]
+        let options =
+            (["-h 127.0.0.1", "-p \(port)", "-k \(dir)", "-c max_connections=300", "-c fsync=off", "-c full_page_writes=off"]
             + serverOptions.map { "-c \($0)" }).joined(separator: " ")
         try Shell.runAsPostgres(["pg_ctl", "-D", "\(dir)/data", "-l", "\(dir)/log", "-w", "-o", options, "start"])
         ClusterCleanup.register(dataDirectory: "\(dir)/data")

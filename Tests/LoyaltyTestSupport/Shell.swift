@@ -20,7 +20,7 @@ public enum Shell {
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, args[0], &actions, nil, argv, environ)
         guard rc == 0 else { throw Failure(description: "cannot start \(args[0]): errno \(rc)") }

@@ -23,24 +23,28 @@ public actor TestDatabases {
     private var sqliteTask: Task<String, any Error>?
 
     private func preparePostgresTemplate() async throws {
-        let task = postgresTask ?? Task {
-            let url = try await PostgresCluster.shared.createDatabase()
-            let database = try PostgresDatabaseClient(url: url, maximumConnections: 2, logger: Self.quietLogger)
-            try await Self.migrate(database)
-            return String(url.split(separator: "/").last ?? "")
-        }
+        let task =
+            postgresTask
+            ?? Task {
+                let url = try await PostgresCluster.shared.createDatabase()
+                let database = try PostgresDatabaseClient(url: url, maximumConnections: 2, logger: Self.quietLogger)
+                try await Self.migrate(database)
+                return String(url.split(separator: "/").last ?? "")
+            }
         postgresTask = task
         postgresTemplate = try await task.value
     }
 
     private func prepareSQLiteTemplate() async throws {
-        let task = sqliteTask ?? Task {
-            let dir = NSTemporaryDirectory() + "loyalty-template-\(getpid())-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let database = try await SQLiteClient.open(path: dir + "/loyalty.sqlite", logger: Self.quietLogger)
-            try await Self.migrate(database)
-            return dir
-        }
+        let task =
+            sqliteTask
+            ?? Task {
+                let dir = NSTemporaryDirectory() + "loyalty-template-\(getpid())-\(UUID().uuidString)"
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                let database = try await SQLiteClient.open(path: dir + "/loyalty.sqlite", logger: Self.quietLogger)
+                try await Self.migrate(database)
+                return dir
+            }
         sqliteTask = task
         sqliteTemplate = try await task.value
     }
@@ -55,7 +59,7 @@ public actor TestDatabases {
         while true {
             do {
                 return try await cluster.createDatabase(template: postgresTemplate)
-            } catch where attempt < 50 {
+            } catch  where attempt < 50 {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(100))
             }

@@ -41,9 +41,9 @@ struct QRCodeTests {
     }
 
     @Test func formatAndVersionInformation() {
-        #expect(QRMatrix.formatBits(errorCorrection: .medium, mask: 0) == 0b101010000010010)
-        #expect(QRMatrix.formatBits(errorCorrection: .low, mask: 0) == 0b111011111000100)
-        #expect(QRMatrix.formatBits(errorCorrection: .high, mask: 7) == 0b000100000111011)
+        #expect(QRMatrix.formatBits(errorCorrection: .medium, mask: 0) == 0b1010100_00010010)
+        #expect(QRMatrix.formatBits(errorCorrection: .low, mask: 0) == 0b1110111_11000100)
+        #expect(QRMatrix.formatBits(errorCorrection: .high, mask: 7) == 0b0001000_00111011)
         #expect(QRMatrix.versionBits(7) == 0x07C94)
         #expect(QRMatrix.versionBits(40) == 0x28C69)
     }

@@ -87,10 +87,13 @@ public struct DeliveryTally: Sendable {
     public init(_ attempts: [Attempt], policy: DeliveryPolicy, now: Int64) {
         self.policy = policy
         self.attempts = attempts
-        var retries: [Retry] = [], exhausted: [Exhausted] = []
+        var retries: [Retry] = []
+        var exhausted: [Exhausted] = []
         for a in attempts where !a.succeeded {
             if a.isLast {
-                if let i = exhausted.firstIndex(where: { $0.attempt == a.attempt }) { exhausted[i].deliveryIDs.append(a.deliveryID) } else {
+                if let i = exhausted.firstIndex(where: { $0.attempt == a.attempt }) {
+                    exhausted[i].deliveryIDs.append(a.deliveryID)
+                } else {
                     exhausted.append(Exhausted(attempt: a.attempt, deliveryIDs: [a.deliveryID]))
                 }
             } else if let i = retries.firstIndex(where: { $0.attempt == a.attempt }) {
@@ -115,7 +118,9 @@ public struct DeliveryTally: Sendable {
         var index: [Int64: Int] = [:]
         for a in attempts where moved.contains(a.deliveryID) || !a.succeeded {
             let i: Int
-            if let known = index[a.webhookID] { i = known } else {
+            if let known = index[a.webhookID] {
+                i = known
+            } else {
                 i = changes.count
                 index[a.webhookID] = i
                 changes.append(EndpointChange(webhookID: a.webhookID, resetsCount: false, failures: 0))

@@ -23,7 +23,13 @@ public enum EventFact {
 
     /// `points.adjusted`: signed `points`, with the reason and who made it.
     public static func adjustment(
-        transactionID: Int64, customerID: Int64, cardID: Int64, points: Int64, reason: String, actor: String?, balance: Int64
+        transactionID: Int64,
+        customerID: Int64,
+        cardID: Int64,
+        points: Int64,
+        reason: String,
+        actor: String?,
+        balance: Int64
     ) -> JSON {
         .object([
             ("transaction_id", .int(transactionID)), ("user_id", .int(customerID)), ("loyalty_card_id", .int(cardID)), ("points", .int(points)),
@@ -46,7 +52,12 @@ public enum EventFact {
 
     /// `points.transferred`: both sides of the move.
     public static func transfer(
-        transactionID: Int64, points: Int64, reason: String, reference: String, from: TransferSide, to: TransferSide
+        transactionID: Int64,
+        points: Int64,
+        reason: String,
+        reference: String,
+        from: TransferSide,
+        to: TransferSide
     ) -> JSON {
         .object([
             ("transaction_id", .int(transactionID)), ("points", .int(points)), ("reason", .string(reason)), ("reference", .string(reference)),

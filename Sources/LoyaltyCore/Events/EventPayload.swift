@@ -47,9 +47,17 @@ public struct EventPayload: Sendable, Equatable {
             ])
             return [
                 EventPayload(type: type, data: data, shopID: shopID), EventPayload(type: EventType.transactionCreated, data: tx, shopID: shopID),
-                pointsEvent(points > 0 ? EventType.pointsAwarded : EventType.pointsDeducted, user: data["user_id"], card: data["loyalty_card_id"],
-                            shopID: shopID, transaction: data["transaction_id"], points: abs(points), balance: data["points_balance"],
-                            source: "adjustment", order: nil),
+                pointsEvent(
+                    points > 0 ? EventType.pointsAwarded : EventType.pointsDeducted,
+                    user: data["user_id"],
+                    card: data["loyalty_card_id"],
+                    shopID: shopID,
+                    transaction: data["transaction_id"],
+                    points: abs(points),
+                    balance: data["points_balance"],
+                    source: "adjustment",
+                    order: nil
+                ),
             ]
         case EventType.pointsTransferred:
             let points = int(data["points"]) ?? 0
@@ -63,12 +71,28 @@ public struct EventPayload: Sendable, Equatable {
             ])
             return [
                 EventPayload(type: type, data: data, shopID: shopID), EventPayload(type: EventType.transactionCreated, data: tx, shopID: shopID),
-                pointsEvent(EventType.pointsDeducted, user: data["from_user_id"], card: data["from_card_id"], shopID: shopID,
-                            transaction: data["transaction_id"], points: points, balance: data["from_balance"],
-                            source: "transfer", order: data["reference"]),
-                pointsEvent(EventType.pointsAwarded, user: data["to_user_id"], card: data["to_card_id"], shopID: shopID,
-                            transaction: data["transaction_id"], points: points, balance: data["to_balance"],
-                            source: "transfer", order: data["reference"]),
+                pointsEvent(
+                    EventType.pointsDeducted,
+                    user: data["from_user_id"],
+                    card: data["from_card_id"],
+                    shopID: shopID,
+                    transaction: data["transaction_id"],
+                    points: points,
+                    balance: data["from_balance"],
+                    source: "transfer",
+                    order: data["reference"]
+                ),
+                pointsEvent(
+                    EventType.pointsAwarded,
+                    user: data["to_user_id"],
+                    card: data["to_card_id"],
+                    shopID: shopID,
+                    transaction: data["transaction_id"],
+                    points: points,
+                    balance: data["to_balance"],
+                    source: "transfer",
+                    order: data["reference"]
+                ),
             ]
         default:
             return [EventPayload(type: type, data: data, shopID: shopID)]
@@ -98,8 +122,19 @@ public struct EventPayload: Sendable, Equatable {
         var out = [EventPayload(type: EventType.transactionCreated, data: .object(members), shopID: shopID)]
         func points(_ type: String, _ n: Int64, _ source: String) {
             guard n > 0 else { return }
-            out.append(pointsEvent(type, user: d["user_id"], card: d["loyalty_card_id"], shopID: shopID, transaction: d["transaction_id"],
-                                   points: n, balance: d["points_balance"], source: source, order: d["order_id"]))
+            out.append(
+                pointsEvent(
+                    type,
+                    user: d["user_id"],
+                    card: d["loyalty_card_id"],
+                    shopID: shopID,
+                    transaction: d["transaction_id"],
+                    points: n,
+                    balance: d["points_balance"],
+                    source: source,
+                    order: d["order_id"]
+                )
+            )
         }
         if isRefund {
             points(EventType.pointsDeducted, awarded, "refund")
@@ -113,12 +148,25 @@ public struct EventPayload: Sendable, Equatable {
 
     /// `points.awarded` or `points.deducted`: who, which card, how many, the balance after, and why (`source`).
     public static func pointsEvent(
-        _ type: String, user: JSON?, card: JSON?, shopID: Int64?, transaction: JSON?, points: Int64, balance: JSON?, source: String, order: JSON?
+        _ type: String,
+        user: JSON?,
+        card: JSON?,
+        shopID: Int64?,
+        transaction: JSON?,
+        points: Int64,
+        balance: JSON?,
+        source: String,
+        order: JSON?
     ) -> EventPayload {
-        EventPayload(type: type, data: .object([
-            ("user_id", user ?? .null), ("loyalty_card_id", card ?? .null), ("shop_id", .optional(shopID)), ("transaction_id", transaction ?? .null),
-            ("points", .int(points)), ("points_balance", balance ?? .null), ("source", .string(source)), ("order_id", order ?? .null),
-        ]), shopID: shopID)
+        EventPayload(
+            type: type,
+            data: .object([
+                ("user_id", user ?? .null), ("loyalty_card_id", card ?? .null), ("shop_id", .optional(shopID)),
+                ("transaction_id", transaction ?? .null),
+                ("points", .int(points)), ("points_balance", balance ?? .null), ("source", .string(source)), ("order_id", order ?? .null),
+            ]),
+            shopID: shopID
+        )
     }
 
     /// An integer member, also when a stored fact was read back as a whole double.

@@ -12,7 +12,13 @@ public struct LotState: Sendable, Hashable {
     public var expiresAt: Int64?
 
     public init(
-        id: Int64, points: Int64, remaining: Int64, expired: Int64 = 0, reversed: Int64 = 0, maturesAt: Int64? = nil, expiresAt: Int64? = nil
+        id: Int64,
+        points: Int64,
+        remaining: Int64,
+        expired: Int64 = 0,
+        reversed: Int64 = 0,
+        maturesAt: Int64? = nil,
+        expiresAt: Int64? = nil
     ) {
         self.id = id
         self.points = points

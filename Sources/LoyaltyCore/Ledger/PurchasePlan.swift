@@ -68,8 +68,13 @@ public struct PurchasePlan: Sendable {
 
     /// - Parameter card: the card as of the lock (its tier, pending and reserved points).
     public init(
-        command c: TransactionCommand, card: LoyaltyCard, template: CardTemplate, program: ProgramConfig, hold: PointsReservation?,
-        at moment: LocalMoment, earning: EarningEngine.Result
+        command c: TransactionCommand,
+        card: LoyaltyCard,
+        template: CardTemplate,
+        program: ProgramConfig,
+        hold: PointsReservation?,
+        at moment: LocalMoment,
+        earning: EarningEngine.Result
     ) throws(LoyaltyError) {
         // An open hold for this order is what the customer meant to spend, unless the call says otherwise.
         let redeem = c.pointsRedeemed ?? hold?.points ?? 0
@@ -108,15 +113,25 @@ public struct PurchasePlan: Sendable {
     /// line (none for 0); otherwise ``EarningEngine`` on the template's rule, the
     /// programme and the card's tier in force at `moment`.
     public static func earning(
-        for c: TransactionCommand, template: CardTemplate, program: ProgramConfig, card: LoyaltyCard, at moment: LocalMoment
+        for c: TransactionCommand,
+        template: CardTemplate,
+        program: ProgramConfig,
+        card: LoyaltyCard,
+        at moment: LocalMoment
     ) -> EarningEngine.Result {
         if let explicit = c.points {
             let line = EarningEngine.Line(rule: "manual", name: c.reason ?? "Manual award", points: explicit)
             return EarningEngine.Result(points: explicit, lines: explicit > 0 ? [line] : [])
         }
         let tier = TierDecision.effectiveName(program.tiers, card.tierState, now: moment.epochMillis)
-        return EarningEngine.compute(base: template.earning, program: program, orderTotalMinor: c.orderTotalMinor ?? 0, items: c.cartItems,
-                                     tier: tier, at: moment)
+        return EarningEngine.compute(
+            base: template.earning,
+            program: program,
+            orderTotalMinor: c.orderTotalMinor ?? 0,
+            items: c.cartItems,
+            tier: tier,
+            at: moment
+        )
     }
 
     /// `[{"rule", "name", "points"}, ...]`, or `nil` for no lines.
@@ -129,11 +144,29 @@ public struct PurchasePlan: Sendable {
     /// The transaction as recorded and reported, once the store has its id.
     public func transaction(id: Int64, customerID: Int64, at now: Int64) -> ShopTransaction {
         var tx = ShopTransaction(
-            id: id, partnerID: command.partnerID, shopID: command.shopID, cardID: cardID, customerID: customerID, type: command.type,
-            orderID: command.orderID, refundID: nil, amountMinor: command.orderTotalMinor, currency: currency,
-            pointsAwarded: earned, pointsRedeemed: redeem, pointsReversed: 0, redeemedReturned: 0, shortfall: 0, discountMinor: discountMinor,
-            description: command.description, reason: command.reason, status: "completed", metadataJSON: command.metadataJSON,
-            originalTransactionID: nil, createdAt: now)
+            id: id,
+            partnerID: command.partnerID,
+            shopID: command.shopID,
+            cardID: cardID,
+            customerID: customerID,
+            type: command.type,
+            orderID: command.orderID,
+            refundID: nil,
+            amountMinor: command.orderTotalMinor,
+            currency: currency,
+            pointsAwarded: earned,
+            pointsRedeemed: redeem,
+            pointsReversed: 0,
+            redeemedReturned: 0,
+            shortfall: 0,
+            discountMinor: discountMinor,
+            description: command.description,
+            reason: command.reason,
+            status: "completed",
+            metadataJSON: command.metadataJSON,
+            originalTransactionID: nil,
+            createdAt: now
+        )
         tx.rulesAppliedJSON = rulesAppliedJSON
         return tx
     }

@@ -90,7 +90,8 @@ public struct ReversalPlan: Sendable {
     ///   - card: the card as of the lock (balance, pending, reserved).
     public init(request: Request, orderLots: [LotState], card: LoyaltyCard, policy: RefundPolicy) throws(LoyaltyError) {
         var fromOrder: [(id: Int64, take: Int64)] = []
-        var left = request.points, pendingTaken: Int64 = 0
+        var left = request.points
+        var pendingTaken: Int64 = 0
         for lot in orderLots where lot.remaining > 0 && left > 0 {
             let take = min(lot.remaining, left)
             fromOrder.append((lot.id, take))
@@ -102,7 +103,8 @@ public struct ReversalPlan: Sendable {
         let reclaim = orderLots.isEmpty ? left : min(left, spent)
         // What the card can spend once the order's lots are drawn and the redeemed points are back.
         let capacity = max(0, (card.balance - takenFromOrder) - (card.pending - pendingTaken) - card.reserved + request.returned)
-        var debt: Int64 = 0, shortfall: Int64 = 0
+        var debt: Int64 = 0
+        var shortfall: Int64 = 0
         if reclaim > capacity {
             switch policy {
             case .partialDeduction: shortfall = reclaim - capacity
@@ -130,7 +132,11 @@ public struct ReversalPlan: Sendable {
 
     /// Both steps at once (the store runs them apart, reading in between).
     public init(
-        command: TransactionCommand, original: ShopTransaction, orderLots: [LotState], card: LoyaltyCard, policy: RefundPolicy
+        command: TransactionCommand,
+        original: ShopTransaction,
+        orderLots: [LotState],
+        card: LoyaltyCard,
+        policy: RefundPolicy
     ) throws(LoyaltyError) {
         try self.init(request: try Request(command: command, original: original), orderLots: orderLots, card: card, policy: policy)
     }
@@ -162,14 +168,32 @@ public struct ReversalPlan: Sendable {
     /// refund row keeps the points it took in `pointsAwarded` and the redeemed points it
     /// gave back in `pointsRedeemed` (the transaction API's meaning).
     public func transaction(id: Int64, at now: Int64) -> ShopTransaction {
-        let c = request.command, original = request.original
+        let c = request.command
+        let original = request.original
         var tx = ShopTransaction(
-            id: id, partnerID: c.partnerID, shopID: request.shopID, cardID: original.cardID, customerID: original.customerID, type: c.type,
-            orderID: c.orderID, refundID: c.refundID, amountMinor: c.orderTotalMinor, currency: original.currency,
-            pointsAwarded: deducted, pointsRedeemed: request.returned, pointsReversed: 0, redeemedReturned: 0, shortfall: shortfall,
+            id: id,
+            partnerID: c.partnerID,
+            shopID: request.shopID,
+            cardID: original.cardID,
+            customerID: original.customerID,
+            type: c.type,
+            orderID: c.orderID,
+            refundID: c.refundID,
+            amountMinor: c.orderTotalMinor,
+            currency: original.currency,
+            pointsAwarded: deducted,
+            pointsRedeemed: request.returned,
+            pointsReversed: 0,
+            redeemedReturned: 0,
+            shortfall: shortfall,
             discountMinor: nil,
-            description: c.description, reason: c.reason, status: "completed", metadataJSON: c.metadataJSON,
-            originalTransactionID: original.id, createdAt: now)
+            description: c.description,
+            reason: c.reason,
+            status: "completed",
+            metadataJSON: c.metadataJSON,
+            originalTransactionID: original.id,
+            createdAt: now
+        )
         tx.lapsed = lapsed
         return tx
     }

@@ -41,10 +41,18 @@ public enum EarningEngine {
         }
     }
 
-    public static func compute(base rule: EarningRule, program: ProgramConfig, orderTotalMinor total: Int64, items: [CartItem], tier: String?, at moment: LocalMoment) -> Result {
+    public static func compute(
+        base rule: EarningRule,
+        program: ProgramConfig,
+        orderTotalMinor total: Int64,
+        items: [CartItem],
+        tier: String?,
+        at moment: LocalMoment
+    ) -> Result {
         guard rule.enabled, total >= 0, rule.currencyAmountMinor > 0 else { return Result(points: 0, lines: []) }
         if total < program.minOrderMinor { return Result(points: 0, lines: [Line(rule: "min_order", name: "Below minimum order amount", points: 0)]) }
-        let rate = Int128(rule.pointsPerCurrency), unit = Int128(rule.currencyAmountMinor)
+        let rate = Int128(rule.pointsPerCurrency)
+        let unit = Int128(rule.currencyAmountMinor)
         var base = Int128(total) * rate / unit
         if rule.roundUp, (Int128(total) * rate) % unit != 0 { base += 1 }
         var lines = [Line(rule: "base", name: "Base rate", points: Int64(clamping: base))]

@@ -10,7 +10,10 @@ public struct LocalMoment: Sendable, Hashable {
     public init(epochMillis: Int64, timeZone: String) {
         self.epochMillis = epochMillis
         // UTC (the default programme) is on every award's path: no Foundation call for it.
-        guard timeZone != "UTC", let zone = Self.zone(timeZone) else { offsetSeconds = 0; return }
+        guard timeZone != "UTC", let zone = Self.zone(timeZone) else {
+            offsetSeconds = 0
+            return
+        }
         offsetSeconds = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(epochMillis) / 1000)))
     }
 
@@ -72,7 +75,7 @@ public struct LocalMoment: Sendable, Hashable {
     }
 }
 
-infix operator %%: MultiplicationPrecedence
+infix operator %% : MultiplicationPrecedence
 /// Modulo that is never negative.
 func %% (a: Int64, b: Int64) -> Int64 { ((a % b) + b) % b }
 

@@ -28,7 +28,8 @@ public enum LotPlan {
     }
 
     static func spendOrder(_ a: LotBalance, _ b: LotBalance) -> Bool {
-        let ea = a.expiresAt ?? Int64.max, eb = b.expiresAt ?? Int64.max
+        let ea = a.expiresAt ?? Int64.max
+        let eb = b.expiresAt ?? Int64.max
         return ea != eb ? ea < eb : a.id < b.id
     }
 }

@@ -63,13 +63,24 @@ extension Activity {
 
 extension TierPolicy {
     func encoded() -> JSON {
-        let downgradeJSON: JSON = switch downgrade {
-        case .never: .object([("mode", .string("never"))])
-        case let .evaluation(p, g): .object([("mode", .string("evaluation")), ("period_days", .int(p)), ("grace_days", .int(g))])
-        }
+        let downgradeJSON: JSON =
+            switch downgrade {
+            case .never: .object([("mode", .string("never"))])
+            case let .evaluation(p, g): .object([("mode", .string("evaluation")), ("period_days", .int(p)), ("grace_days", .int(g))])
+            }
         return .object([
             ("enabled", .bool(enabled)), ("basis", .string(basis.rawValue)), ("window_days", .int(windowDays)),
-            ("levels", .array(tiers.map { .object([("name", .string($0.name)), ("threshold", .int($0.threshold)), ("multiplier", .double(Double($0.multiplierPercent) / 100))]) })),
+            (
+                "levels",
+                .array(
+                    tiers.map {
+                        .object([
+                            ("name", .string($0.name)), ("threshold", .int($0.threshold)),
+                            ("multiplier", .double(Double($0.multiplierPercent) / 100)),
+                        ])
+                    }
+                )
+            ),
             ("downgrade", downgradeJSON),
         ])
     }
@@ -83,75 +94,111 @@ struct ProgramFieldReader {
 
     mutating func object(_ json: JSON?, _ path: String) -> JSON? {
         guard let json, !json.isNull else { return nil }
-        guard case .object = json else { fail(path, "must be an object"); return nil }
+        guard case .object = json else {
+            fail(path, "must be an object")
+            return nil
+        }
         return json
     }
 
     mutating func int(_ json: JSON?, _ path: String, min: Int64 = 0, max: Int64 = 1_000_000_000) -> Int64? {
         guard let json, !json.isNull else { return nil }
-        let v: Int64? = switch json {
-        case let .int(i): i
-        case let .double(d) where d == d.rounded() && abs(d) < 9e15: Int64(d)
-        default: nil
+        let v: Int64? =
+            switch json {
+            case let .int(i): i
+            case let .double(d) where d == d.rounded() && abs(d) < 9e15: Int64(d)
+            default: nil
+            }
+        guard let v else {
+            fail(path, "must be a whole number")
+            return nil
         }
-        guard let v else { fail(path, "must be a whole number"); return nil }
-        guard v >= min, v <= max else { fail(path, "must be between \(min) and \(max)"); return nil }
+        guard v >= min, v <= max else {
+            fail(path, "must be between \(min) and \(max)")
+            return nil
+        }
         return v
     }
 
     mutating func bool(_ json: JSON?, _ path: String) -> Bool? {
         guard let json, !json.isNull else { return nil }
-        guard case let .bool(b) = json else { fail(path, "must be true or false"); return nil }
+        guard case let .bool(b) = json else {
+            fail(path, "must be true or false")
+            return nil
+        }
         return b
     }
 
     mutating func string(_ json: JSON?, _ path: String, maxLength: Int = 191) -> String? {
         guard let json, !json.isNull else { return nil }
-        guard case let .string(s) = json, !s.isEmpty, s.count <= maxLength else { fail(path, "must be a non-empty string of at most \(maxLength) characters"); return nil }
+        guard case let .string(s) = json, !s.isEmpty, s.count <= maxLength else {
+            fail(path, "must be a non-empty string of at most \(maxLength) characters")
+            return nil
+        }
         return s
     }
 
     mutating func oneOf(_ json: JSON?, _ path: String, _ values: [String]) -> String? {
         guard let s = string(json, path) else { return nil }
-        guard values.contains(s) else { fail(path, "must be one of: \(values.joined(separator: ", "))"); return nil }
+        guard values.contains(s) else {
+            fail(path, "must be one of: \(values.joined(separator: ", "))")
+            return nil
+        }
         return s
     }
 
     mutating func strings(_ json: JSON?, _ path: String) -> [String] {
         guard let json, !json.isNull else { return [] }
-        guard case let .array(items) = json, items.count <= 1000 else { fail(path, "must be an array of at most 1000 strings"); return [] }
+        guard case let .array(items) = json, items.count <= 1000 else {
+            fail(path, "must be an array of at most 1000 strings")
+            return []
+        }
         return items.enumerated().compactMap { string($0.element, "\(path).\($0.offset)") }
     }
 
     mutating func array(_ json: JSON?, _ path: String, max: Int = 200) -> [JSON] {
         guard let json, !json.isNull else { return [] }
-        guard case let .array(items) = json, items.count <= max else { fail(path, "must be an array of at most \(max) items"); return [] }
+        guard case let .array(items) = json, items.count <= max else {
+            fail(path, "must be an array of at most \(max) items")
+            return []
+        }
         return items
     }
 
     /// A multiplier such as 2 or 1.25, as percent (200, 125).
     mutating func multiplier(_ json: JSON?, _ path: String) -> Int64? {
         guard let json, !json.isNull else { return nil }
-        let d: Double? = switch json {
-        case let .int(i): Double(i)
-        case let .double(d): d
-        default: nil
+        let d: Double? =
+            switch json {
+            case let .int(i): Double(i)
+            case let .double(d): d
+            default: nil
+            }
+        guard let d, d.isFinite, d >= 0, d <= 100 else {
+            fail(path, "must be a number from 0 to 100")
+            return nil
         }
-        guard let d, d.isFinite, d >= 0, d <= 100 else { fail(path, "must be a number from 0 to 100"); return nil }
         let percent = (d * 100).rounded()
-        guard abs(percent - d * 100) < 1e-6 else { fail(path, "must have at most two decimals"); return nil }
+        guard abs(percent - d * 100) < 1e-6 else {
+            fail(path, "must have at most two decimals")
+            return nil
+        }
         return Int64(percent)
     }
 
     mutating func money(_ json: JSON?, _ path: String) -> Int64? {
         guard let json, !json.isNull else { return nil }
-        let d: Double? = switch json {
-        case let .int(i): Double(i)
-        case let .double(d): d
-        case let .money(m): Double(m) / 100
-        default: nil
+        let d: Double? =
+            switch json {
+            case let .int(i): Double(i)
+            case let .double(d): d
+            case let .money(m): Double(m) / 100
+            default: nil
+            }
+        guard let d, d >= 0, let minor = Money.minorUnits(fromDecimal: d), minor <= Money.maximumMinor else {
+            fail(path, "must be a non-negative amount with at most two decimals")
+            return nil
         }
-        guard let d, d >= 0, let minor = Money.minorUnits(fromDecimal: d), minor <= Money.maximumMinor else { fail(path, "must be a non-negative amount with at most two decimals"); return nil }
         return minor
     }
 
@@ -170,7 +217,10 @@ struct ProgramFieldReader {
     mutating func instant(_ json: JSON?, _ path: String) -> Int64? {
         guard let json, !json.isNull else { return nil }
         if case let .int(ms) = json, ms >= 0 { return ms }
-        guard case let .string(s) = json, let v = Self.parseInstant(s) else { fail(path, "must be a date YYYY-MM-DD or date-time YYYY-MM-DDTHH:MM:SSZ (UTC)"); return nil }
+        guard case let .string(s) = json, let v = Self.parseInstant(s) else {
+            fail(path, "must be a date YYYY-MM-DD or date-time YYYY-MM-DDTHH:MM:SSZ (UTC)")
+            return nil
+        }
         return v
     }
 
@@ -181,12 +231,15 @@ struct ProgramFieldReader {
         guard halves.count <= 2 else { return nil }
         let date = halves[0].split(separator: "-", omittingEmptySubsequences: false)
         guard date.count == 3, date[0].count == 4, let y = Int64(date[0]), let mo = Int64(date[1]), let d = Int64(date[2]),
-              (1...12).contains(mo), (1...31).contains(d) else { return nil }
+            (1...12).contains(mo), (1...31).contains(d)
+        else { return nil }
         var ms = LocalMoment.days(fromCivil: y, mo, d) * 86_400_000
         guard LocalMoment.civil(fromDays: ms / 86_400_000) == (y, mo, d) else { return nil }
         if halves.count == 2 {
             let t = halves[1].split(separator: ":", omittingEmptySubsequences: false)
-            guard (2...3).contains(t.count), let h = Int64(t[0]), let mi = Int64(t[1]), (0...23).contains(h), (0...59).contains(mi) else { return nil }
+            guard (2...3).contains(t.count), let h = Int64(t[0]), let mi = Int64(t[1]), (0...23).contains(h), (0...59).contains(mi) else {
+                return nil
+            }
             let sec = t.count == 3 ? Int64(t[2].prefix(2)) : 0
             guard let sec, (0...59).contains(sec) else { return nil }
             ms += (h * 3600 + mi * 60 + sec) * 1000
@@ -196,9 +249,15 @@ struct ProgramFieldReader {
 
     mutating func program(_ json: JSON) -> ProgramConfig {
         var c = ProgramConfig()
-        guard case let .object(members) = json else { fail("program", "must be a JSON object"); return c }
+        guard case let .object(members) = json else {
+            fail("program", "must be a JSON object")
+            return c
+        }
         // `earning` and `redemption` belong to the card templates (``TemplateRulesPatch``).
-        let known: Set<String> = ["min_order_amount", "rules", "activities", "tiers", "expiry", "pending_days", "allow_negative_balance", "refund_when_spent", "timezone", "earning", "redemption"]
+        let known: Set<String> = [
+            "min_order_amount", "rules", "activities", "tiers", "expiry", "pending_days", "allow_negative_balance", "refund_when_spent", "timezone",
+            "earning", "redemption",
+        ]
         for (key, _) in members where !known.contains(key) { fail(key, "is not a programme setting") }
         c.minOrderMinor = money(json["min_order_amount"], "min_order_amount") ?? 0
         var ids = Set<String>()
@@ -218,7 +277,11 @@ struct ProgramFieldReader {
             switch oneOf(e["policy"], "expiry.policy", ["template", "never", "days", "end_of_month", "end_of_year"]) {
             case "never": c.expiry = .never
             case "days":
-                if let n = int(e["days"], "expiry.days", min: 1, max: 36_500) { c.expiry = .days(n) } else if e["days"] == nil { fail("expiry.days", "is required when the policy is days") }
+                if let n = int(e["days"], "expiry.days", min: 1, max: 36_500) {
+                    c.expiry = .days(n)
+                } else if e["days"] == nil {
+                    fail("expiry.days", "is required when the policy is days")
+                }
             case "end_of_month": c.expiry = .endOfMonth
             case "end_of_year": c.expiry = .endOfYear
             case "template": c.expiry = .template
@@ -227,7 +290,9 @@ struct ProgramFieldReader {
         }
         c.pendingDays = int(json["pending_days"], "pending_days", max: 365) ?? 0
         c.allowNegativeBalance = bool(json["allow_negative_balance"], "allow_negative_balance") ?? false
-        if let p = oneOf(json["refund_when_spent"], "refund_when_spent", RefundPolicy.allCases.map(\.rawValue)) { c.refundWhenSpent = RefundPolicy(rawValue: p)! }
+        if let p = oneOf(json["refund_when_spent"], "refund_when_spent", RefundPolicy.allCases.map(\.rawValue)) {
+            c.refundWhenSpent = RefundPolicy(rawValue: p)!
+        }
         if let tz = string(json["timezone"], "timezone", maxLength: 64) {
             if LocalMoment.isKnownZone(tz) { c.timeZone = tz } else { fail("timezone", "is not a known IANA time zone") }
         }
@@ -235,7 +300,10 @@ struct ProgramFieldReader {
     }
 
     mutating func rule(_ json: JSON, _ p: String) -> BonusRule? {
-        guard let json = object(json, p) else { fail(p, "must be an object"); return nil }
+        guard let json = object(json, p) else {
+            fail(p, "must be an object")
+            return nil
+        }
         guard let id = string(json["id"], "\(p).id", maxLength: 64) else {
             if json["id"] == nil { fail("\(p).id", "is required") }
             return nil
@@ -246,10 +314,14 @@ struct ProgramFieldReader {
         r.bonusPoints = int(json["bonus_points"], "\(p).bonus_points", max: 1_000_000) ?? 0
         r.skus = strings(json["skus"], "\(p).skus")
         r.categories = strings(json["categories"], "\(p).categories")
-        r.daysOfWeek = array(json["days_of_week"], "\(p).days_of_week", max: 7).enumerated().compactMap { i, d in int(d, "\(p).days_of_week.\(i)", min: 1, max: 7).map(Int.init) }
+        r.daysOfWeek = array(json["days_of_week"], "\(p).days_of_week", max: 7).enumerated().compactMap { i, d in
+            int(d, "\(p).days_of_week.\(i)", min: 1, max: 7).map(Int.init)
+        }
         r.timeFrom = clock(json["time_from"], "\(p).time_from")
         r.timeTo = clock(json["time_to"], "\(p).time_to")
-        if (r.timeFrom == nil) != (r.timeTo == nil), !problems.contains(where: { $0.0.hasPrefix("\(p).time_") }) { fail("\(p).time_to", "time_from and time_to go together") }
+        if (r.timeFrom == nil) != (r.timeTo == nil), !problems.contains(where: { $0.0.hasPrefix("\(p).time_") }) {
+            fail("\(p).time_to", "time_from and time_to go together")
+        }
         r.startsAt = instant(json["starts_at"], "\(p).starts_at")
         r.endsAt = instant(json["ends_at"], "\(p).ends_at")
         if let s = r.startsAt, let e = r.endsAt, e <= s { fail("\(p).ends_at", "must be after starts_at") }
@@ -259,7 +331,10 @@ struct ProgramFieldReader {
     }
 
     mutating func activity(_ json: JSON, _ p: String) -> Activity? {
-        guard let json = object(json, p) else { fail(p, "must be an object"); return nil }
+        guard let json = object(json, p) else {
+            fail(p, "must be an object")
+            return nil
+        }
         let key = string(json["key"], "\(p).key", maxLength: 64)
         if json["key"] == nil { fail("\(p).key", "is required") }
         let points = int(json["points"], "\(p).points", max: 1_000_000)
@@ -271,7 +346,9 @@ struct ProgramFieldReader {
         a.refereePoints = int(json["referee_points"], "\(p).referee_points", max: 1_000_000) ?? 0
         if let cap = object(json["cap"], "\(p).cap") {
             a.capCount = int(cap["count"], "\(p).cap.count", max: 10_000) ?? 0
-            if let period = oneOf(cap["period"], "\(p).cap.period", Activity.Period.allCases.map(\.rawValue)) { a.capPeriod = Activity.Period(rawValue: period)! }
+            if let period = oneOf(cap["period"], "\(p).cap.period", Activity.Period.allCases.map(\.rawValue)) {
+                a.capPeriod = Activity.Period(rawValue: period)!
+            }
         }
         return key == nil || points == nil ? nil : a
     }
@@ -284,8 +361,14 @@ struct ProgramFieldReader {
         if json["levels"] != nil {
             let levels = array(json["levels"], "\(p).levels", max: 20).enumerated().compactMap { i, l -> TierPolicy.Tier? in
                 let lp = "\(p).levels.\(i)"
-                guard let l = object(l, lp) else { fail(lp, "must be an object"); return nil }
-                guard let name = string(l["name"], "\(lp).name", maxLength: 64) else { if l["name"] == nil { fail("\(lp).name", "is required") }; return nil }
+                guard let l = object(l, lp) else {
+                    fail(lp, "must be an object")
+                    return nil
+                }
+                guard let name = string(l["name"], "\(lp).name", maxLength: 64) else {
+                    if l["name"] == nil { fail("\(lp).name", "is required") }
+                    return nil
+                }
                 let threshold = int(l["threshold"], "\(lp).threshold", max: Int64(Money.maximumMinor)) ?? 0
                 return TierPolicy.Tier(name: name, threshold: threshold, multiplierPercent: multiplier(l["multiplier"], "\(lp).multiplier") ?? 100)
             }
@@ -300,7 +383,10 @@ struct ProgramFieldReader {
         if let d = object(json["downgrade"], "\(p).downgrade") {
             switch oneOf(d["mode"], "\(p).downgrade.mode", ["never", "evaluation"]) {
             case "evaluation":
-                t.downgrade = .evaluation(periodDays: int(d["period_days"], "\(p).downgrade.period_days", max: 3650) ?? 365, graceDays: int(d["grace_days"], "\(p).downgrade.grace_days", max: 3650) ?? 0)
+                t.downgrade = .evaluation(
+                    periodDays: int(d["period_days"], "\(p).downgrade.period_days", max: 3650) ?? 365,
+                    graceDays: int(d["grace_days"], "\(p).downgrade.grace_days", max: 3650) ?? 0
+                )
             default: t.downgrade = .never
             }
         }

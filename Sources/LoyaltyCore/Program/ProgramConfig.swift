@@ -22,7 +22,17 @@ public struct ProgramConfig: Sendable, Hashable {
     /// IANA zone for day-of-week and time-window rules and for month/year-end expiry.
     public var timeZone: String
 
-    public init(minOrderMinor: Int64 = 0, rules: [BonusRule] = [], activities: [Activity] = [], tiers: TierPolicy = .standard, expiry: ExpiryPolicy = .template, pendingDays: Int64 = 0, allowNegativeBalance: Bool = false, refundWhenSpent: RefundPolicy = .partialDeduction, timeZone: String = "UTC") {
+    public init(
+        minOrderMinor: Int64 = 0,
+        rules: [BonusRule] = [],
+        activities: [Activity] = [],
+        tiers: TierPolicy = .standard,
+        expiry: ExpiryPolicy = .template,
+        pendingDays: Int64 = 0,
+        allowNegativeBalance: Bool = false,
+        refundWhenSpent: RefundPolicy = .partialDeduction,
+        timeZone: String = "UTC"
+    ) {
         self.minOrderMinor = minOrderMinor
         self.rules = rules
         self.activities = activities
@@ -84,7 +94,21 @@ public struct BonusRule: Sendable, Hashable {
     /// Tier names the rule is limited to; empty = every tier.
     public var tiers: [String]
 
-    public init(id: String, name: String? = nil, enabled: Bool = true, multiplierPercent: Int64 = 100, bonusPoints: Int64 = 0, skus: [String] = [], categories: [String] = [], daysOfWeek: [Int] = [], timeFrom: Int? = nil, timeTo: Int? = nil, startsAt: Int64? = nil, endsAt: Int64? = nil, tiers: [String] = []) {
+    public init(
+        id: String,
+        name: String? = nil,
+        enabled: Bool = true,
+        multiplierPercent: Int64 = 100,
+        bonusPoints: Int64 = 0,
+        skus: [String] = [],
+        categories: [String] = [],
+        daysOfWeek: [Int] = [],
+        timeFrom: Int? = nil,
+        timeTo: Int? = nil,
+        startsAt: Int64? = nil,
+        endsAt: Int64? = nil,
+        tiers: [String] = []
+    ) {
         self.id = id
         self.name = name ?? id
         self.enabled = enabled

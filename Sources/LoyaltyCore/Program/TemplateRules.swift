@@ -28,7 +28,14 @@ public struct TemplateRulesPatch: Sendable, Hashable {
         var r = ProgramFieldReader()
         var p = TemplateRulesPatch()
         if let e = r.object(json["earning"], "earning") {
-            r.only(e, "earning", ["enabled", "points_per_currency", "currency_amount", "round_up", "points_per_visit", "min_points_per_purchase", "max_points_per_purchase"])
+            r.only(
+                e,
+                "earning",
+                [
+                    "enabled", "points_per_currency", "currency_amount", "round_up", "points_per_visit", "min_points_per_purchase",
+                    "max_points_per_purchase",
+                ]
+            )
             p.earningEnabled = r.bool(e["enabled"], "earning.enabled")
             p.pointsPerCurrency = r.int(e["points_per_currency"], "earning.points_per_currency", max: 1_000_000)
             p.currencyAmountMinor = r.money(e["currency_amount"], "earning.currency_amount")
@@ -54,15 +61,23 @@ public struct TemplateRulesPatch: Sendable, Hashable {
     /// The rules as a programme document shows them.
     public static func encoded(_ earning: EarningRule, _ redemption: RedemptionRule) -> [(String, JSON)] {
         [
-            ("earning", .object([
-                ("enabled", .bool(earning.enabled)), ("points_per_currency", .int(earning.pointsPerCurrency)), ("currency_amount", .money(earning.currencyAmountMinor)),
-                ("round_up", .bool(earning.roundUp)), ("points_per_visit", .int(earning.pointsPerVisit)),
-                ("min_points_per_purchase", .int(earning.minPointsPerPurchase)), ("max_points_per_purchase", .int(earning.maxPointsPerPurchase)),
-            ])),
-            ("redemption", .object([
-                ("enabled", .bool(redemption.enabled)), ("points_per_currency", .int(redemption.pointsPerCurrency)), ("currency_amount", .money(redemption.currencyAmountMinor)),
-                ("min_points", .int(redemption.minPoints)), ("max_points", .int(redemption.maxPoints)),
-            ])),
+            (
+                "earning",
+                .object([
+                    ("enabled", .bool(earning.enabled)), ("points_per_currency", .int(earning.pointsPerCurrency)),
+                    ("currency_amount", .money(earning.currencyAmountMinor)),
+                    ("round_up", .bool(earning.roundUp)), ("points_per_visit", .int(earning.pointsPerVisit)),
+                    ("min_points_per_purchase", .int(earning.minPointsPerPurchase)), ("max_points_per_purchase", .int(earning.maxPointsPerPurchase)),
+                ])
+            ),
+            (
+                "redemption",
+                .object([
+                    ("enabled", .bool(redemption.enabled)), ("points_per_currency", .int(redemption.pointsPerCurrency)),
+                    ("currency_amount", .money(redemption.currencyAmountMinor)),
+                    ("min_points", .int(redemption.minPoints)), ("max_points", .int(redemption.maxPoints)),
+                ])
+            ),
         ]
     }
 }

@@ -123,7 +123,10 @@ public enum TierDecision {
             reason = "override_expired"
         }
         guard policy.enabled, let qualified = policy.qualifiedIndex(for: basisValue) else {
-            return Outcome(state: s, reason: (effective(s, now: now) ?? policy.tiers.first?.name) == (before ?? policy.tiers.first?.name) ? nil : reason)
+            return Outcome(
+                state: s,
+                reason: (effective(s, now: now) ?? policy.tiers.first?.name) == (before ?? policy.tiers.first?.name) ? nil : reason
+            )
         }
         // No stored tier means the first one: nothing is written until a card moves up.
         let current = policy.index(of: s.tier) ?? 0

@@ -16,7 +16,18 @@ public struct ApiCredential: Sendable, Hashable {
     public var expiresAt: Int64?
     public var revokedAt: Int64?
 
-    public init(id: Int64, partnerID: Int64, shopID: Int64?, key: String, secretHash: String, environment: DeploymentEnvironment, name: String?, createdAt: Int64, expiresAt: Int64?, revokedAt: Int64?) {
+    public init(
+        id: Int64,
+        partnerID: Int64,
+        shopID: Int64?,
+        key: String,
+        secretHash: String,
+        environment: DeploymentEnvironment,
+        name: String?,
+        createdAt: Int64,
+        expiresAt: Int64?,
+        revokedAt: Int64?
+    ) {
         self.id = id
         self.partnerID = partnerID
         self.shopID = shopID

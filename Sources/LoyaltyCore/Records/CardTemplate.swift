@@ -23,7 +23,28 @@ public struct CardTemplate: Sendable, Hashable {
     public var createdAt: Int64
     public var updatedAt: Int64
 
-    public init(id: Int64, partnerID: Int64, titleLT: String, titleEN: String, descriptionLT: String?, descriptionEN: String?, cardType: String, isActive: Bool, autoAssign: Bool, shopIDs: [Int64], earning: EarningRule, redemption: RedemptionRule, initialBonusPoints: Int64, pointsExpirationDays: Int64, currency: String, backgroundColor: String, textColor: String, code: String, createdAt: Int64, updatedAt: Int64) {
+    public init(
+        id: Int64,
+        partnerID: Int64,
+        titleLT: String,
+        titleEN: String,
+        descriptionLT: String?,
+        descriptionEN: String?,
+        cardType: String,
+        isActive: Bool,
+        autoAssign: Bool,
+        shopIDs: [Int64],
+        earning: EarningRule,
+        redemption: RedemptionRule,
+        initialBonusPoints: Int64,
+        pointsExpirationDays: Int64,
+        currency: String,
+        backgroundColor: String,
+        textColor: String,
+        code: String,
+        createdAt: Int64,
+        updatedAt: Int64
+    ) {
         self.id = id
         self.partnerID = partnerID
         self.titleLT = titleLT

@@ -24,7 +24,19 @@ public struct LedgerEntry: Sendable, Hashable {
     public var description: String?
     public var createdAt: Int64
 
-    public init(id: Int64, partnerID: Int64, cardID: Int64, shopID: Int64?, transactionID: Int64?, type: LedgerEntryType, points: Int64, balanceAfter: Int64, reference: String?, description: String?, createdAt: Int64) {
+    public init(
+        id: Int64,
+        partnerID: Int64,
+        cardID: Int64,
+        shopID: Int64?,
+        transactionID: Int64?,
+        type: LedgerEntryType,
+        points: Int64,
+        balanceAfter: Int64,
+        reference: String?,
+        description: String?,
+        createdAt: Int64
+    ) {
         self.id = id
         self.partnerID = partnerID
         self.cardID = cardID

@@ -36,7 +36,23 @@ public struct LoyaltyCard: Sendable, Hashable {
     /// Why the card was blocked (`isActive == false`).
     public var blockedReason: String?
 
-    public init(id: Int64, partnerID: Int64, customerID: Int64, templateID: Int64, cardNumber: String, qrCode: String, balance: Int64, reserved: Int64, lifetimeEarned: Int64, lifetimeSpent: Int64, transactionsCount: Int64, isActive: Bool, lastUsedAt: Int64?, createdAt: Int64, updatedAt: Int64) {
+    public init(
+        id: Int64,
+        partnerID: Int64,
+        customerID: Int64,
+        templateID: Int64,
+        cardNumber: String,
+        qrCode: String,
+        balance: Int64,
+        reserved: Int64,
+        lifetimeEarned: Int64,
+        lifetimeSpent: Int64,
+        transactionsCount: Int64,
+        isActive: Bool,
+        lastUsedAt: Int64?,
+        createdAt: Int64,
+        updatedAt: Int64
+    ) {
         self.id = id
         self.partnerID = partnerID
         self.customerID = customerID

@@ -13,7 +13,19 @@ public struct PointLot: Sendable, Hashable {
     public var expiresAt: Int64?
     public var createdAt: Int64
 
-    public init(id: Int64, cardID: Int64, transactionID: Int64?, source: String, points: Int64, remaining: Int64, expired: Int64, reversed: Int64, maturesAt: Int64?, expiresAt: Int64?, createdAt: Int64) {
+    public init(
+        id: Int64,
+        cardID: Int64,
+        transactionID: Int64?,
+        source: String,
+        points: Int64,
+        remaining: Int64,
+        expired: Int64,
+        reversed: Int64,
+        maturesAt: Int64?,
+        expiresAt: Int64?,
+        createdAt: Int64
+    ) {
         self.id = id
         self.cardID = cardID
         self.transactionID = transactionID

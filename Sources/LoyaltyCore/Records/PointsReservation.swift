@@ -16,7 +16,18 @@ public struct PointsReservation: Sendable, Hashable {
     public var createdAt: Int64
     public var updatedAt: Int64
 
-    public init(id: Int64, partnerID: Int64, cardID: Int64, customerID: Int64, orderID: String, points: Int64, status: ReservationStatus, sessionID: String?, createdAt: Int64, updatedAt: Int64) {
+    public init(
+        id: Int64,
+        partnerID: Int64,
+        cardID: Int64,
+        customerID: Int64,
+        orderID: String,
+        points: Int64,
+        status: ReservationStatus,
+        sessionID: String?,
+        createdAt: Int64,
+        updatedAt: Int64
+    ) {
         self.id = id
         self.partnerID = partnerID
         self.cardID = cardID

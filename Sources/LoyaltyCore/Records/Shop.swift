@@ -16,7 +16,24 @@ public struct Shop: Sendable, Hashable {
     public var createdAt: Int64
     public var updatedAt: Int64
 
-    public init(id: Int64, partnerID: Int64, name: String, address: String? = nil, city: String? = nil, phone: String? = nil, email: String? = nil, website: String? = nil, description: String? = nil, openingHours: String? = nil, latitude: Double? = nil, longitude: Double? = nil, isActive: Bool = true, isVirtual: Bool = false, createdAt: Int64, updatedAt: Int64) {
+    public init(
+        id: Int64,
+        partnerID: Int64,
+        name: String,
+        address: String? = nil,
+        city: String? = nil,
+        phone: String? = nil,
+        email: String? = nil,
+        website: String? = nil,
+        description: String? = nil,
+        openingHours: String? = nil,
+        latitude: Double? = nil,
+        longitude: Double? = nil,
+        isActive: Bool = true,
+        isVirtual: Bool = false,
+        createdAt: Int64,
+        updatedAt: Int64
+    ) {
         self.id = id
         self.partnerID = partnerID
         self.name = name

@@ -45,7 +45,30 @@ public struct ShopTransaction: Sendable, Hashable {
     /// Refunds: points not taken back because they had already expired (not stored).
     public var lapsed: Int64 = 0
 
-    public init(id: Int64, partnerID: Int64, shopID: Int64?, cardID: Int64, customerID: Int64, type: TransactionType, orderID: String, refundID: String?, amountMinor: Int64?, currency: String, pointsAwarded: Int64, pointsRedeemed: Int64, pointsReversed: Int64, redeemedReturned: Int64, shortfall: Int64, discountMinor: Int64?, description: String?, reason: String?, status: String, metadataJSON: String?, originalTransactionID: Int64?, createdAt: Int64) {
+    public init(
+        id: Int64,
+        partnerID: Int64,
+        shopID: Int64?,
+        cardID: Int64,
+        customerID: Int64,
+        type: TransactionType,
+        orderID: String,
+        refundID: String?,
+        amountMinor: Int64?,
+        currency: String,
+        pointsAwarded: Int64,
+        pointsRedeemed: Int64,
+        pointsReversed: Int64,
+        redeemedReturned: Int64,
+        shortfall: Int64,
+        discountMinor: Int64?,
+        description: String?,
+        reason: String?,
+        status: String,
+        metadataJSON: String?,
+        originalTransactionID: Int64?,
+        createdAt: Int64
+    ) {
         self.id = id
         self.partnerID = partnerID
         self.shopID = shopID

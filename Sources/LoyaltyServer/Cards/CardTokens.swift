@@ -19,7 +19,12 @@ struct CardTokens: Sendable {
     func issue(card: LoyaltyCard, ttlSeconds: Int64? = nil, now: Int64) async throws -> (token: String, claims: CardToken) {
         let key = try await keys.current()
         let issued = UInt32(clamping: now / 1000)
-        let claims = CardToken(cardID: card.id, partnerID: card.partnerID, issuedAt: issued, expiresAt: UInt32(clamping: Int64(issued) + (ttlSeconds ?? defaultTTLSeconds)))
+        let claims = CardToken(
+            cardID: card.id,
+            partnerID: card.partnerID,
+            issuedAt: issued,
+            expiresAt: UInt32(clamping: Int64(issued) + (ttlSeconds ?? defaultTTLSeconds))
+        )
         return (try claims.seal(keyID: UInt32(key.id), key: key.material), claims)
     }
 
@@ -30,7 +35,9 @@ struct CardTokens: Sendable {
         let text = payload.trimmingCharacters(in: .whitespacesAndNewlines)
         guard CardToken.isToken(text) else {
             let code = text.hasPrefix("loyalty:card:") ? String(text.dropFirst("loyalty:card:".count)) : text
-            guard !code.isEmpty, code.count <= 64, code.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else { throw LoyaltyError.qrInvalid(reason: "format") }
+            guard !code.isEmpty, code.count <= 64, code.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+                throw LoyaltyError.qrInvalid(reason: "format")
+            }
             return .staticCode(code)
         }
         let keyID: UInt32

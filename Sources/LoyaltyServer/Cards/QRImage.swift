@@ -69,7 +69,7 @@ struct QRImageEndpoint: Sendable {
         let options = QRImage.options(&f)
         try f.throwIfInvalid()
         let result = try QRImage.render(try f.required(data, "data"), options: try f.required(options, "size"), locale: context.locale)
-        guard let raw = result.raw else { throw APIError.internalError }
+        guard let raw = result.raw else { throw APIError.unexpected }
         var headers = raw.headers
         headers[.contentType] = raw.contentType
         headers[.cacheControl] = "public, max-age=86400"

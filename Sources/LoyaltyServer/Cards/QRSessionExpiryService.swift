@@ -13,7 +13,11 @@ struct QRSessionExpiryService: Service {
     let heartbeats: Heartbeats
 
     func run() async throws {
-        await repeatUntilShutdown(ready: ready, pause: .seconds(1), logger: logger, label: "QR session expiry",
+        await repeatUntilShutdown(
+            ready: ready,
+            pause: .seconds(1),
+            logger: logger,
+            label: "QR session expiry",
             onRound: { [heartbeats] in heartbeats.beat(.qrSessionExpiry) }
         ) {
             _ = try await sessions.expireDue(now: heartbeats.clock.nowMillis())

@@ -26,9 +26,22 @@ struct QRSessionService: Sendable {
         let code = String((0..<32).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
         let manual = String(format: "%09d", Int.random(in: 0..<1_000_000_000, using: &rng))
         let session = QRSession(
-            id: UUID().uuidString.lowercased(), partnerID: partnerID, shopID: shopID, kind: kind, code: code, manualCode: manual,
-            deviceName: deviceName, status: .pending, customerID: nil, cardID: nil, resultJSON: nil, pendingTokensJSON: nil,
-            createdAt: now, expiresAt: now + services.config.qrSessionSeconds * 1000, completedAt: nil)
+            id: UUID().uuidString.lowercased(),
+            partnerID: partnerID,
+            shopID: shopID,
+            kind: kind,
+            code: code,
+            manualCode: manual,
+            deviceName: deviceName,
+            status: .pending,
+            customerID: nil,
+            cardID: nil,
+            resultJSON: nil,
+            pendingTokensJSON: nil,
+            createdAt: now,
+            expiresAt: now + services.config.qrSessionSeconds * 1000,
+            completedAt: nil
+        )
         try await sessions.create(session)
         return session
     }
@@ -77,18 +90,29 @@ struct QRSessionService: Sendable {
     func completeCard(_ s: QRSession, customerID: Int64, now: Int64) async throws -> QRSession {
         try Self.requireOpen(s, now: now)
         guard let customer = try await services.customers.customer(partnerID: s.partnerID, id: customerID),
-              let card = try await services.customers.primaryCard(partnerID: s.partnerID, customerID: customerID),
-              let template = try await services.tenants.template(partnerID: s.partnerID, id: card.templateID) else { throw LoyaltyError.cardNotFound }
+            let card = try await services.customers.primaryCard(partnerID: s.partnerID, customerID: customerID),
+            let template = try await services.tenants.template(partnerID: s.partnerID, id: card.templateID)
+        else { throw LoyaltyError.cardNotFound }
         try card.requireUsable(at: now)
         let cardData = Present.cardData(card, template: template, customer: customer, scannedAt: now)
-        guard let done = try await sessions.complete(id: s.id, customerID: customerID, cardID: card.id, resultJSON: cardData.serializedString(), pendingTokensJSON: nil, now: now) else {
+        guard
+            let done = try await sessions.complete(
+                id: s.id,
+                customerID: customerID,
+                cardID: card.id,
+                resultJSON: cardData.serializedString(),
+                pendingTokensJSON: nil,
+                now: now
+            )
+        else {
             // Lost a race with another completion or with expiry: say which.
             let current = try await sessions.session(id: s.id) ?? s
             try Self.requireOpen(current, now: services.clock.nowMillis())
             throw LoyaltyError.qrSessionUsed
         }
         let payload = JSON.object([
-            ("session_id", .string(s.id)), ("status", .string("authenticated")), ("timestamp", .string(Timestamp.iso8601(now))), ("card_data", cardData),
+            ("session_id", .string(s.id)), ("status", .string("authenticated")), ("timestamp", .string(Timestamp.iso8601(now))),
+            ("card_data", cardData),
         ])
         await services.realtime.publish(channel: Self.channel(s), event: "card_identified", data: payload)
         await services.realtime.publish(channel: Self.channel(s), event: "status_update", data: payload)
@@ -111,9 +135,13 @@ struct QRSessionService: Sendable {
     func scanLogin(_ s: QRSession, customerID: Int64, now: Int64) async throws -> QRSession {
         try Self.requireOpen(s, now: now)
         guard let scanned = try await sessions.markScanned(id: s.id, customerID: customerID, now: now) else { throw LoyaltyError.qrSessionUsed }
-        await services.realtime.publish(channel: Self.channel(s), event: "status_update", data: .object([
-            ("session_id", .string(s.id)), ("status", .string("scanned")), ("timestamp", .string(Timestamp.iso8601(now))),
-        ]))
+        await services.realtime.publish(
+            channel: Self.channel(s),
+            event: "status_update",
+            data: .object([
+                ("session_id", .string(s.id)), ("status", .string("scanned")), ("timestamp", .string(Timestamp.iso8601(now))),
+            ])
+        )
         return scanned
     }
 
@@ -121,19 +149,32 @@ struct QRSessionService: Sendable {
     /// pushed on the channel with the user and card.
     func confirmLogin(_ s: QRSession, customerID: Int64, now: Int64) async throws -> QRSession {
         try Self.requireOpen(s, now: now)
-        guard let customer = try await services.customers.customer(partnerID: s.partnerID, id: customerID) else { throw LoyaltyError.customerNotFound }
+        guard let customer = try await services.customers.customer(partnerID: s.partnerID, id: customerID) else {
+            throw LoyaltyError.customerNotFound
+        }
         let card = try await services.customers.primaryCard(partnerID: s.partnerID, customerID: customerID)
         let pair = try await services.customerTokens.issue(partnerID: s.partnerID, customerID: customerID)
         let result = JSON.object([("user", Present.user(customer)), ("loyalty_card", Self.loginCard(card))])
         let tokens = Self.tokensJSON(pair)
-        guard let done = try await sessions.complete(id: s.id, customerID: customerID, cardID: card?.id, resultJSON: result.serializedString(), pendingTokensJSON: tokens.serializedString(), now: now) else {
+        guard
+            let done = try await sessions.complete(
+                id: s.id,
+                customerID: customerID,
+                cardID: card?.id,
+                resultJSON: result.serializedString(),
+                pendingTokensJSON: tokens.serializedString(),
+                now: now
+            )
+        else {
             // Lost a race: withdraw only the pair minted for this session.
             try await services.customerTokens.refreshTokens.revokeFamily(of: pair.refreshToken)
             let current = try await sessions.session(id: s.id) ?? s
             try Self.requireOpen(current, now: services.clock.nowMillis())
             throw LoyaltyError.qrSessionUsed
         }
-        var payload: [(String, JSON)] = [("session_id", .string(s.id)), ("timestamp", .string(Timestamp.iso8601(now))), ("status", .string("authenticated"))]
+        var payload: [(String, JSON)] = [
+            ("session_id", .string(s.id)), ("timestamp", .string(Timestamp.iso8601(now))), ("status", .string("authenticated")),
+        ]
         if case let .object(r) = result { payload += r }
         if case let .object(t) = tokens { payload += t }
         await services.realtime.publish(channel: Self.channel(s), event: "status_update", data: .object(payload))
@@ -142,10 +183,15 @@ struct QRSessionService: Sendable {
 
     /// S07's answer: the tokens only on the first poll after confirmation.
     func loginStatus(_ s: QRSession, now: Int64) async throws -> JSON {
-        var members: [(String, JSON)] = [("session_id", .string(s.id)), ("status", .string(s.effectiveStatus(at: now).rawValue)), ("expires_at", .string(Timestamp.iso8601(s.expiresAt)))]
+        var members: [(String, JSON)] = [
+            ("session_id", .string(s.id)), ("status", .string(s.effectiveStatus(at: now).rawValue)),
+            ("expires_at", .string(Timestamp.iso8601(s.expiresAt))),
+        ]
         if s.status == .authenticated {
             if let result = s.resultJSON, case let .object(r)? = try? JSONDecoder().decode(JSON.self, from: Data(result.utf8)) { members += r }
-            if let tokens = try await sessions.takePendingTokens(id: s.id), case let .object(t)? = try? JSONDecoder().decode(JSON.self, from: Data(tokens.utf8)) {
+            if let tokens = try await sessions.takePendingTokens(id: s.id),
+                case let .object(t)? = try? JSONDecoder().decode(JSON.self, from: Data(tokens.utf8))
+            {
                 members += t
             } else {
                 members.append(("tokens_delivered", .bool(true)))
@@ -155,11 +201,16 @@ struct QRSessionService: Sendable {
     }
 
     static func loginCard(_ card: LoyaltyCard?) -> JSON {
-        card.map { .object([("id", .int($0.id)), ("card_number", .string($0.cardNumber)), ("points", .int($0.balance)), ("partner_id", .int($0.partnerID))]) } ?? .null
+        card.map {
+            .object([("id", .int($0.id)), ("card_number", .string($0.cardNumber)), ("points", .int($0.balance)), ("partner_id", .int($0.partnerID))])
+        } ?? .null
     }
 
     static func tokensJSON(_ pair: CustomerTokens.Pair) -> JSON {
-        .object([("token", .string(pair.token)), ("refresh_token", .string(pair.refreshToken)), ("token_type", .string("Bearer")), ("expires_in", .int(pair.expiresIn))])
+        .object([
+            ("token", .string(pair.token)), ("refresh_token", .string(pair.refreshToken)), ("token_type", .string("Bearer")),
+            ("expires_in", .int(pair.expiresIn)),
+        ])
     }
 }
 
@@ -169,9 +220,13 @@ extension QRSessionService {
     func expireDue(now: Int64) async throws -> Int {
         let expired = try await sessions.expireDue(now: now, limit: 500)
         for s in expired {
-            await services.realtime.publish(channel: Self.channel(s), event: "status_update", data: .object([
-                ("session_id", .string(s.id)), ("status", .string("expired")), ("timestamp", .string(Timestamp.iso8601(now))),
-            ]))
+            await services.realtime.publish(
+                channel: Self.channel(s),
+                event: "status_update",
+                data: .object([
+                    ("session_id", .string(s.id)), ("status", .string("expired")), ("timestamp", .string(Timestamp.iso8601(now))),
+                ])
+            )
         }
         _ = try await sessions.prune(before: now - 86_400_000, limit: 1_000)
         return expired.count

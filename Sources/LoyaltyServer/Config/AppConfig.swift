@@ -107,9 +107,12 @@ public struct AppConfig: Sendable {
         c.logLevel = r.choice("LOYALTY_LOG_LEVEL", default: c.logLevel)
         c.sweepIntervalSeconds = r.number("LOYALTY_SWEEP_SECONDS", default: c.sweepIntervalSeconds, in: 0...86_400)
         c.webhookRetryScheduleMillis = r.value(
-            "LOYALTY_WEBHOOK_RETRY_SCHEDULE", default: c.webhookRetryScheduleMillis,
-            expected: "1 to 20 comma-separated delays of at most 7 days, each a number with unit ms, s, m or h (seconds without a unit), e.g. 0,1m,5m,30m,2h",
-            parseSchedule)
+            "LOYALTY_WEBHOOK_RETRY_SCHEDULE",
+            default: c.webhookRetryScheduleMillis,
+            expected:
+                "1 to 20 comma-separated delays of at most 7 days, each a number with unit ms, s, m or h (seconds without a unit), e.g. 0,1m,5m,30m,2h",
+            parseSchedule
+        )
         c.webhookTimeoutSeconds = r.number("LOYALTY_WEBHOOK_TIMEOUT_SECONDS", default: c.webhookTimeoutSeconds, in: 0.001...600)
         c.webhookDisableAfter = r.integer("LOYALTY_WEBHOOK_DISABLE_AFTER", default: c.webhookDisableAfter, in: 1...1_000_000)
         c.webhookLeaseSeconds = r.number("LOYALTY_WEBHOOK_LEASE_SECONDS", default: c.webhookLeaseSeconds, in: 0.001...86_400)
@@ -149,7 +152,8 @@ public struct AppConfig: Sendable {
         for p in parts {
             let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
             guard let (suffix, factor) = units.first(where: { p.hasSuffix($0.0) }) ?? (p.allSatisfy(\.isNumber) ? ("", 1000) : nil),
-                  let n = Double(p.dropLast(suffix.count)), n >= 0, n <= 7 * 86_400_000 / factor else { return nil }
+                let n = Double(p.dropLast(suffix.count)), n >= 0, n <= 7 * 86_400_000 / factor
+            else { return nil }
             out.append(Int64(n * factor))
         }
         return out

@@ -26,7 +26,11 @@ struct EnvironmentReader {
     /// A value turned into `T` by `parse`; `expected` describes the accepted form.
     /// `shown` is what a problem report may repeat of the value (e.g. without a password).
     mutating func value<T>(
-        _ name: String, default fallback: T, expected: String, shown: (String) -> String = { $0 }, _ parse: (String) -> T?
+        _ name: String,
+        default fallback: T,
+        expected: String,
+        shown: (String) -> String = { $0 },
+        _ parse: (String) -> T?
     ) -> T {
         guard let text = string(name) else { return fallback }
         guard let parsed = parse(text) else {

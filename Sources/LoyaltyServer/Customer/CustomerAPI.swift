@@ -28,11 +28,14 @@ extension ShopAPI {
     /// J01.
     @Sendable func me(_ call: APICall) async throws -> APIResult {
         let c = try await currentCustomer(call)
-        return APIResult(data: .object([
-            ("id", .int(c.id)), ("phone", .optional(c.phone)), ("email", .optional(c.email)), ("name", .optional(c.name)), ("role", .string("member")),
-            ("partner_id", .int(c.partnerID)), ("email_verified_at", .null), ("phone_verified_at", .null),
-            ("created_at", Present.time(c.createdAt)), ("updated_at", Present.time(c.updatedAt)),
-        ]))
+        return APIResult(
+            data: .object([
+                ("id", .int(c.id)), ("phone", .optional(c.phone)), ("email", .optional(c.email)), ("name", .optional(c.name)),
+                ("role", .string("member")),
+                ("partner_id", .int(c.partnerID)), ("email_verified_at", .null), ("phone_verified_at", .null),
+                ("created_at", Present.time(c.createdAt)), ("updated_at", Present.time(c.updatedAt)),
+            ])
+        )
     }
 
     /// J07: spends the refresh token for a new pair; a reused one revokes its family.
@@ -59,10 +62,12 @@ extension ShopAPI {
         let s = try await qr.find(reference: call.parameters["code"] ?? "", kind: .login, partnerID: c.partnerID, now: now)
         let scanned = try await qr.scanLogin(s, customerID: c.id, now: now)
         let p = try await partner(call)
-        return APIResult(data: .object([
-            ("session_id", .string(scanned.id)), ("status", .string(scanned.status.rawValue)), ("device_name", .optional(scanned.deviceName)),
-            ("partner_name", .string(p.name)), ("expires_at", .string(Timestamp.iso8601(scanned.expiresAt))),
-        ]))
+        return APIResult(
+            data: .object([
+                ("session_id", .string(scanned.id)), ("status", .string(scanned.status.rawValue)), ("device_name", .optional(scanned.deviceName)),
+                ("partner_name", .string(p.name)), ("expires_at", .string(Timestamp.iso8601(scanned.expiresAt))),
+            ])
+        )
     }
 
     /// J14: the customer confirms the login on the till.
@@ -91,6 +96,8 @@ extension ShopAPI {
     @Sendable func myCard(_ call: APICall) async throws -> APIResult {
         let c = try await currentCustomer(call)
         guard let card = try await customers.primaryCard(partnerID: c.partnerID, customerID: c.id) else { throw LoyaltyError.cardNotFound }
-        return APIResult(data: .object([("card", Present.card(card, now: services.clock.nowMillis())), ("qr", try await tokenJSON(card, ttl: nil, call: call))]))
+        return APIResult(
+            data: .object([("card", Present.card(card, now: services.clock.nowMillis())), ("qr", try await tokenJSON(card, ttl: nil, call: call))])
+        )
     }
 }

@@ -60,15 +60,24 @@ final class CustomerTokens: Sendable {
     /// Spends a refresh token for a new pair (see ``RefreshTokenRepository/rotate(token:ttlSeconds:)``).
     func refresh(_ refreshToken: String) async throws -> (partnerID: Int64, customerID: Int64, pair: Pair) {
         let (partnerID, customerID, next) = try await refreshTokens.rotate(token: refreshToken, ttlSeconds: refreshTTLSeconds)
-        return (partnerID, customerID, Pair(token: try await accessToken(partnerID: partnerID, customerID: customerID), refreshToken: next, expiresIn: accessTTLSeconds))
+        return (
+            partnerID, customerID,
+            Pair(token: try await accessToken(partnerID: partnerID, customerID: customerID), refreshToken: next, expiresIn: accessTTLSeconds)
+        )
     }
 
     func accessToken(partnerID: Int64, customerID: Int64) async throws -> String {
         let key = try await keys.current()
         let now = Date()
         let claims = CustomerClaims(
-            sub: .init(value: String(customerID)), pid: partnerID, iss: .init(value: CustomerClaims.issuer), aud: .init(value: [CustomerClaims.audience]),
-            iat: .init(value: now), exp: .init(value: now.addingTimeInterval(TimeInterval(accessTTLSeconds))), jti: .init(value: UUID().uuidString.lowercased()))
+            sub: .init(value: String(customerID)),
+            pid: partnerID,
+            iss: .init(value: CustomerClaims.issuer),
+            aud: .init(value: [CustomerClaims.audience]),
+            iat: .init(value: now),
+            exp: .init(value: now.addingTimeInterval(TimeInterval(accessTTLSeconds))),
+            jti: .init(value: UUID().uuidString.lowercased())
+        )
         return try await collection().sign(claims, kid: JWKIdentifier(string: String(key.id)))
     }
 
@@ -89,9 +98,10 @@ final class CustomerTokens: Sendable {
     /// The `kid` of the token's header, if it is a number.
     static func keyID(of token: String) -> Int64? {
         guard let header = token.split(separator: ".", omittingEmptySubsequences: false).first,
-              let bytes = CardToken.base64urlDecode(String(header)),
-              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-              let kid = object["kid"] as? String else { return nil }
+            let bytes = CardToken.base64urlDecode(String(header)),
+            let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+            let kid = object["kid"] as? String
+        else { return nil }
         return Int64(kid)
     }
 
@@ -99,7 +109,10 @@ final class CustomerTokens: Sendable {
     private func collection() async throws -> JWTKeyCollection {
         let active = try await keys.verificationKeys()
         let ids = active.map(\.id)
-        if active.isEmpty { _ = try await keys.current(); return try await collection() }
+        if active.isEmpty {
+            _ = try await keys.current()
+            return try await collection()
+        }
         if let cached = collection.withLock({ $0 }), cached.ids == ids { return cached.keys }
         let built = JWTKeyCollection()
         for key in active {

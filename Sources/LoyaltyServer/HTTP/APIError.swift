@@ -24,7 +24,13 @@ struct APIError: Error {
         return Messages.text(messageKey, locale, args)
     }
 
-    static func notFound(_ key: String = "not_found", code: Int = 1000, stringCode: ErrorCode = .resourceNotFound, args: [String: String] = [:], details: [(String, JSON)] = []) -> APIError {
+    static func notFound(
+        _ key: String = "not_found",
+        code: Int = 1000,
+        stringCode: ErrorCode = .resourceNotFound,
+        args: [String: String] = [:],
+        details: [(String, JSON)] = []
+    ) -> APIError {
         APIError(status: .notFound, code: code, stringCode: stringCode, messageKey: key, args: args, details: details)
     }
 
@@ -36,7 +42,13 @@ struct APIError: Error {
         APIError(status: .badRequest, code: code, stringCode: stringCode, messageKey: key, args: args)
     }
 
-    static func conflict(_ key: String, code: Int, stringCode: ErrorCode = .resourceAlreadyExists, args: [String: String] = [:], details: [(String, JSON)] = []) -> APIError {
+    static func conflict(
+        _ key: String,
+        code: Int,
+        stringCode: ErrorCode = .resourceAlreadyExists,
+        args: [String: String] = [:],
+        details: [(String, JSON)] = []
+    ) -> APIError {
         APIError(status: .conflict, code: code, stringCode: stringCode, messageKey: key, args: args, details: details)
     }
 
@@ -44,6 +56,6 @@ struct APIError: Error {
         APIError(status: .unprocessableContent, code: 1100, stringCode: .validationError, messageKey: "validation_failed", fieldErrors: fields)
     }
 
-    static let internalError = APIError(status: .internalServerError, code: 1500, stringCode: .internalError, messageKey: "internal_error")
+    static let unexpected = APIError(status: .internalServerError, code: 1500, stringCode: .internalError, messageKey: "internal_error")
     static let unavailable = APIError(status: .serviceUnavailable, code: 1503, stringCode: .serviceUnavailable, messageKey: "unavailable")
 }

@@ -1,8 +1,8 @@
 import HTTPTypes
 import Hummingbird
 import Logging
-import LoyaltyModels
 import LoyaltyCore
+import LoyaltyModels
 import LoyaltyStore
 
 /// Turns any error into the API's answer. Business errors keep their meaning; anything
@@ -17,7 +17,8 @@ enum ErrorMapping {
             return .unavailable
         case let e as HTTPError:
             switch e.status {
-            case .contentTooLarge: return APIError(status: .contentTooLarge, code: 1104, stringCode: .payloadTooLarge, messageKey: "body_too_large_any")
+            case .contentTooLarge:
+                return APIError(status: .contentTooLarge, code: 1104, stringCode: .payloadTooLarge, messageKey: "body_too_large_any")
             case .notFound: return .notFound()
             case .methodNotAllowed: return APIError(status: .methodNotAllowed, code: 1000, stringCode: .methodNotAllowed, messageKey: "not_found")
             default:
@@ -25,7 +26,7 @@ enum ErrorMapping {
             }
         default:
             logger.error("unhandled error: \(String(reflecting: error))")
-            return .internalError
+            return .unexpected
         }
     }
 
@@ -38,38 +39,133 @@ enum ErrorMapping {
         case .templateNotFound: return .notFound("template_not_found", code: 1200, stringCode: .cardNotFound)
         case .noCardTemplate: return APIError(status: .unprocessableContent, code: 1205, stringCode: .noCardTemplate, messageKey: "no_template")
         case let .duplicateTransaction(id): return .conflict("duplicate_order", code: 1300, details: [("transaction_id", .int(id))])
-        case let .originalTransactionNotFound(order): return .notFound("original_not_found", code: 1202, stringCode: .transactionNotFound, args: ["order": order], details: [("order_id", .string(order))])
+        case let .originalTransactionNotFound(order):
+            return .notFound(
+                "original_not_found",
+                code: 1202,
+                stringCode: .transactionNotFound,
+                args: ["order": order],
+                details: [("order_id", .string(order))]
+            )
         case .nothingToRefund: return .conflict("nothing_to_refund", code: 1301, stringCode: .alreadyReversed)
         case let .insufficientPoints(available, requested):
-            return APIError(status: .badRequest, code: 1400, stringCode: .insufficientPoints, messageKey: "insufficient_points", args: ["available": String(available), "requested": String(requested)], details: [("available_points", .int(available)), ("requested_points", .int(requested))])
+            return APIError(
+                status: .badRequest,
+                code: 1400,
+                stringCode: .insufficientPoints,
+                messageKey: "insufficient_points",
+                args: ["available": String(available), "requested": String(requested)],
+                details: [("available_points", .int(available)), ("requested_points", .int(requested))]
+            )
         case let .redemptionNotAllowed(v):
             switch v {
             case .disabled: return APIError(status: .badRequest, code: 1401, stringCode: .redemptionDisabled, messageKey: "redemption_disabled")
-            case let .belowMinimum(m): return APIError(status: .badRequest, code: 1402, stringCode: .redemptionBelowMinimum, messageKey: "redemption_min", args: ["min": String(m)])
-            case let .aboveMaximum(m): return APIError(status: .badRequest, code: 1403, stringCode: .redemptionAboveMaximum, messageKey: "redemption_max", args: ["max": String(m)])
+            case let .belowMinimum(m):
+                return APIError(
+                    status: .badRequest,
+                    code: 1402,
+                    stringCode: .redemptionBelowMinimum,
+                    messageKey: "redemption_min",
+                    args: ["min": String(m)]
+                )
+            case let .aboveMaximum(m):
+                return APIError(
+                    status: .badRequest,
+                    code: 1403,
+                    stringCode: .redemptionAboveMaximum,
+                    messageKey: "redemption_max",
+                    args: ["max": String(m)]
+                )
             }
         case .reservationNotFound: return .notFound("reservation_not_found", code: 1203, stringCode: .reservationNotFound)
         case let .reservationAlreadyExists(id): return .conflict("reservation_exists", code: 1302, details: [("reservation_id", .int(id))])
-        case let .reservationNotActive(status): return .conflict("reservation_not_active", code: 1303, stringCode: .invalidState, args: ["status": status])
-        case let .duplicateCustomer(field): return .conflict("duplicate_customer", code: 1304, stringCode: .duplicateCustomer, args: ["field": field], details: [("field", .string(field))])
+        case let .reservationNotActive(status):
+            return .conflict("reservation_not_active", code: 1303, stringCode: .invalidState, args: ["status": status])
+        case let .duplicateCustomer(field):
+            return .conflict(
+                "duplicate_customer",
+                code: 1304,
+                stringCode: .duplicateCustomer,
+                args: ["field": field],
+                details: [("field", .string(field))]
+            )
         case let .refundRefused(needed, available):
-            return .conflict("refund_refused", code: 1307, stringCode: .refundRefused, args: ["needed": String(needed), "available": String(available)], details: [("points_needed", .int(needed)), ("available_points", .int(available))])
-        case .unsupportedTransactionType: return APIError(status: .unprocessableContent, code: 1100, stringCode: .validationError, messageKey: "unsupported_type")
-        case let .activityNotConfigured(key): return .notFound("activity_not_configured", code: 1206, stringCode: .activityNotFound, args: ["activity": key], details: [("activity", .string(key))])
+            return .conflict(
+                "refund_refused",
+                code: 1307,
+                stringCode: .refundRefused,
+                args: ["needed": String(needed), "available": String(available)],
+                details: [("points_needed", .int(needed)), ("available_points", .int(available))]
+            )
+        case .unsupportedTransactionType:
+            return APIError(status: .unprocessableContent, code: 1100, stringCode: .validationError, messageKey: "unsupported_type")
+        case let .activityNotConfigured(key):
+            return .notFound(
+                "activity_not_configured",
+                code: 1206,
+                stringCode: .activityNotFound,
+                args: ["activity": key],
+                details: [("activity", .string(key))]
+            )
         case let .activityCapReached(key, period):
-            return .conflict("activity_cap", code: 1308, stringCode: .activityLimitReached, args: ["activity": key, "period": period], details: [("activity", .string(key)), ("period", .string(period))])
-        case let .tierUnknown(name): return APIError(status: .unprocessableContent, code: 1100, stringCode: .validationError, messageKey: "tier_unknown", args: ["tier": name], fieldErrors: [("tier", [Messages.text("tier_unknown", .en, ["tier": name])])])
+            return .conflict(
+                "activity_cap",
+                code: 1308,
+                stringCode: .activityLimitReached,
+                args: ["activity": key, "period": period],
+                details: [("activity", .string(key)), ("period", .string(period))]
+            )
+        case let .tierUnknown(name):
+            return APIError(
+                status: .unprocessableContent,
+                code: 1100,
+                stringCode: .validationError,
+                messageKey: "tier_unknown",
+                args: ["tier": name],
+                fieldErrors: [("tier", [Messages.text("tier_unknown", .en, ["tier": name])])]
+            )
         case let .negativeBalanceNotAllowed(available, requested):
-            return APIError(status: .badRequest, code: 1400, stringCode: .insufficientPoints, messageKey: "insufficient_points", args: ["available": String(available), "requested": String(requested)], details: [("available_points", .int(available)), ("requested_points", .int(requested))])
+            return APIError(
+                status: .badRequest,
+                code: 1400,
+                stringCode: .insufficientPoints,
+                messageKey: "insufficient_points",
+                args: ["available": String(available), "requested": String(requested)],
+                details: [("available_points", .int(available)), ("requested_points", .int(requested))]
+            )
         case .itemFailed: return .unavailable
-        case .sameCustomer: return APIError(status: .unprocessableContent, code: 1100, stringCode: .validationError, messageKey: "same_customer", fieldErrors: [("to_customer_id", [Messages.text("same_customer", .en)])])
-        case let .webhookLimitReached(n): return APIError(status: .unprocessableContent, code: 1310, stringCode: .webhookLimitReached, messageKey: "webhook_limit", args: ["max": String(n)], details: [("max_webhooks", .int(Int64(n)))])
+        case .sameCustomer:
+            return APIError(
+                status: .unprocessableContent,
+                code: 1100,
+                stringCode: .validationError,
+                messageKey: "same_customer",
+                fieldErrors: [("to_customer_id", [Messages.text("same_customer", .en)])]
+            )
+        case let .webhookLimitReached(n):
+            return APIError(
+                status: .unprocessableContent,
+                code: 1310,
+                stringCode: .webhookLimitReached,
+                messageKey: "webhook_limit",
+                args: ["max": String(n)],
+                details: [("max_webhooks", .int(Int64(n)))]
+            )
         case .webhookInactive: return .conflict("webhook_inactive", code: 1311, stringCode: .webhookInactive)
         case .deliveryPending: return .conflict("delivery_pending", code: 1312, stringCode: .deliveryPending)
         case .cursorExpired: return APIError(status: .gone, code: 1313, stringCode: .cursorExpired, messageKey: "cursor_expired")
         case .cardExpired: return APIError(status: .badRequest, code: 1211, stringCode: .businessCardExpired, messageKey: "card_expired")
-        case let .cardAlreadyExists(id): return .conflict("card_exists", code: 1314, stringCode: .cardAlreadyExists, details: [("loyalty_card_id", .int(id))])
-        case let .qrInvalid(reason): return APIError(status: .unprocessableContent, code: 1315, stringCode: .qrInvalid, messageKey: "qr_invalid", args: ["reason": reason], details: [("reason", .string(reason))])
+        case let .cardAlreadyExists(id):
+            return .conflict("card_exists", code: 1314, stringCode: .cardAlreadyExists, details: [("loyalty_card_id", .int(id))])
+        case let .qrInvalid(reason):
+            return APIError(
+                status: .unprocessableContent,
+                code: 1315,
+                stringCode: .qrInvalid,
+                messageKey: "qr_invalid",
+                args: ["reason": reason],
+                details: [("reason", .string(reason))]
+            )
         case .qrExpired: return APIError(status: .gone, code: 1316, stringCode: .qrExpired, messageKey: "qr_expired")
         case .qrSessionNotFound: return .notFound("qr_session_not_found", code: 1317, stringCode: .qrSessionNotFound)
         case .qrSessionExpired: return APIError(status: .gone, code: 1318, stringCode: .resourceExpired, messageKey: "qr_session_expired")
@@ -91,7 +187,8 @@ struct EnvelopeMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let incoming = request.headers[HeaderName.requestID], incoming.count <= 64, !incoming.isEmpty,
-           incoming.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) {
+            incoming.utf8.allSatisfy({ $0 > 32 && $0 < 127 })
+        {
             context.requestID = incoming
         }
         if request.uri.path.hasPrefix("/lt/") { context.locale = .lt }
@@ -104,13 +201,27 @@ struct EnvelopeMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             var apiError = ErrorMapping.apiError(error, logger: context.logger)
             if let allowed = routes?.methods(matching: request.uri.path), !allowed.isEmpty {
-                apiError = APIError(status: .methodNotAllowed, code: 1000, stringCode: .methodNotAllowed, messageKey: "method_not_allowed", args: ["methods": allowed.joined(separator: ", ")])
+                apiError = APIError(
+                    status: .methodNotAllowed,
+                    code: 1000,
+                    stringCode: .methodNotAllowed,
+                    messageKey: "method_not_allowed",
+                    args: ["methods": allowed.joined(separator: ", ")]
+                )
                 apiError.headers[.allow] = allowed.joined(separator: ", ")
             }
-            response = Envelope.response(status: apiError.status, body: Envelope.error(apiError, requestID: context.requestID, locale: context.locale), headers: apiError.headers)
+            response = Envelope.response(
+                status: apiError.status,
+                body: Envelope.error(apiError, requestID: context.requestID, locale: context.locale),
+                headers: apiError.headers
+            )
         } catch {
             let apiError = ErrorMapping.apiError(error, logger: context.logger)
-            response = Envelope.response(status: apiError.status, body: Envelope.error(apiError, requestID: context.requestID, locale: context.locale), headers: apiError.headers)
+            response = Envelope.response(
+                status: apiError.status,
+                body: Envelope.error(apiError, requestID: context.requestID, locale: context.locale),
+                headers: apiError.headers
+            )
         }
         response.headers[HeaderName.requestID] = context.requestID
         if let started {
@@ -118,8 +229,10 @@ struct EnvelopeMiddleware: RouterMiddleware {
                 "request",
                 metadata: [
                     "method": .string(request.method.rawValue), "path": .string(request.uri.path),
-                    "status": .stringConvertible(response.status.code), "ms": .stringConvertible(HealthEndpoint.milliseconds(started.duration(to: .now))),
-                ])
+                    "status": .stringConvertible(response.status.code),
+                    "ms": .stringConvertible(HealthEndpoint.milliseconds(started.duration(to: .now))),
+                ]
+            )
         }
         return response
     }

@@ -66,13 +66,19 @@ struct Fields {
         switch value {
         case let .string(v): s = v
         case let .int(i): s = String(i)
-        default: fail(field, "v_string"); return nil
+        default:
+            fail(field, "v_string")
+            return nil
         }
-        if s.count > maxLength { fail(field, "v_max_length", ["max": String(maxLength)]); return nil }
+        if s.count > maxLength {
+            fail(field, "v_max_length", ["max": String(maxLength)])
+            return nil
+        }
         // NUL cannot be stored by PostgreSQL, and other control characters in names and
         // ids are only ever mistakes or attacks; tab and line breaks stay allowed.
         if s.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D || $0 == 0x7F }) {
-            fail(field, "v_control_chars"); return nil
+            fail(field, "v_control_chars")
+            return nil
         }
         return s
     }
@@ -89,9 +95,18 @@ struct Fields {
         case let .string(s): n = Int64(s.asciiTrimmed)
         default: n = nil
         }
-        guard let n else { fail(field, "v_integer"); return nil }
-        if n < min { fail(field, "v_min", ["min": String(min)]); return nil }
-        if n > max { fail(field, "v_max", ["max": String(max)]); return nil }
+        guard let n else {
+            fail(field, "v_integer")
+            return nil
+        }
+        if n < min {
+            fail(field, "v_min", ["min": String(min)])
+            return nil
+        }
+        if n > max {
+            fail(field, "v_max", ["max": String(max)])
+            return nil
+        }
         return n
     }
 
@@ -108,7 +123,10 @@ struct Fields {
         case let .string(s): d = Double(s.asciiTrimmed)
         default: d = nil
         }
-        guard let d, let minor = Money.minorUnits(fromDecimal: d), minor >= 0 else { fail(field, "v_money"); return nil }
+        guard let d, let minor = Money.minorUnits(fromDecimal: d), minor >= 0 else {
+            fail(field, "v_money")
+            return nil
+        }
         return minor
     }
 
@@ -131,7 +149,10 @@ struct Fields {
 
     mutating func oneOf(_ field: String, _ allowed: [String], required: Bool = false) -> String? {
         guard let s = string(field, required: required) else { return nil }
-        guard allowed.contains(s) else { fail(field, "v_in", ["values": allowed.joined(separator: ", ")]); return nil }
+        guard allowed.contains(s) else {
+            fail(field, "v_in", ["values": allowed.joined(separator: ", ")])
+            return nil
+        }
         return s
     }
 
@@ -139,20 +160,27 @@ struct Fields {
         guard let s = string(field, required: required) else { return nil }
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !s.contains(" ") else {
-            fail(field, "v_email"); return nil
+            fail(field, "v_email")
+            return nil
         }
         return s.lowercased()
     }
 
     mutating func currency(_ field: String) -> String? {
         guard let s = string(field, maxLength: 3) else { return nil }
-        guard let code = CurrencyCode.normalized(s) else { fail(field, "v_currency"); return nil }
+        guard let code = CurrencyCode.normalized(s) else {
+            fail(field, "v_currency")
+            return nil
+        }
         return code
     }
 
     mutating func object(_ field: String) -> JSON? {
         guard has(field), let value = values[field] else { return nil }
-        guard case .object = value else { fail(field, "v_object"); return nil }
+        guard case .object = value else {
+            fail(field, "v_object")
+            return nil
+        }
         return value
     }
 
@@ -161,8 +189,14 @@ struct Fields {
             if required { fail(field, "v_required") }
             return nil
         }
-        guard case let .array(items) = value else { fail(field, "v_array"); return nil }
-        if items.count > maxItems { fail(field, "v_max_items", ["max": String(maxItems)]); return nil }
+        guard case let .array(items) = value else {
+            fail(field, "v_array")
+            return nil
+        }
+        if items.count > maxItems {
+            fail(field, "v_max_items", ["max": String(maxItems)])
+            return nil
+        }
         return items
     }
 
@@ -170,7 +204,10 @@ struct Fields {
     mutating func date(_ field: String) -> Int64? {
         guard let s = string(field, maxLength: 10) else { return nil }
         let parts = s.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]), (1970...9999).contains(parts[0]) else { fail(field, "v_date"); return nil }
+        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]), (1970...9999).contains(parts[0]) else {
+            fail(field, "v_date")
+            return nil
+        }
         return Timestamp.epochMillis(year: parts[0], month: parts[1], day: parts[2])
     }
 

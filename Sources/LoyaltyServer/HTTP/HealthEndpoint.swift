@@ -61,11 +61,14 @@ struct HealthEndpoint: Sendable {
             ("database", .string(services.database.kind.rawValue)),
             ("services", .object(states.map { ($0.0, .string($0.1)) })),
             ("checks", .object(checks)),
-            ("realtime", .object([
-                ("connections", .int(Int64(services.realtimeHub.counts.connections))),
-                ("channels", .int(Int64(services.realtimeHub.counts.channels))),
-                ("listener", .string(realtimeState)),
-            ])),
+            (
+                "realtime",
+                .object([
+                    ("connections", .int(Int64(services.realtimeHub.counts.connections))),
+                    ("channels", .int(Int64(services.realtimeHub.counts.channels))),
+                    ("listener", .string(realtimeState)),
+                ])
+            ),
         ])
         return Envelope.response(status: databaseOK ? .ok : .serviceUnavailable, body: body.serialized())
     }

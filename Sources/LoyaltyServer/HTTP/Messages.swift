@@ -9,7 +9,10 @@ enum Messages {
         "key_format": ("Invalid API key format. Must start with \"lty_\".", "Neteisingas API rakto formatas. Jis turi prasidėti \"lty_\"."),
         "credentials_invalid": ("Invalid API credentials.", "Neteisingi API prisijungimo duomenys."),
         "credentials_expired": ("API credentials expired.", "API prisijungimo duomenų galiojimas baigėsi."),
-        "credentials_environment": ("These API credentials are for the {env} environment; this server is {server}.", "Šie API prisijungimo duomenys skirti {env} aplinkai; šis serveris yra {server}."),
+        "credentials_environment": (
+            "These API credentials are for the {env} environment; this server is {server}.",
+            "Šie API prisijungimo duomenys skirti {env} aplinkai; šis serveris yra {server}."
+        ),
         "shop_id_mismatch": ("Shop-ID does not belong to these credentials.", "Shop-ID nepriklauso šiems prisijungimo duomenims."),
         "rate_limited": ("Too many requests. Retry after {seconds} seconds.", "Per daug užklausų. Bandykite po {seconds} s."),
         "not_found": ("The requested resource was not found.", "Prašomas išteklius nerastas."),
@@ -24,7 +27,10 @@ enum Messages {
         "user_not_found": ("User not found", "Vartotojas nerastas"),
         "customer_not_found": ("Customer with ID '{id}' not found", "Klientas su ID '{id}' nerastas"),
         "card_not_found": ("Loyalty card not found", "Lojalumo kortelė nerasta"),
-        "v_datetime": ("The {field} must be an ISO 8601 date-time or a YYYY-MM-DD date.", "Laukas {field} turi būti ISO 8601 data ir laikas arba YYYY-MM-DD data."),
+        "v_datetime": (
+            "The {field} must be an ISO 8601 date-time or a YYYY-MM-DD date.",
+            "Laukas {field} turi būti ISO 8601 data ir laikas arba YYYY-MM-DD data."
+        ),
         "card_expired": ("The loyalty card has expired.", "Lojalumo kortelės galiojimas baigėsi."),
         "card_exists": ("The customer already has a card from this template.", "Klientas jau turi šio šablono kortelę."),
         "qr_invalid": ("The QR code is not a valid loyalty card code ({reason}).", "QR kodas nėra tinkamas lojalumo kortelės kodas ({reason})."),
@@ -32,10 +38,15 @@ enum Messages {
         "qr_session_not_found": ("QR session expired or not found", "QR sesija nebegalioja arba nerasta"),
         "qr_session_expired": ("QR session expired", "QR sesijos galiojimas baigėsi"),
         "qr_session_used": ("The QR session was already used.", "QR sesija jau panaudota."),
-        "refresh_invalid": ("The refresh token is invalid, expired or already used.", "Atnaujinimo raktas neteisingas, nebegalioja arba jau panaudotas."),
+        "refresh_invalid": (
+            "The refresh token is invalid, expired or already used.", "Atnaujinimo raktas neteisingas, nebegalioja arba jau panaudotas."
+        ),
         "token_required": ("A customer token is required: Authorization: Bearer <token>.", "Būtinas kliento raktas: Authorization: Bearer <raktas>."),
         "token_invalid": ("The customer token is invalid or expired.", "Kliento raktas neteisingas arba nebegalioja."),
-        "qr_too_long": ("The data does not fit in a QR code at level {level}: {bytes} bytes, at most {capacity}.", "Duomenys netelpa į QR kodą lygiu {level}: {bytes} baitų, daugiausia {capacity}."),
+        "qr_too_long": (
+            "The data does not fit in a QR code at level {level}: {bytes} bytes, at most {capacity}.",
+            "Duomenys netelpa į QR kodą lygiu {level}: {bytes} baitų, daugiausia {capacity}."
+        ),
         "card_blocked_done": ("The card was blocked.", "Kortelė užblokuota."),
         "card_unblocked": ("The card was unblocked.", "Kortelė atblokuota."),
         "card_issued": ("The card was issued.", "Kortelė išduota."),
@@ -45,33 +56,51 @@ enum Messages {
         "logged_out": ("Logged out", "Atsijungta"),
         "card_inactive": ("The loyalty card is blocked.", "Lojalumo kortelė užblokuota."),
         "template_not_found": ("Loyalty card not found", "Lojalumo kortelė nerasta"),
-        "no_template": ("The partner has no active auto-assign card template.", "Partneris neturi aktyvaus automatiškai priskiriamo kortelės šablono."),
+        "no_template": (
+            "The partner has no active auto-assign card template.", "Partneris neturi aktyvaus automatiškai priskiriamo kortelės šablono."
+        ),
         "shop_not_found": ("Shop not found", "Parduotuvė nerasta"),
         "duplicate_order": ("Transaction already processed for this order", "Šio užsakymo operacija jau atlikta"),
         "original_not_found": ("No purchase found for order '{order}'", "Užsakymo '{order}' pirkimas nerastas"),
-        "refund_refused": ("Refund refused: {needed} points were already spent and only {available} are available", "Grąžinimas atmestas: {needed} taškų jau išleista, turima tik {available}"),
+        "refund_refused": (
+            "Refund refused: {needed} points were already spent and only {available} are available",
+            "Grąžinimas atmestas: {needed} taškų jau išleista, turima tik {available}"
+        ),
         "unsupported_type": ("This transaction type cannot be posted here", "Šio tipo operacijos čia registruoti negalima"),
         "activity_not_configured": ("Activity {activity} is not part of the programme", "Veiklos {activity} programoje nėra"),
-        "activity_cap": ("Activity {activity} already reached its limit for this {period}", "Veikla {activity} jau pasiekė šio laikotarpio ({period}) ribą"),
+        "activity_cap": (
+            "Activity {activity} already reached its limit for this {period}", "Veikla {activity} jau pasiekė šio laikotarpio ({period}) ribą"
+        ),
         "tier_unknown": ("Tier {tier} is not defined in the programme", "Lygis {tier} programoje neapibrėžtas"),
         "same_customer": ("Points cannot be transferred to the same customer", "Taškų negalima pervesti tam pačiam klientui"),
         "program_updated": ("Programme updated", "Programa atnaujinta"),
         "webhook_limit": ("A partner can have at most {max} webhook endpoints", "Partneris gali turėti ne daugiau kaip {max} webhook adresų"),
-        "webhook_inactive": ("The webhook endpoint is disabled; re-enable it with is_active: true first", "Webhook adresas išjungtas; pirmiausia įjunkite jį (is_active: true)"),
+        "webhook_inactive": (
+            "The webhook endpoint is disabled; re-enable it with is_active: true first",
+            "Webhook adresas išjungtas; pirmiausia įjunkite jį (is_active: true)"
+        ),
         "delivery_pending": ("The delivery is still queued or being attempted", "Pristatymas dar laukia eilėje arba vykdomas"),
-        "cursor_expired": ("Events after this cursor were removed by retention; restart from the oldest available cursor (after=0)", "Įvykiai po šio žymeklio pašalinti pagal saugojimo terminą; pradėkite iš naujo (after=0)"),
+        "cursor_expired": (
+            "Events after this cursor were removed by retention; restart from the oldest available cursor (after=0)",
+            "Įvykiai po šio žymeklio pašalinti pagal saugojimo terminą; pradėkite iš naujo (after=0)"
+        ),
         "webhook_not_found": ("Webhook not found", "Webhook nerastas"),
         "body_timeout": ("The request body did not arrive within {seconds} s", "Užklausos turinys neatkeliavo per {seconds} s"),
         "method_not_allowed": ("Method not allowed here; allowed: {methods}", "Šis metodas čia neleidžiamas; leidžiami: {methods}"),
         "delivery_not_found": ("Delivery not found", "Pristatymas nerastas"),
-        "webhook_created": ("Webhook created. Store the secret now: it is not shown again.", "Webhook sukurtas. Išsaugokite slaptažodį dabar: jis daugiau nerodomas."),
+        "webhook_created": (
+            "Webhook created. Store the secret now: it is not shown again.", "Webhook sukurtas. Išsaugokite slaptažodį dabar: jis daugiau nerodomas."
+        ),
         "webhook_updated": ("Webhook updated", "Webhook atnaujintas"),
         "webhook_deleted": ("Webhook deleted", "Webhook ištrintas"),
         "secret_rotated": ("Secret rotated. The old secret no longer signs deliveries.", "Slaptažodis pakeistas. Senasis nebegalioja."),
         "delivery_queued": ("Delivery queued", "Pristatymas įtrauktas į eilę"),
         "url_scheme": ("{field} must be an https URL", "{field} turi būti https adresas"),
         "url_invalid": ("{field} is not a valid URL", "{field} nėra tinkamas URL"),
-        "url_blocked": ("{field} points at a private, loopback or metadata address ({detail})", "{field} nukreiptas į privatų, vietinį ar metaduomenų adresą ({detail})"),
+        "url_blocked": (
+            "{field} points at a private, loopback or metadata address ({detail})",
+            "{field} nukreiptas į privatų, vietinį ar metaduomenų adresą ({detail})"
+        ),
         "url_unresolvable": ("{field} host cannot be resolved", "{field} adreso nepavyksta rasti"),
         "event_unknown": ("{field} contains an unknown event: {event}", "{field} yra nežinomas įvykis: {event}"),
         "cursor_invalid": ("{field} must be a cursor returned by this feed", "{field} turi būti šio srauto žymeklis"),
@@ -80,7 +109,9 @@ enum Messages {
         "activity_recorded": ("Activity recorded", "Veikla užregistruota"),
         "tier_set": ("Tier updated", "Lygis atnaujintas"),
         "nothing_to_refund": ("The order's points were already fully reversed", "Užsakymo taškai jau visiškai grąžinti"),
-        "insufficient_points": ("Insufficient points: {available} available, {requested} requested", "Nepakanka taškų: turima {available}, prašoma {requested}"),
+        "insufficient_points": (
+            "Insufficient points: {available} available, {requested} requested", "Nepakanka taškų: turima {available}, prašoma {requested}"
+        ),
         "redemption_disabled": ("Points redemption is disabled for this card", "Šiai kortelei taškų panaudojimas išjungtas"),
         "redemption_min": ("At least {min} points must be redeemed at once", "Vienu kartu reikia panaudoti bent {min} taškų"),
         "redemption_max": ("At most {max} points can be redeemed at once", "Vienu kartu galima panaudoti ne daugiau kaip {max} taškų"),
@@ -98,7 +129,9 @@ enum Messages {
         "reserved": ("Points reserved", "Taškai rezervuoti"),
         "released": ("Reservation released", "Rezervacija atšaukta"),
         "customer_created": ("Customer created", "Klientas sukurtas"),
-        "lookup_required": ("At least one of card_id, card_number, or user_id is required", "Būtinas bent vienas iš card_id, card_number arba user_id"),
+        "lookup_required": (
+            "At least one of card_id, card_number, or user_id is required", "Būtinas bent vienas iš card_id, card_number arba user_id"
+        ),
         "one_of_required": ("One of {fields} is required", "Būtinas vienas iš {fields}"),
         "v_not_zero": ("The {field} field must not be zero.", "Laukas {field} negali būti nulis."),
         "v_future": ("The {field} field must be in the future.", "Laukas {field} turi būti ateityje."),
@@ -109,16 +142,24 @@ enum Messages {
         "v_integer": ("The {field} field must be an integer.", "Laukas {field} turi būti sveikasis skaičius."),
         "v_min": ("The {field} field must be at least {min}.", "Laukas {field} turi būti ne mažesnis nei {min}."),
         "v_max": ("The {field} field must not be greater than {max}.", "Laukas {field} negali būti didesnis nei {max}."),
-        "v_money": ("The {field} field must be a number with at most 2 decimal places, between 0 and 1000000000000.", "Laukas {field} turi būti skaičius su ne daugiau kaip 2 skaitmenimis po kablelio, nuo 0 iki 1000000000000."),
+        "v_money": (
+            "The {field} field must be a number with at most 2 decimal places, between 0 and 1000000000000.",
+            "Laukas {field} turi būti skaičius su ne daugiau kaip 2 skaitmenimis po kablelio, nuo 0 iki 1000000000000."
+        ),
         "v_in": ("The {field} field must be one of: {values}.", "Laukas {field} turi būti vienas iš: {values}."),
         "v_email": ("The {field} field must be a valid email address.", "Laukas {field} turi būti teisingas el. pašto adresas."),
-        "v_currency": ("The {field} field must be a supported ISO 4217 currency code.", "Laukas {field} turi būti palaikomas ISO 4217 valiutos kodas."),
+        "v_currency": (
+            "The {field} field must be a supported ISO 4217 currency code.", "Laukas {field} turi būti palaikomas ISO 4217 valiutos kodas."
+        ),
         "v_boolean": ("The {field} field must be true or false.", "Laukas {field} turi būti true arba false."),
         "v_object": ("The {field} field must be an object.", "Laukas {field} turi būti objektas."),
         "v_array": ("The {field} field must be an array.", "Laukas {field} turi būti masyvas."),
         "v_max_items": ("The {field} field must not have more than {max} items.", "Laukas {field} negali turėti daugiau nei {max} elementų."),
         "v_date": ("The {field} field must be a date (YYYY-MM-DD).", "Laukas {field} turi būti data (YYYY-MM-DD)."),
-        "v_card_number": ("The {field} field must be a card number (XXX-XXX-XXX) or a card QR code.", "Laukas {field} turi būti kortelės numeris (XXX-XXX-XXX) arba kortelės QR kodas."),
+        "v_card_number": (
+            "The {field} field must be a card number (XXX-XXX-XXX) or a card QR code.",
+            "Laukas {field} turi būti kortelės numeris (XXX-XXX-XXX) arba kortelės QR kodas."
+        ),
     ]
 
     static func text(_ key: String, _ locale: APILocale, _ args: [String: String] = [:]) -> String {

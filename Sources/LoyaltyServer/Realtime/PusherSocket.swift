@@ -1,7 +1,7 @@
 import Foundation
-import NIOWebSocket
 import HummingbirdWebSocket
 import LoyaltyModels
+import NIOWebSocket
 
 /// One client of the Pusher protocol (version 7) at `/app/{key}`: the greeting with the
 /// socket id, `pusher:ping`/`pusher:pong`, subscriptions to public channels, and the
@@ -31,9 +31,10 @@ struct PusherSocket: Sendable {
 
     /// Pusher's channel-name rule.
     static func isValidChannel(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 164 && name.utf8.allSatisfy { c in
-            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || [95, 45, 61, 64, 44, 46, 59].contains(c)
-        }
+        !name.isEmpty && name.utf8.count <= 164
+            && name.utf8.allSatisfy { c in
+                (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || [95, 45, 61, 64, 44, 46, 59].contains(c)
+            }
     }
 
     func run(path: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
@@ -90,7 +91,8 @@ struct PusherSocket: Sendable {
             }
             switch hub.subscribe(id, channel: channel) {
             case .subscribed: hub.send(id, PusherFrame.event("pusher_internal:subscription_succeeded", channel: channel, data: "{}"))
-            case .tooManyChannels: hub.send(id, PusherFrame.error(code: 4009, message: "At most \(hub.maxChannelsPerConnection) channels per connection"))
+            case .tooManyChannels:
+                hub.send(id, PusherFrame.error(code: 4009, message: "At most \(hub.maxChannelsPerConnection) channels per connection"))
             case .unknownConnection: break
             }
         case "pusher:unsubscribe":

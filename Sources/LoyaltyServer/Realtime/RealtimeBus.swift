@@ -20,7 +20,8 @@ enum PusherFrame {
     }
 
     static func error(code: Int, message: String) -> String {
-        JSON.object([("event", .string("pusher:error")), ("data", .object([("code", .int(Int64(code))), ("message", .string(message))]))]).serializedString()
+        JSON.object([("event", .string("pusher:error")), ("data", .object([("code", .int(Int64(code))), ("message", .string(message))]))])
+            .serializedString()
     }
 }
 
@@ -67,7 +68,8 @@ struct PostgresRealtimeListener: Service {
             defer { heartbeats.setConnected(false) }
             try await database.listen(channel: PostgresRealtimeBus.channelName, onListening: { heartbeats.setConnected(true) }) { payload in
                 guard let json = try? JSONDecoder().decode(JSON.self, from: Data(payload.utf8)),
-                      case let .string(channel)? = json["c"], case let .string(event)? = json["e"], case let .string(data)? = json["d"] else { return }
+                    case let .string(channel)? = json["c"], case let .string(event)? = json["e"], case let .string(data)? = json["d"]
+                else { return }
                 hub.deliver(channel: channel, frame: PusherFrame.event(event, channel: channel, data: data))
             }
         }

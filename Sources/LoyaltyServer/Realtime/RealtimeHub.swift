@@ -38,7 +38,10 @@ final class RealtimeHub: Sendable {
             s.connections[id] = Connection(outbox: continuation)
             return id
         }
-        guard let id else { continuation.finish(); return nil }
+        guard let id else {
+            continuation.finish()
+            return nil
+        }
         return (id, "\(nodeTag).\(id)", stream)
     }
 

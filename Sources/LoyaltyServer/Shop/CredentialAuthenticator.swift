@@ -43,7 +43,9 @@ final class CredentialAuthenticator: Sendable {
                 throw APIError.unauthorized("credentials_required", code: 1004, stringCode: .authRequired)
             }
             let credential = try await load(bearer)
-            if let bound = credential.shopID, bound != shopID { throw APIError.unauthorized("shop_id_mismatch", code: 1005, stringCode: .authForbidden) }
+            if let bound = credential.shopID, bound != shopID {
+                throw APIError.unauthorized("shop_id_mismatch", code: 1005, stringCode: .authForbidden)
+            }
             if credential.shopID == nil, try await tenants.shop(partnerID: credential.partnerID, id: shopID) == nil {
                 throw APIError.unauthorized("shop_id_mismatch", code: 1005, stringCode: .authForbidden)
             }
@@ -72,7 +74,9 @@ final class CredentialAuthenticator: Sendable {
 
     private func principal(_ c: ApiCredential) throws -> Principal {
         if c.revokedAt != nil { throw APIError.unauthorized("credentials_invalid", code: 1101) }
-        if let expires = c.expiresAt, expires <= clock.nowMillis() { throw APIError.unauthorized("credentials_expired", code: 1014, stringCode: .tokenExpired) }
+        if let expires = c.expiresAt, expires <= clock.nowMillis() {
+            throw APIError.unauthorized("credentials_expired", code: 1014, stringCode: .tokenExpired)
+        }
         if c.environment != environment {
             throw APIError.unauthorized("credentials_environment", code: 1015, args: ["env": c.environment.rawValue, "server": environment.rawValue])
         }

@@ -32,9 +32,16 @@ enum Present {
             ("id", .int(t.id)), ("partner_id", .int(t.partnerID)), ("title", title), ("name", title),
             ("description", .object([("lt", .optional(t.descriptionLT)), ("en", .optional(t.descriptionEN))])),
             ("card_type", .string(t.cardType)),
-            ("card_design", .object([("background_color", .string(t.backgroundColor)), ("text_color", .string(t.textColor)), ("logo_url", .null), ("qr_background_color", .string("#FFFFFF")), ("qr_color", .string("#000000"))])),
+            (
+                "card_design",
+                .object([
+                    ("background_color", .string(t.backgroundColor)), ("text_color", .string(t.textColor)), ("logo_url", .null),
+                    ("qr_background_color", .string("#FFFFFF")), ("qr_color", .string("#000000")),
+                ])
+            ),
             ("is_active", .bool(t.isActive)), ("shop_ids", shops), ("applicable_shops", shops), ("auto_assign", .bool(t.autoAssign)),
-            ("points_enabled", .bool(t.earning.enabled)), ("initial_bonus_points", .int(t.initialBonusPoints)), ("welcome_bonus", .int(t.initialBonusPoints)),
+            ("points_enabled", .bool(t.earning.enabled)), ("initial_bonus_points", .int(t.initialBonusPoints)),
+            ("welcome_bonus", .int(t.initialBonusPoints)),
             ("points_expiration_days", .int(t.pointsExpirationDays)), ("points_per_currency", .int(t.earning.pointsPerCurrency)),
             ("points_per_euro", .int(t.earning.pointsPerCurrency)), ("currency_amount", .money(t.earning.currencyAmountMinor)),
             ("round_points_up", .bool(t.earning.roundUp)), ("min_points_per_purchase", .int(t.earning.minPointsPerPurchase)),
@@ -47,7 +54,10 @@ enum Present {
     }
 
     static func redemption(_ r: RedemptionRule) -> JSON {
-        .object([("enabled", .bool(r.enabled)), ("points_per_currency", .int(r.pointsPerCurrency)), ("currency_amount", .money(r.currencyAmountMinor)), ("min_points", .int(r.minPoints)), ("max_points", .int(r.maxPoints))])
+        .object([
+            ("enabled", .bool(r.enabled)), ("points_per_currency", .int(r.pointsPerCurrency)), ("currency_amount", .money(r.currencyAmountMinor)),
+            ("min_points", .int(r.minPoints)), ("max_points", .int(r.maxPoints)),
+        ])
     }
 
     static func user(_ c: Customer) -> JSON {
@@ -60,7 +70,8 @@ enum Present {
             ("points", .int(card.balance)), ("available_points", .int(card.available)), ("reserved_points", .int(card.reserved)),
             ("lifetime_earned", .int(card.lifetimeEarned)), ("lifetime_spent", .int(card.lifetimeSpent)),
             ("is_active", .bool(card.isActive)), ("status", .string(card.status(at: now).rawValue)), ("expires_at", time(card.expiresAt)),
-            ("blocked_reason", .optional(card.blockedReason)), ("transactions_count", .int(card.transactionsCount)), ("last_used_at", time(card.lastUsedAt)),
+            ("blocked_reason", .optional(card.blockedReason)), ("transactions_count", .int(card.transactionsCount)),
+            ("last_used_at", time(card.lastUsedAt)),
             ("qr_code", .string(card.qrCode)), ("redemption", redemption(t.redemption)), ("user", user(c)), ("partner", partner(p)),
             ("created_at", time(card.createdAt)), ("updated_at", time(card.updatedAt)),
         ])
@@ -87,7 +98,8 @@ enum Present {
 
     static func balance(_ card: LoyaltyCard) -> JSON {
         .object([
-            ("card_id", .int(card.id)), ("card_number", .string(card.cardNumber)), ("points", .int(card.balance)), ("available_points", .int(card.available)),
+            ("card_id", .int(card.id)), ("card_number", .string(card.cardNumber)), ("points", .int(card.balance)),
+            ("available_points", .int(card.available)),
             ("reserved_points", .int(card.reserved)), ("pending_points", .int(card.pending)), ("expiring_soon", expiring(card)),
         ])
     }
@@ -103,7 +115,8 @@ enum Present {
         [
             ("points", .int(card.balance)), ("available_points", .int(card.available)), ("pending_points", .int(card.pending)),
             ("reserved_points", .int(card.reserved)), ("expiring_soon", expiring(card)),
-            ("lifetime_earned", .int(card.lifetimeEarned)), ("lifetime_spent", .int(card.lifetimeSpent)), ("lifetime_expired", .int(card.lifetimeExpired)),
+            ("lifetime_earned", .int(card.lifetimeEarned)), ("lifetime_spent", .int(card.lifetimeSpent)),
+            ("lifetime_expired", .int(card.lifetimeExpired)),
             ("tier", tier),
         ]
     }
@@ -123,7 +136,8 @@ enum Present {
     }
 
     static func lot(_ l: PointLot, now: Int64) -> JSON {
-        let status = l.remaining < 0 ? "debt" : l.remaining == 0 ? (l.expired > 0 ? "expired" : "used") : (l.maturesAt != nil ? "pending" : "available")
+        let status =
+            l.remaining < 0 ? "debt" : l.remaining == 0 ? (l.expired > 0 ? "expired" : "used") : (l.maturesAt != nil ? "pending" : "available")
         return .object([
             ("id", .int(l.id)), ("source", .string(l.source)), ("transaction_id", .optional(l.transactionID)), ("points", .int(l.points)),
             ("remaining", .int(l.remaining)), ("spent", .int(max(0, l.points - l.remaining - l.expired - l.reversed))), ("expired", .int(l.expired)),
@@ -143,16 +157,23 @@ enum Present {
         ]
         switch t.type {
         case .purchase, .bonus, .activity:
-            members += [("points_awarded", .int(t.pointsAwarded)), ("points_redeemed", .int(t.pointsRedeemed)), ("discount_amount", t.discountMinor.map(JSON.money) ?? .null),
-                        ("rules_applied", rules(o.rulesApplied))]
+            members += [
+                ("points_awarded", .int(t.pointsAwarded)), ("points_redeemed", .int(t.pointsRedeemed)),
+                ("discount_amount", t.discountMinor.map(JSON.money) ?? .null),
+                ("rules_applied", rules(o.rulesApplied)),
+            ]
         case .refund, .cancellation:
-            members += [("points_awarded", .int(0)), ("points_reversed", .int(t.pointsAwarded)), ("points_returned", .int(t.pointsRedeemed)), ("points_shortfall", .int(t.shortfall)),
-                        ("points_lapsed", .int(t.lapsed)), ("refund_id", .optional(t.refundID))]
+            members += [
+                ("points_awarded", .int(0)), ("points_reversed", .int(t.pointsAwarded)), ("points_returned", .int(t.pointsRedeemed)),
+                ("points_shortfall", .int(t.shortfall)),
+                ("points_lapsed", .int(t.lapsed)), ("refund_id", .optional(t.refundID)),
+            ]
         case .transfer, .adjustment:
             members += [("points", .int(t.pointsAwarded - t.pointsRedeemed)), ("reason", .optional(t.reason))]
         }
         members += [
-            ("points_balance", .int(o.card.balance)), ("available_points", .int(o.card.available)), ("pending_points", .int(o.card.pending)), ("loyalty_card_id", .int(o.card.id)),
+            ("points_balance", .int(o.card.balance)), ("available_points", .int(o.card.available)), ("pending_points", .int(o.card.pending)),
+            ("loyalty_card_id", .int(o.card.id)),
             ("card_number", .string(o.card.cardNumber)), ("user_id", .int(o.customer.id)), ("shop_id", .optional(t.shopID)),
             ("order_total", t.amountMinor.map(JSON.money) ?? .null), ("currency", .string(t.currency)), ("created_at", time(t.createdAt)),
         ]
@@ -169,14 +190,20 @@ enum Present {
             ("id", .int(t.id)), ("type", .string(t.type.rawValue)), ("points", .int(t.netPoints)), ("amount", t.amountMinor.map(JSON.money) ?? .null),
             ("currency", .string(t.currency)), ("description", .optional(t.description)), ("reference_number", .string(t.orderID)),
             ("order_id", .string(t.orderID)), ("refund_id", .optional(t.refundID)), ("status", .string(t.status)), ("user", user(v.customer)),
-            ("loyalty_card", .object([("id", .int(t.cardID)), ("name", .string(v.cardTitle)), ("number", .string(v.cardNumber)), ("partner", partner(p))])),
+            (
+                "loyalty_card",
+                .object([("id", .int(t.cardID)), ("name", .string(v.cardTitle)), ("number", .string(v.cardNumber)), ("partner", partner(p))])
+            ),
             ("shop", t.shopID.map { .object([("id", .int($0)), ("name", .optional(v.shopName))]) } ?? .null),
-            ("metadata", .object([
-                ("source", source), ("points_awarded", .int(t.type == .refund || t.type == .cancellation ? 0 : t.pointsAwarded)),
-                ("rules_applied", rulesApplied),
-                ("points_deducted", .int(t.type == .refund || t.type == .cancellation ? t.pointsAwarded : t.pointsRedeemed)),
-                ("items_count", stored?["items_count"] ?? .int(0)), ("reason", .optional(t.reason)), ("meta_data", clientMeta ?? .null),
-            ])),
+            (
+                "metadata",
+                .object([
+                    ("source", source), ("points_awarded", .int(t.type == .refund || t.type == .cancellation ? 0 : t.pointsAwarded)),
+                    ("rules_applied", rulesApplied),
+                    ("points_deducted", .int(t.type == .refund || t.type == .cancellation ? t.pointsAwarded : t.pointsRedeemed)),
+                    ("items_count", stored?["items_count"] ?? .int(0)), ("reason", .optional(t.reason)), ("meta_data", clientMeta ?? .null),
+                ])
+            ),
             ("transaction_date", time(t.createdAt)), ("created_at", time(t.createdAt)),
         ])
     }
@@ -194,7 +221,14 @@ enum Present {
             ("id", .int(c.id)), ("customer_id", .int(c.id)), ("external_id", .optional(c.externalID)), ("email", .optional(c.email)),
             ("phone", .optional(c.phone)), ("name", .optional(c.name)),
             ("points", .int(card?.balance ?? 0)), ("available_points", .int(card?.available ?? 0)),
-            ("loyalty_card", card.map { .object([("id", .int($0.id)), ("card_number", .string($0.cardNumber)), ("qr_code", .string($0.qrCode)), ("points", .int($0.balance))]) } ?? .null),
+            (
+                "loyalty_card",
+                card.map {
+                    .object([
+                        ("id", .int($0.id)), ("card_number", .string($0.cardNumber)), ("qr_code", .string($0.qrCode)), ("points", .int($0.balance)),
+                    ])
+                } ?? .null
+            ),
             ("created_at", time(c.createdAt)), ("updated_at", time(c.updatedAt)),
         ])
     }

@@ -23,7 +23,9 @@ extension ShopAPI {
     var cards: any CardRepository { services.cards }
 
     func loadCard(_ call: APICall) async throws -> LoyaltyCard {
-        guard let id = call.parameters["id"].flatMap(Int64.init), let card = try await customers.card(partnerID: call.partnerID, id: id) else { throw LoyaltyError.cardNotFound }
+        guard let id = call.parameters["id"].flatMap(Int64.init), let card = try await customers.card(partnerID: call.partnerID, id: id) else {
+            throw LoyaltyError.cardNotFound
+        }
         return card
     }
 
@@ -40,18 +42,24 @@ extension ShopAPI {
         switch try await services.cardTokens.read(try f.required(payload, field), now: now) {
         case let .token(claims):
             // Another partner's token opens (one key ring per server) but names no card of this partner.
-            guard claims.partnerID == call.partnerID, let found = try await customers.card(partnerID: call.partnerID, id: claims.cardID) else { throw LoyaltyError.cardNotFound }
+            guard claims.partnerID == call.partnerID, let found = try await customers.card(partnerID: call.partnerID, id: claims.cardID) else {
+                throw LoyaltyError.cardNotFound
+            }
             card = found
-            token = .object([("issued_at", Present.time(Int64(claims.issuedAt) * 1000)), ("expires_at", Present.time(Int64(claims.expiresAt) * 1000))])
+            token = .object([
+                ("issued_at", Present.time(Int64(claims.issuedAt) * 1000)), ("expires_at", Present.time(Int64(claims.expiresAt) * 1000)),
+            ])
         case let .staticCode(code):
             guard let found = try await customers.card(partnerID: call.partnerID, numberOrQR: code) else { throw LoyaltyError.cardNotFound }
             card = found
         }
         guard let customer = try await customers.customer(partnerID: call.partnerID, id: card.customerID) else { throw LoyaltyError.cardNotFound }
-        return APIResult(data: .object([
-            ("customer", Present.customer(customer, card: card)), ("card", Present.card(card, now: now)), ("balance", Present.balance(card)),
-            ("source", .string(token == .null ? "static" : "token")), ("token", token),
-        ]))
+        return APIResult(
+            data: .object([
+                ("customer", Present.customer(customer, card: card)), ("card", Present.card(card, now: now)), ("balance", Present.balance(card)),
+                ("source", .string(token == .null ? "static" : "token")), ("token", token),
+            ])
+        )
     }
 
     @Sendable func issueCard(_ call: APICall) async throws -> APIResult {
@@ -76,7 +84,12 @@ extension ShopAPI {
         let expiresAt = f.dateTime("expires_at")
         try f.throwIfInvalid()
         let card = try await loadCard(call)
-        return APIResult(data: Present.card(try await cards.setExpiry(partnerID: call.partnerID, cardID: card.id, expiresAt: expiresAt), now: services.clock.nowMillis()))
+        return APIResult(
+            data: Present.card(
+                try await cards.setExpiry(partnerID: call.partnerID, cardID: card.id, expiresAt: expiresAt),
+                now: services.clock.nowMillis()
+            )
+        )
     }
 
     @Sendable func blockCard(_ call: APICall) async throws -> APIResult {

@@ -17,14 +17,26 @@ extension ShopAPI {
             f.fail("email", "one_of_required", ["fields": "external_id, email, phone"])
         }
         try f.throwIfInvalid()
-        let (customer, card) = try await customers.createCustomer(partnerID: call.partnerID, externalID: external, email: email, phone: phone, name: name)
+        let (customer, card) = try await customers.createCustomer(
+            partnerID: call.partnerID,
+            externalID: external,
+            email: email,
+            phone: phone,
+            name: name
+        )
         return APIResult(status: .created, messageKey: "customer_created", data: Present.customer(customer, card: card))
     }
 
     func loadCustomer(_ call: APICall) async throws -> Customer {
         let raw = call.parameters["id"] ?? ""
         guard let id = Int64(raw), let c = try await customers.customer(partnerID: call.partnerID, id: id) else {
-            throw APIError.notFound("customer_not_found", code: 1201, stringCode: .customerNotFound, args: ["id": String(raw.prefix(64))], details: [("customer_id", .string(String(raw.prefix(64)))), ("shop_id", .optional(call.principal.shopID))])
+            throw APIError.notFound(
+                "customer_not_found",
+                code: 1201,
+                stringCode: .customerNotFound,
+                args: ["id": String(raw.prefix(64))],
+                details: [("customer_id", .string(String(raw.prefix(64)))), ("shop_id", .optional(call.principal.shopID))]
+            )
         }
         return c
     }

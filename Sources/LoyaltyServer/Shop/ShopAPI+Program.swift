@@ -29,14 +29,25 @@ extension ShopAPI {
     /// of the partner's (first active) card template.
     func programDocument(_ call: APICall) async throws -> JSON {
         let (version, config) = try await services.programs.program(partnerID: call.partnerID)
-        let template = try await tenants.templates(partnerID: call.partnerID, filter: TemplateFilter(isActive: true), page: PageRequest(page: 1, perPage: 1)).items.first
+        let template = try await tenants.templates(
+            partnerID: call.partnerID,
+            filter: TemplateFilter(isActive: true),
+            page: PageRequest(page: 1, perPage: 1)
+        ).items.first
         return ProgramDocument.render(version: version, config: config, template: template)
     }
 
     @Sendable func putProgram(_ call: APICall) async throws -> APIResult {
         let doc: ProgramDocument
-        do { doc = try ProgramDocument.decode(call.fields.raw) } catch { throw APIError.validation(error.problems.map { ($0.0, ["\($0.0) \($0.1)"]) }) }
-        _ = try await services.programs.setProgram(partnerID: call.partnerID, config: doc.config, templateRules: doc.templateRules, actor: actor(call, nil))
+        do { doc = try ProgramDocument.decode(call.fields.raw) } catch {
+            throw APIError.validation(error.problems.map { ($0.0, ["\($0.0) \($0.1)"]) })
+        }
+        _ = try await services.programs.setProgram(
+            partnerID: call.partnerID,
+            config: doc.config,
+            templateRules: doc.templateRules,
+            actor: actor(call, nil)
+        )
         return APIResult(messageKey: "program_updated", data: try await programDocument(call))
     }
 
@@ -55,14 +66,26 @@ extension ShopAPI {
         let request = try TierOverrideRequest(call.fields, now: services.clock.nowMillis())
         let c = try await loadCustomer(call)
         let card = try await ledger.setTierOverride(
-            partnerID: call.partnerID, customerID: c.id, tier: request.tier, until: request.until, reason: request.reason,
-            actor: actor(call, request.actor))
+            partnerID: call.partnerID,
+            customerID: c.id,
+            tier: request.tier,
+            until: request.until,
+            reason: request.reason,
+            actor: actor(call, request.actor)
+        )
         return APIResult(messageKey: "tier_set", data: try await customerPoints(c, card: card, call: call))
     }
 
     @Sendable func clearTier(_ call: APICall) async throws -> APIResult {
         let c = try await loadCustomer(call)
-        let card = try await ledger.setTierOverride(partnerID: call.partnerID, customerID: c.id, tier: nil, until: nil, reason: "cleared", actor: actor(call, nil))
+        let card = try await ledger.setTierOverride(
+            partnerID: call.partnerID,
+            customerID: c.id,
+            tier: nil,
+            until: nil,
+            reason: "cleared",
+            actor: actor(call, nil)
+        )
         return APIResult(messageKey: "tier_set", data: try await customerPoints(c, card: card, call: call))
     }
 
@@ -70,8 +93,13 @@ extension ShopAPI {
     func customerPoints(_ c: Customer, card: LoyaltyCard?, call: APICall) async throws -> JSON {
         var members: [(String, JSON)] = [("customer_id", .int(c.id)), ("card_id", .optional(card?.id)), ("card_number", .optional(card?.cardNumber))]
         guard let card else {
-            return .object(members + [("points", .int(0)), ("available_points", .int(0)), ("pending_points", .int(0)), ("reserved_points", .int(0)), ("expiring_soon", .null),
-                                      ("lifetime_earned", .int(0)), ("lifetime_spent", .int(0)), ("lifetime_expired", .int(0)), ("tier", .null)])
+            return .object(
+                members + [
+                    ("points", .int(0)), ("available_points", .int(0)), ("pending_points", .int(0)), ("reserved_points", .int(0)),
+                    ("expiring_soon", .null),
+                    ("lifetime_earned", .int(0)), ("lifetime_spent", .int(0)), ("lifetime_expired", .int(0)), ("tier", .null),
+                ]
+            )
         }
         members += Present.points(card, tier: try await tier(card, call))
         return .object(members)

@@ -55,7 +55,6 @@ extension ShopAPI {
         return APIResult(data: try await qr.loginStatus(s, now: services.clock.nowMillis()))
     }
 
-
     /// S09.
     @Sendable func qrCardStatus(_ call: APICall) async throws -> APIResult {
         let s = try await qr.load(id: call.parameters["session_id"] ?? "", partnerID: call.partnerID, kind: .card)
@@ -67,19 +66,25 @@ extension ShopAPI {
     @Sendable func realtimeConfig(_ call: APICall) async throws -> APIResult {
         let config = services.config
         let authority = call.host ?? "\(config.host):\(config.port)"
-        var host = authority, port = config.port
+        var host = authority
+        var port = config.port
         if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]"), let p = Int(authority[authority.index(after: colon)...]) {
             host = String(authority[..<colon])
             port = p
         }
         let scheme = config.realtimeScheme ?? (call.forwardedScheme == "https" ? "https" : "http")
         if call.host != nil, !authority.contains(":") || authority.hasSuffix("]") { port = scheme == "https" ? 443 : 80 }
-        return APIResult(messageKey: "realtime_config", data: .object([
-            ("key", .string(config.realtimeKey)), ("host", .string(config.realtimeHost ?? host)), ("port", .int(Int64(config.realtimePort ?? port))),
-            ("scheme", .string(scheme)), ("path", .string("/app/\(config.realtimeKey)")), ("protocol", .int(7)),
-            ("channel_prefix", .object([("qr_login", .string("qr-login.")), ("qr_card", .string("qr-card."))])),
-            ("event", .string("status_update")), ("events", .object([("qr_login", .string("status_update")), ("qr_card", .string("card_identified"))])),
-        ]))
+        return APIResult(
+            messageKey: "realtime_config",
+            data: .object([
+                ("key", .string(config.realtimeKey)), ("host", .string(config.realtimeHost ?? host)),
+                ("port", .int(Int64(config.realtimePort ?? port))),
+                ("scheme", .string(scheme)), ("path", .string("/app/\(config.realtimeKey)")), ("protocol", .int(7)),
+                ("channel_prefix", .object([("qr_login", .string("qr-login.")), ("qr_card", .string("qr-card."))])),
+                ("event", .string("status_update")),
+                ("events", .object([("qr_login", .string("status_update")), ("qr_card", .string("card_identified"))])),
+            ])
+        )
     }
 
     /// `POST customers/{id}/token`: a customer token pair for the shop's own app, after the
@@ -87,7 +92,7 @@ extension ShopAPI {
     @Sendable func customerToken(_ call: APICall) async throws -> APIResult {
         let c = try await loadCustomer(call)
         let pair = try await services.customerTokens.issue(partnerID: call.partnerID, customerID: c.id)
-        guard case var .object(members) = QRSessionService.tokensJSON(pair) else { throw APIError.internalError }
+        guard case var .object(members) = QRSessionService.tokensJSON(pair) else { throw APIError.unexpected }
         members.append(("user", Present.user(c)))
         return APIResult(status: .created, data: .object(members))
     }

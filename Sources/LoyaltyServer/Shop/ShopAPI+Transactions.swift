@@ -16,10 +16,22 @@ extension ShopAPI {
         if let meta = r.metadata { stored.append(("meta_data", meta)) }
         if let items = r.cartItems { stored.append(("cart_items", .array(items))) }
         return TransactionCommand(
-            partnerID: call.partnerID, shopID: r.shopID ?? call.principal.shopID, customer: r.customer, cardID: r.cardID,
-            orderID: r.orderID, type: r.type, orderTotalMinor: r.orderTotalMinor, currency: r.currency, points: r.points, pointsRedeemed: r.pointsRedeemed,
-            discountMinor: r.discountMinor, description: r.description, reason: r.type == .purchase ? "purchase" : r.type.rawValue,
-            metadataJSON: JSON.object(stored).serializedString(), cartItems: (r.cartItems ?? []).compactMap(Self.cartItem))
+            partnerID: call.partnerID,
+            shopID: r.shopID ?? call.principal.shopID,
+            customer: r.customer,
+            cardID: r.cardID,
+            orderID: r.orderID,
+            type: r.type,
+            orderTotalMinor: r.orderTotalMinor,
+            currency: r.currency,
+            points: r.points,
+            pointsRedeemed: r.pointsRedeemed,
+            discountMinor: r.discountMinor,
+            description: r.description,
+            reason: r.type == .purchase ? "purchase" : r.type.rawValue,
+            metadataJSON: JSON.object(stored).serializedString(),
+            cartItems: (r.cartItems ?? []).compactMap(Self.cartItem)
+        )
     }
 
     /// A cart line for bonus rules: `sku` (or `product_id`), `category`, and the line
@@ -41,11 +53,12 @@ extension ShopAPI {
             default: nil
             }
         }
-        let quantity: Int64 = switch json["quantity"] {
-        case let .int(q)? where q > 0 && q <= 1_000_000: q
-        case let .double(d)? where d > 0 && d <= 1_000_000: Int64(d.rounded())
-        default: 1
-        }
+        let quantity: Int64 =
+            switch json["quantity"] {
+            case let .int(q)? where q > 0 && q <= 1_000_000: q
+            case let .double(d)? where d > 0 && d <= 1_000_000: Int64(d.rounded())
+            default: 1
+            }
         // A product that overflows (or exceeds the money limit) is not a usable line.
         let product = amount("unit_price").flatMap { price -> Int64? in
             let (line, overflow) = price.multipliedReportingOverflow(by: quantity)
@@ -81,14 +94,23 @@ extension ShopAPI {
         let p = try await partner(call)
         if let email {
             guard let c = try await customers.customer(partnerID: call.partnerID, email: email) else {
-                return APIResult(data: .array([]), meta: Envelope.meta(Page<Int>(items: [], request: page, total: 0), extra: [("total_points_earned", .int(0)), ("total_points_spent", .int(0))]))
+                return APIResult(
+                    data: .array([]),
+                    meta: Envelope.meta(
+                        Page<Int>(items: [], request: page, total: 0),
+                        extra: [("total_points_earned", .int(0)), ("total_points_spent", .int(0))]
+                    )
+                )
             }
             filter.customerID = c.id
         }
         let result = try await ledger.transactions(partnerID: call.partnerID, filter: filter, page: page)
         let earned = result.items.reduce(Int64(0)) { $0 + max(0, $1.transaction.netPoints) }
         let spent = result.items.reduce(Int64(0)) { $0 + max(0, -$1.transaction.netPoints) }
-        return APIResult(data: .array(result.items.map { Present.transaction($0, partner: p) }), meta: Envelope.meta(result, extra: [("total_points_earned", .int(earned)), ("total_points_spent", .int(spent))]))
+        return APIResult(
+            data: .array(result.items.map { Present.transaction($0, partner: p) }),
+            meta: Envelope.meta(result, extra: [("total_points_earned", .int(earned)), ("total_points_spent", .int(spent))])
+        )
     }
 
     // MARK: Reservations (S20-S22)
@@ -96,7 +118,13 @@ extension ShopAPI {
     @Sendable func reserve(_ call: APICall) async throws -> APIResult {
         let r = try ReserveRequest(call.fields)
         let reservation = try await ledger.reserve(
-            partnerID: call.partnerID, customer: r.customer, cardID: r.cardID, orderID: r.orderID, points: r.points, sessionID: r.sessionID)
+            partnerID: call.partnerID,
+            customer: r.customer,
+            cardID: r.cardID,
+            orderID: r.orderID,
+            points: r.points,
+            sessionID: r.sessionID
+        )
         return APIResult(status: .created, messageKey: "reserved", data: Present.reservation(reservation))
     }
 
@@ -117,7 +145,9 @@ extension ShopAPI {
 
     @Sendable func reservation(_ call: APICall) async throws -> APIResult {
         let (id, order) = try reservationKey(call)
-        guard let r = try await ledger.reservation(partnerID: call.partnerID, reservationID: id, orderID: order) else { throw LoyaltyError.reservationNotFound }
+        guard let r = try await ledger.reservation(partnerID: call.partnerID, reservationID: id, orderID: order) else {
+            throw LoyaltyError.reservationNotFound
+        }
         return APIResult(data: Present.reservation(r))
     }
 }

@@ -40,7 +40,11 @@ extension ShopAPI {
         let description = f.string("description", maxLength: 500)
         try f.throwIfInvalid()
         let (hook, secret) = try await webhooks.create(
-            partnerID: call.partnerID, url: try f.required(url, "url"), events: try f.required(events, "events"), description: description)
+            partnerID: call.partnerID,
+            url: try f.required(url, "url"),
+            events: try f.required(events, "events"),
+            description: description
+        )
         return APIResult(status: .created, messageKey: "webhook_created", data: Present.webhook(hook, secret: secret))
     }
 
@@ -53,9 +57,15 @@ extension ShopAPI {
         let url = await webhookURL(&f, required: false)
         let events = webhookEventList(&f, required: false)
         var change = WebhookChange(url: url, events: events, isActive: f.bool("is_active"))
-        if f.has("description") { change.description = .some(f.string("description", maxLength: 500)) } else if call.fields.raw["description"]?.isNull == true { change.description = .some(nil) }
+        if f.has("description") {
+            change.description = .some(f.string("description", maxLength: 500))
+        } else if call.fields.raw["description"]?.isNull == true {
+            change.description = .some(nil)
+        }
         try f.throwIfInvalid()
-        guard let id = webhookID(call), let hook = try await webhooks.update(partnerID: call.partnerID, id: id, change: change) else { throw Self.webhookNotFound }
+        guard let id = webhookID(call), let hook = try await webhooks.update(partnerID: call.partnerID, id: id, change: change) else {
+            throw Self.webhookNotFound
+        }
         return APIResult(messageKey: "webhook_updated", data: Present.webhook(hook))
     }
 
@@ -65,12 +75,16 @@ extension ShopAPI {
     }
 
     @Sendable func rotateWebhookSecret(_ call: APICall) async throws -> APIResult {
-        guard let id = webhookID(call), let secret = try await webhooks.rotateSecret(partnerID: call.partnerID, id: id) else { throw Self.webhookNotFound }
+        guard let id = webhookID(call), let secret = try await webhooks.rotateSecret(partnerID: call.partnerID, id: id) else {
+            throw Self.webhookNotFound
+        }
         return APIResult(messageKey: "secret_rotated", data: .object([("id", .int(id)), ("secret", .string(secret))]))
     }
 
     @Sendable func testWebhook(_ call: APICall) async throws -> APIResult {
-        guard let id = webhookID(call), let delivery = try await webhooks.queueTest(partnerID: call.partnerID, webhookID: id, now: services.clock.nowMillis()) else { throw Self.webhookNotFound }
+        guard let id = webhookID(call),
+            let delivery = try await webhooks.queueTest(partnerID: call.partnerID, webhookID: id, now: services.clock.nowMillis())
+        else { throw Self.webhookNotFound }
         return APIResult(status: .accepted, messageKey: "delivery_queued", data: Present.delivery(delivery))
     }
 
@@ -80,19 +94,26 @@ extension ShopAPI {
         let page = f.page(maxPerPage: 100)
         try f.throwIfInvalid()
         let hook = try await webhook(call)
-        let result = try await webhooks.deliveries(partnerID: call.partnerID, webhookID: hook.id, status: status.flatMap(WebhookDelivery.Status.init(rawValue:)), page: page)
+        let result = try await webhooks.deliveries(
+            partnerID: call.partnerID,
+            webhookID: hook.id,
+            status: status.flatMap(WebhookDelivery.Status.init(rawValue:)),
+            page: page
+        )
         return APIResult(data: .array(result.items.map { Present.delivery($0) }), meta: Envelope.meta(result))
     }
 
     @Sendable func webhookDelivery(_ call: APICall) async throws -> APIResult {
         guard let id = webhookID(call), let uuid = call.parameters["delivery"],
-              let d = try await webhooks.delivery(partnerID: call.partnerID, webhookID: id, uuid: uuid.lowercased()) else { throw Self.deliveryNotFound }
+            let d = try await webhooks.delivery(partnerID: call.partnerID, webhookID: id, uuid: uuid.lowercased())
+        else { throw Self.deliveryNotFound }
         return APIResult(data: Present.delivery(d))
     }
 
     @Sendable func redeliver(_ call: APICall) async throws -> APIResult {
         guard let id = webhookID(call), let uuid = call.parameters["delivery"],
-              let d = try await webhooks.redeliver(partnerID: call.partnerID, webhookID: id, uuid: uuid.lowercased(), now: services.clock.nowMillis()) else { throw Self.deliveryNotFound }
+            let d = try await webhooks.redeliver(partnerID: call.partnerID, webhookID: id, uuid: uuid.lowercased(), now: services.clock.nowMillis())
+        else { throw Self.deliveryNotFound }
         return APIResult(status: .accepted, messageKey: "delivery_queued", data: Present.delivery(d))
     }
 
@@ -112,9 +133,12 @@ extension ShopAPI {
         let limit = Int(f.int("limit", min: 1, max: 1000) ?? 100)
         try f.throwIfInvalid()
         let page = try await services.events.events(partnerID: call.partnerID, after: after, types: types, limit: limit)
-        return APIResult(data: .array(page.events.map(Present.event)), meta: .object([
-            ("next_cursor", .string(String(page.nextCursor))), ("has_more", .bool(page.hasMore)), ("limit", .int(Int64(limit))),
-        ]))
+        return APIResult(
+            data: .array(page.events.map(Present.event)),
+            meta: .object([
+                ("next_cursor", .string(String(page.nextCursor))), ("has_more", .bool(page.hasMore)), ("limit", .int(Int64(limit))),
+            ])
+        )
     }
 
     // MARK: Helpers
@@ -155,7 +179,10 @@ extension ShopAPI {
             }
             if !events.contains(name) { events.append(name) }
         }
-        if events.isEmpty { f.fail("events", "v_required"); return nil }
+        if events.isEmpty {
+            f.fail("events", "v_required")
+            return nil
+        }
         return events
     }
 }
@@ -182,19 +209,27 @@ extension Present {
             ("next_attempt_at", d.nextAttemptAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
             ("last_status_code", .optional(d.log.last?.statusCode)),
             ("created_at", .string(Timestamp.iso8601(d.createdAt))), ("completed_at", d.completedAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
-            ("attempt_log", .array(d.log.map { a in
-                .object([
-                    ("attempt", .int(a.attempt)), ("status_code", .optional(a.statusCode)), ("success", .bool(a.succeeded)), ("error", .optional(a.error)),
-                    ("duration_ms", .int(a.durationMillis)), ("response_excerpt", .optional(a.responseExcerpt)), ("at", .string(Timestamp.iso8601(a.createdAt))),
-                ])
-            })),
+            (
+                "attempt_log",
+                .array(
+                    d.log.map { a in
+                        .object([
+                            ("attempt", .int(a.attempt)), ("status_code", .optional(a.statusCode)), ("success", .bool(a.succeeded)),
+                            ("error", .optional(a.error)),
+                            ("duration_ms", .int(a.durationMillis)), ("response_excerpt", .optional(a.responseExcerpt)),
+                            ("at", .string(Timestamp.iso8601(a.createdAt))),
+                        ])
+                    }
+                )
+            ),
             ("payload", body),
         ])
     }
 
     static func event(_ e: PublishedEvent) -> JSON {
         .object([
-            ("id", .string(e.uuid)), ("cursor", .string(String(e.seq))), ("event", .string(e.type)), ("created_at", .string(Timestamp.iso8601(e.createdAt))),
+            ("id", .string(e.uuid)), ("cursor", .string(String(e.seq))), ("event", .string(e.type)),
+            ("created_at", .string(Timestamp.iso8601(e.createdAt))),
             ("partner_id", .int(e.partnerID)), ("shop_id", .optional(e.shopID)),
             ("data", (try? JSONDecoder().decode(JSON.self, from: Data(e.data.utf8))) ?? .object([])),
         ])

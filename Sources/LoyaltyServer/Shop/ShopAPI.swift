@@ -93,7 +93,12 @@ struct ShopAPI {
     @Sendable func templates(_ call: APICall) async throws -> APIResult {
         var f = call.fields
         let page = f.page(maxPerPage: 50)
-        let filter = TemplateFilter(isActive: f.bool("is_active") ?? true, shopID: f.int("shop_id", min: 1), cardType: f.string("card_type"), search: f.string("search"))
+        let filter = TemplateFilter(
+            isActive: f.bool("is_active") ?? true,
+            shopID: f.int("shop_id", min: 1),
+            cardType: f.string("card_type"),
+            search: f.string("search")
+        )
         try f.throwIfInvalid()
         let p = try await partner(call)
         let result = try await tenants.templates(partnerID: call.partnerID, filter: filter, page: page)
@@ -131,7 +136,13 @@ struct ShopAPI {
             if customerID == nil { throw LoyaltyError.cardNotFound }
         }
         guard let customerID else {
-            throw APIError(status: .unprocessableContent, code: 1100, stringCode: .validationError, messageKey: "lookup_required", fieldErrors: [("card_id", [Messages.text("lookup_required", call.locale)])])
+            throw APIError(
+                status: .unprocessableContent,
+                code: 1100,
+                stringCode: .validationError,
+                messageKey: "lookup_required",
+                fieldErrors: [("card_id", [Messages.text("lookup_required", call.locale)])]
+            )
         }
         guard let card = try await customers.primaryCard(partnerID: call.partnerID, customerID: customerID) else { throw LoyaltyError.cardNotFound }
         return card
@@ -140,10 +151,21 @@ struct ShopAPI {
     @Sendable func cardInfo(_ call: APICall) async throws -> APIResult {
         let card = try await lookupCard(call)
         guard let t = try await tenants.template(partnerID: call.partnerID, id: card.templateID),
-              let c = try await customers.customer(partnerID: call.partnerID, id: card.customerID) else { throw LoyaltyError.cardNotFound }
-        guard case var .object(members) = Present.cardInfo(card, template: t, customer: c, partner: try await partner(call), now: services.clock.nowMillis()) else { throw LoyaltyError.cardNotFound }
-        members += [("pending_points", .int(card.pending)), ("expiring_soon", Present.expiring(card)), ("lifetime_expired", .int(card.lifetimeExpired)),
-                    ("tier", try await tier(card, call))]
+            let c = try await customers.customer(partnerID: call.partnerID, id: card.customerID)
+        else { throw LoyaltyError.cardNotFound }
+        guard
+            case var .object(members) = Present.cardInfo(
+                card,
+                template: t,
+                customer: c,
+                partner: try await partner(call),
+                now: services.clock.nowMillis()
+            )
+        else { throw LoyaltyError.cardNotFound }
+        members += [
+            ("pending_points", .int(card.pending)), ("expiring_soon", Present.expiring(card)), ("lifetime_expired", .int(card.lifetimeExpired)),
+            ("tier", try await tier(card, call)),
+        ]
         return APIResult(data: .object(members))
     }
 
@@ -155,8 +177,10 @@ struct ShopAPI {
 enum Geo {
     /// Great-circle distance in kilometres (haversine).
     static func distanceKm(_ lat1: Double, _ lon1: Double, _ lat2: Double, _ lon2: Double) -> Double {
-        let r = 6371.0, toRad = Double.pi / 180
-        let dLat = (lat2 - lat1) * toRad, dLon = (lon2 - lon1) * toRad
+        let r = 6371.0
+        let toRad = Double.pi / 180
+        let dLat = (lat2 - lat1) * toRad
+        let dLon = (lon2 - lon1) * toRad
         let a = sin(dLat / 2) * sin(dLat / 2) + cos(lat1 * toRad) * cos(lat2 * toRad) * sin(dLon / 2) * sin(dLon / 2)
         return 2 * r * atan2(sqrt(a), sqrt(1 - a))
     }

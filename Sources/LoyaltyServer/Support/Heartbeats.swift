@@ -9,7 +9,9 @@ import Synchronization
 /// listener calls ``setConnected(_:)`` when its `LISTEN` starts and ends.
 final class Heartbeats: Sendable {
     enum Loop: String, CaseIterable, Sendable {
-        case sweeper, webhookDispatcher = "webhook_dispatcher", qrSessionExpiry = "qr_session_expiry"
+        case sweeper
+        case webhookDispatcher = "webhook_dispatcher"
+        case qrSessionExpiry = "qr_session_expiry"
     }
 
     private struct State {

@@ -6,7 +6,11 @@ import ServiceLifecycle
 /// `"<label> failed"` and the loop goes on; nothing escapes to end the application.
 /// `onRound` is called after every run of `body` that did not throw (a heartbeat).
 func repeatUntilShutdown(
-    ready: StartupGate, pause: Duration, logger: Logger, label: String, onRound: @escaping @Sendable () -> Void = {},
+    ready: StartupGate,
+    pause: Duration,
+    logger: Logger,
+    label: String,
+    onRound: @escaping @Sendable () -> Void = {},
     _ body: @escaping @Sendable () async throws -> Void
 ) async {
     try? await cancelWhenGracefulShutdown {

@@ -35,7 +35,14 @@ public final class WebhookDispatcher: Sendable {
 
     let clock: any WallClock
 
-    init(database: any DatabaseClient, events: any EventRepository, config: AppConfig, targets: WebhookTargetPolicy, clock: any WallClock, logger: Logger) {
+    init(
+        database: any DatabaseClient,
+        events: any EventRepository,
+        config: AppConfig,
+        targets: WebhookTargetPolicy,
+        clock: any WallClock,
+        logger: Logger
+    ) {
         self.clock = clock
         self.publisher = EventPublisher(database: database, clock: clock)
         self.queue = DeliveryQueue(database: database, clock: clock)
@@ -43,12 +50,20 @@ public final class WebhookDispatcher: Sendable {
         self.config = config
         self.targets = targets
         self.logger = logger
-        self.policy = DeliveryQueue.Policy(scheduleMillis: config.webhookRetryScheduleMillis, disableAfter: config.webhookDisableAfter, leaseMillis: Int64(config.webhookLeaseSeconds * 1000))
+        self.policy = DeliveryQueue.Policy(
+            scheduleMillis: config.webhookRetryScheduleMillis,
+            disableAfter: config.webhookDisableAfter,
+            leaseMillis: Int64(config.webhookLeaseSeconds * 1000)
+        )
         var http = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(5), read: .milliseconds(Int64(config.webhookTimeoutSeconds * 1000))))
+            timeout: .init(connect: .seconds(5), read: .milliseconds(Int64(config.webhookTimeoutSeconds * 1000)))
+        )
         http.httpVersion = .http1Only
-        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, min(config.webhookConcurrency, 256)))
+        http.connectionPool = .init(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, min(config.webhookConcurrency, 256))
+        )
         http.decompression = .disabled
         self.http = http
     }
@@ -64,7 +79,10 @@ public final class WebhookDispatcher: Sendable {
 
     /// Closes the HTTP client if one was opened. Call once the dispatcher is done.
     public func shutdown() async {
-        if let c = clientBox.withLock({ box -> HTTPClient? in defer { box = nil }; return box }) {
+        if let c = clientBox.withLock({ box -> HTTPClient? in
+            defer { box = nil }
+            return box
+        }) {
             try? await c.shutdown()
         }
     }
@@ -185,7 +203,14 @@ public final class WebhookDispatcher: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         func outcome(_ status: Int64?, _ error: String?, _ excerpt: String?) -> DeliveryQueue.Outcome {
             let ms = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
-            return DeliveryQueue.Outcome(claim: claim, statusCode: status, error: error, durationMillis: ms, responseExcerpt: excerpt, finishedAt: clock.nowMillis())
+            return DeliveryQueue.Outcome(
+                claim: claim,
+                statusCode: status,
+                error: error,
+                durationMillis: ms,
+                responseExcerpt: excerpt,
+                finishedAt: clock.nowMillis()
+            )
         }
         if let problem = await targets.check(claim.url) { return outcome(nil, "target refused: \(problem)", nil) }
         let body = Array(claim.body.utf8)
@@ -197,7 +222,10 @@ public final class WebhookDispatcher: Sendable {
         request.headers.add(name: "X-Loyalty-Delivery", value: claim.uuid)
         request.headers.add(name: "X-Loyalty-Attempt", value: String(claim.attempt))
         request.headers.add(name: WebhookSigner.signatureHeader, value: WebhookSigner.signature(body: body, secret: claim.secret))
-        request.headers.add(name: WebhookSigner.timestampedHeader, value: WebhookSigner.timestamped(body: body, secret: claim.secret, unixSeconds: clock.nowMillis() / 1000))
+        request.headers.add(
+            name: WebhookSigner.timestampedHeader,
+            value: WebhookSigner.timestamped(body: body, secret: claim.secret, unixSeconds: clock.nowMillis() / 1000)
+        )
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(config.webhookTimeoutSeconds * 1000)))

@@ -1,12 +1,13 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import NIOCore
-import NIOPosix
-import Synchronization
 
 /// Decides whether a webhook URL may be called (server-side request forgery guard).
 ///
@@ -47,8 +48,9 @@ struct WebhookTargetPolicy: Sendable {
     /// `nil` when `url` may be called.
     func check(_ url: String) async -> Problem? {
         guard url.utf8.count <= 2048, let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
-              var host = parts.host, !host.isEmpty, parts.user == nil, parts.password == nil,
-              scheme == "https" || scheme == "http" else { return .invalid }
+            var host = parts.host, !host.isEmpty, parts.user == nil, parts.password == nil,
+            scheme == "https" || scheme == "http"
+        else { return .invalid }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let addresses: [IPAddress]
         if let literal = IPAddress(host) {
@@ -165,14 +167,14 @@ enum IPAddress: Sendable, Equatable, CustomStringConvertible {
         case let .v4(a): return Self.publicV4(a)
         case let .v6(b):
             if let v4 = embeddedV4 { return Self.publicV4(v4) }
-            if b.allSatisfy({ $0 == 0 }) { return false }                     // ::
-            if b[0..<15].allSatisfy({ $0 == 0 }) && b[15] == 1 { return false } // ::1
-            if b[0] & 0xfe == 0xfc { return false }                           // fc00::/7 unique local
-            if b[0] == 0xfe && b[1] & 0xc0 == 0x80 { return false }           // fe80::/10 link-local
-            if b[0] == 0xfe && b[1] & 0xc0 == 0xc0 { return false }           // fec0::/10 site-local
-            if b[0] == 0xff { return false }                                  // multicast
-            if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8 { return false } // 2001:db8::/32 documentation
-            if b[0] == 0x01 && b[1] == 0x00 && b[2..<8].allSatisfy({ $0 == 0 }) { return false } // 100::/64 discard
+            if b.allSatisfy({ $0 == 0 }) { return false }  // ::
+            if b[0..<15].allSatisfy({ $0 == 0 }) && b[15] == 1 { return false }  // ::1
+            if b[0] & 0xfe == 0xfc { return false }  // fc00::/7 unique local
+            if b[0] == 0xfe && b[1] & 0xc0 == 0x80 { return false }  // fe80::/10 link-local
+            if b[0] == 0xfe && b[1] & 0xc0 == 0xc0 { return false }  // fec0::/10 site-local
+            if b[0] == 0xff { return false }  // multicast
+            if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8 { return false }  // 2001:db8::/32 documentation
+            if b[0] == 0x01 && b[1] == 0x00 && b[2..<8].allSatisfy({ $0 == 0 }) { return false }  // 100::/64 discard
             return true
         }
     }

@@ -28,17 +28,28 @@ public struct SQLCardRepository: CardRepository {
     public func issue(partnerID: Int64, customerID: Int64, templateID: Int64?) async throws -> LoyaltyCard {
         try await database.write { db in
             let now = clock.nowMillis()
-            guard try await db.raw("SELECT id FROM customers WHERE partner_id = \(bind: partnerID) AND id = \(bind: customerID)").first() != nil else {
+            guard try await db.raw("SELECT id FROM customers WHERE partner_id = \(bind: partnerID) AND id = \(bind: customerID)").first() != nil
+            else {
                 throw LoyaltyError.customerNotFound
             }
             let template: CardTemplate?
             if let templateID {
-                template = try await db.raw("SELECT \(unsafeRaw: Rows.templateColumns) FROM card_templates WHERE partner_id = \(bind: partnerID) AND id = \(bind: templateID) AND is_active = \(bind: true)").first().map { try Rows.template($0) }
+                template = try await db.raw(
+                    """
+                    SELECT \(unsafeRaw: Rows.templateColumns) FROM card_templates WHERE partner_id = \(bind: partnerID) AND id =
+                      \(bind: templateID) AND is_active = \(bind: true)
+                    """
+                ).first().map { try Rows.template($0) }
             } else {
                 template = try await CardIssuer.defaultTemplate(db, partnerID: partnerID)
             }
             guard let template else { throw templateID == nil ? LoyaltyError.noCardTemplate : LoyaltyError.templateNotFound }
-            if let existing = try await db.raw("SELECT id FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) AND template_id = \(bind: template.id)").first() {
+            if let existing = try await db.raw(
+                """
+                SELECT id FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) AND template_id =
+                  \(bind: template.id)
+                """
+            ).first() {
                 throw LoyaltyError.cardAlreadyExists(cardID: try existing.decode(column: "id", as: Int64.self))
             }
             return try await CardIssuer.issue(db, partnerID: partnerID, customerID: customerID, template: template, now: now)
@@ -47,23 +58,31 @@ public struct SQLCardRepository: CardRepository {
 
     public func setBlocked(partnerID: Int64, cardID: Int64, blocked: Bool, reason: String?) async throws -> LoyaltyCard {
         try await update(partnerID: partnerID, cardID: cardID) { db, now in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE loyalty_cards SET is_active = \(bind: !blocked), blocked_reason = \(bind: blocked ? reason : nil), updated_at = \(bind: now)
                 WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID) RETURNING \(unsafeRaw: Rows.cardColumns)
-                """).first()
+                """
+            ).first()
         }
     }
 
     public func setExpiry(partnerID: Int64, cardID: Int64, expiresAt: Int64?) async throws -> LoyaltyCard {
         try await update(partnerID: partnerID, cardID: cardID) { db, now in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE loyalty_cards SET expires_at = \(bind: expiresAt), updated_at = \(bind: now)
                 WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID) RETURNING \(unsafeRaw: Rows.cardColumns)
-                """).first()
+                """
+            ).first()
         }
     }
 
-    private func update(partnerID: Int64, cardID: Int64, _ statement: @escaping @Sendable (any SQLDatabase, Int64) async throws -> (any SQLRow)?) async throws -> LoyaltyCard {
+    private func update(
+        partnerID: Int64,
+        cardID: Int64,
+        _ statement: @escaping @Sendable (any SQLDatabase, Int64) async throws -> (any SQLRow)?
+    ) async throws -> LoyaltyCard {
         try await database.write { db in
             guard let row = try await statement(db, clock.nowMillis()) else { throw LoyaltyError.cardNotFound }
             return try Rows.card(row)
@@ -72,7 +91,12 @@ public struct SQLCardRepository: CardRepository {
 
     public func cards(partnerID: Int64, customerID: Int64) async throws -> [LoyaltyCard] {
         try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) ORDER BY id").all().map(Rows.card)
+            try await db.raw(
+                """
+                SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id =
+                  \(bind: customerID) ORDER BY id
+                """
+            ).all().map(Rows.card)
         }
     }
 }

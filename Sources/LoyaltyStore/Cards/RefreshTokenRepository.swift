@@ -37,16 +37,32 @@ public struct SQLRefreshTokenRepository: RefreshTokenRepository {
 
     public func issue(partnerID: Int64, customerID: Int64, family: String?, ttlSeconds: Int64) async throws -> String {
         try await database.write { db in
-            try await Self.insert(db, partnerID: partnerID, customerID: customerID, family: family ?? UUID().uuidString.lowercased(), ttlSeconds: ttlSeconds, now: clock.nowMillis())
+            try await Self.insert(
+                db,
+                partnerID: partnerID,
+                customerID: customerID,
+                family: family ?? UUID().uuidString.lowercased(),
+                ttlSeconds: ttlSeconds,
+                now: clock.nowMillis()
+            )
         }
     }
 
-    static func insert(_ db: any SQLDatabase, partnerID: Int64, customerID: Int64, family: String, ttlSeconds: Int64, now: Int64) async throws -> String {
+    static func insert(
+        _ db: any SQLDatabase,
+        partnerID: Int64,
+        customerID: Int64,
+        family: String,
+        ttlSeconds: Int64,
+        now: Int64
+    ) async throws -> String {
         let token = newToken()
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO refresh_tokens (partner_id, customer_id, token_hash, family, created_at, expires_at)
             VALUES (\(bind: partnerID), \(bind: customerID), \(bind: hash(token)), \(bind: family), \(bind: now), \(bind: now + ttlSeconds * 1000))
-            """).run()
+            """
+        ).run()
         return token
     }
 
@@ -54,7 +70,14 @@ public struct SQLRefreshTokenRepository: RefreshTokenRepository {
         let lock = database.features.forUpdate
         let outcome: Result<(Int64, Int64, String), LoyaltyError> = try await database.write { db in
             let now = clock.nowMillis()
-            guard let row = try await db.raw("SELECT id, partner_id, customer_id, family, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = \(bind: Self.hash(token)) \(unsafeRaw: lock)").first() else {
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT id, partner_id, customer_id, family, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash =
+                      \(bind: Self.hash(token)) \(unsafeRaw: lock)
+                    """
+                ).first()
+            else {
                 return .failure(.refreshTokenInvalid)
             }
             let family = try row.decode(column: "family", as: String.self)
@@ -66,8 +89,10 @@ public struct SQLRefreshTokenRepository: RefreshTokenRepository {
             guard try row.decode(column: "revoked_at", as: Int64?.self) == nil, try row.decode(column: "expires_at", as: Int64.self) > now else {
                 return .failure(.refreshTokenInvalid)
             }
-            try await db.raw("UPDATE refresh_tokens SET used_at = \(bind: now) WHERE id = \(bind: try row.decode(column: "id", as: Int64.self))").run()
-            let partnerID = try row.decode(column: "partner_id", as: Int64.self), customerID = try row.decode(column: "customer_id", as: Int64.self)
+            try await db.raw("UPDATE refresh_tokens SET used_at = \(bind: now) WHERE id = \(bind: try row.decode(column: "id", as: Int64.self))")
+                .run()
+            let partnerID = try row.decode(column: "partner_id", as: Int64.self)
+            let customerID = try row.decode(column: "customer_id", as: Int64.self)
             let next = try await Self.insert(db, partnerID: partnerID, customerID: customerID, family: family, ttlSeconds: ttlSeconds, now: now)
             return .success((partnerID, customerID, next))
         }
@@ -77,16 +102,23 @@ public struct SQLRefreshTokenRepository: RefreshTokenRepository {
 
     public func revokeFamily(of token: String) async throws {
         try await database.write { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE refresh_tokens SET revoked_at = \(bind: clock.nowMillis())
                 WHERE family = (SELECT family FROM refresh_tokens WHERE token_hash = \(bind: Self.hash(token))) AND revoked_at IS NULL
-                """).run()
+                """
+            ).run()
         }
     }
 
     public func revokeAll(partnerID: Int64, customerID: Int64) async throws {
         try await database.write { db in
-            try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: clock.nowMillis()) WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) AND revoked_at IS NULL").run()
+            try await db.raw(
+                """
+                UPDATE refresh_tokens SET revoked_at = \(bind: clock.nowMillis()) WHERE partner_id = \(bind: partnerID) AND customer_id =
+                  \(bind: customerID) AND revoked_at IS NULL
+                """
+            ).run()
         }
     }
 }

@@ -25,30 +25,40 @@ public struct SQLSigningKeyRepository: SigningKeyRepository {
 
     public func keys(purpose: String) async throws -> [SigningKey] {
         try await database.read { db in
-            try await db.raw("SELECT id, purpose, material, created_at, retired_at FROM signing_keys WHERE purpose = \(bind: purpose) ORDER BY id DESC").all().map(Self.key)
+            try await db.raw(
+                "SELECT id, purpose, material, created_at, retired_at FROM signing_keys WHERE purpose = \(bind: purpose) ORDER BY id DESC"
+            ).all().map(Self.key)
         }
     }
 
     public func add(purpose: String, material: [UInt8]) async throws -> SigningKey {
         try await database.write { db in
-            let row = try await db.raw("""
-                INSERT INTO signing_keys (purpose, material, created_at) VALUES (\(bind: purpose), \(bind: Data(material).base64EncodedString()), \(bind: clock.nowMillis()))
+            let row = try await db.raw(
+                """
+                INSERT INTO signing_keys (purpose, material, created_at) VALUES (\(bind: purpose), \(bind: Data(material).base64EncodedString()),
+                  \(bind: clock.nowMillis()))
                 RETURNING id, purpose, material, created_at, retired_at
-                """).first()
+                """
+            ).first()
             return try Self.key(row!)
         }
     }
 
     public func retire(id: Int64) async throws -> Bool {
         try await database.write { db in
-            try await db.raw("UPDATE signing_keys SET retired_at = \(bind: clock.nowMillis()) WHERE id = \(bind: id) AND retired_at IS NULL RETURNING id").first() != nil
+            try await db.raw(
+                "UPDATE signing_keys SET retired_at = \(bind: clock.nowMillis()) WHERE id = \(bind: id) AND retired_at IS NULL RETURNING id"
+            ).first() != nil
         }
     }
 
     static func key(_ r: any SQLRow) throws -> SigningKey {
         SigningKey(
-            id: try r.decode(column: "id", as: Int64.self), purpose: try r.decode(column: "purpose", as: String.self),
+            id: try r.decode(column: "id", as: Int64.self),
+            purpose: try r.decode(column: "purpose", as: String.self),
             material: Array(Data(base64Encoded: try r.decode(column: "material", as: String.self)) ?? Data()),
-            createdAt: try r.decode(column: "created_at", as: Int64.self), retiredAt: try r.decode(column: "retired_at", as: Int64?.self))
+            createdAt: try r.decode(column: "created_at", as: Int64.self),
+            retiredAt: try r.decode(column: "retired_at", as: Int64?.self)
+        )
     }
 }

@@ -56,7 +56,11 @@ public struct SQLFeatures: Sendable {
     public let concurrentWriters: Bool
 
     public static let postgres = SQLFeatures(
-        forUpdate: " FOR UPDATE", forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED", unnestArrays: true, concurrentWriters: true)
+        forUpdate: " FOR UPDATE",
+        forUpdateSkipLocked: " FOR UPDATE SKIP LOCKED",
+        unnestArrays: true,
+        concurrentWriters: true
+    )
     public static let sqlite = SQLFeatures(forUpdate: "", forUpdateSkipLocked: "", unnestArrays: false, concurrentWriters: false)
 }
 
@@ -89,7 +93,11 @@ public struct DatabaseUnavailableError: Error, CustomStringConvertible {
 ///
 /// The timer is an NIO scheduled task rather than `Task.sleep`: measured, the
 /// dispatch timer behind `Task.sleep` cost ~8% of the server's CPU per query.
-public func withDeadline<T: Sendable>(seconds: Double, timeoutError: @escaping @Sendable () -> any Error = { DatabaseUnavailableError("database did not answer in time") }, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withDeadline<T: Sendable>(
+    seconds: Double,
+    timeoutError: @escaping @Sendable () -> any Error = { DatabaseUnavailableError("database did not answer in time") },
+    _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
     if seconds <= 0 { return try await operation() }
     return try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import PostgresKit
 import PostgresNIO
-import NIOPosix
-import NIOCore
 import SQLKit
 
 /// PostgreSQL through postgres-nio's `PostgresClient` pool.
@@ -137,7 +137,9 @@ public final class PostgresDatabaseClient: DatabaseClient, PreparedStatementRunn
     /// each payload until the connection fails or the task is cancelled. `onListening`
     /// is called once the `LISTEN` is in place.
     public func listen(
-        channel: String, onListening: @escaping @Sendable () -> Void = {}, onNotification: @escaping @Sendable (String) -> Void
+        channel: String,
+        onListening: @escaping @Sendable () -> Void = {},
+        onNotification: @escaping @Sendable (String) -> Void
     ) async throws {
         try await clients[0].withConnection { connection in
             try await connection.listen(on: channel) { notifications in

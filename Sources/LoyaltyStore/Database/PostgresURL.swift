@@ -75,12 +75,20 @@ public struct PostgresURL: Sendable {
         var configuration: PostgresClient.Configuration
         if let host = core.host {
             configuration = .init(
-                host: host, port: core.port ?? 5432, username: core.username, password: core.password, database: core.database,
-                tls: try Self.tls(mode, rootCertificatePath: rootCert))
+                host: host,
+                port: core.port ?? 5432,
+                username: core.username,
+                password: core.password,
+                database: core.database,
+                tls: try Self.tls(mode, rootCertificatePath: rootCert)
+            )
         } else {
             configuration = .init(
-                unixSocketPath: core.unixSocketPath ?? "/tmp/.s.PGSQL.5432", username: core.username, password: core.password,
-                database: core.database)
+                unixSocketPath: core.unixSocketPath ?? "/tmp/.s.PGSQL.5432",
+                username: core.username,
+                password: core.password,
+                database: core.database
+            )
         }
         self.sslMode = mode
         self.rootCertificatePath = rootCert

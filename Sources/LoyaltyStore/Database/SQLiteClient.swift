@@ -1,9 +1,9 @@
 import Logging
 import NIOCore
 import NIOPosix
+import SQLKit
 import SQLiteKit
 import SQLiteNIO
-import SQLKit
 import Synchronization
 
 /// Embedded SQLite: one writer connection and a few readers on a WAL database file.

@@ -36,7 +36,9 @@ public struct SQLEventRepository: EventRepository {
 
     public func events(partnerID: Int64, after: Int64, types: [String], limit: Int) async throws -> EventPage {
         try await database.read { db in
-            guard let row = try await db.raw("SELECT pruned_through, salt FROM event_sequence WHERE id = 1").first() else { return EventPage(events: [], nextCursor: after, hasMore: false) }
+            guard let row = try await db.raw("SELECT pruned_through, salt FROM event_sequence WHERE id = 1").first() else {
+                return EventPage(events: [], nextCursor: after, hasMore: false)
+            }
             let (fromSeq, fromSub) = EventIdentity.split(after)
             if after > 0, fromSeq < (try row.decode(column: "pruned_through", as: Int64.self)) { throw LoyaltyError.cursorExpired }
             let salt = try row.decode(column: "salt", as: String.self)
@@ -46,20 +48,35 @@ public struct SQLEventRepository: EventRepository {
             var seq = fromSeq
             var first = true
             for _ in 0..<Self.rounds {
-                let rows = try await db.raw("""
+                let rows = try await db.raw(
+                    """
                     SELECT id, seq, partner_id, event_type, payload, created_at FROM outbox
-                    WHERE partner_id = \(bind: partnerID) AND seq \(unsafeRaw: first ? ">=" : ">") \(bind: seq) ORDER BY seq LIMIT \(literal: Self.batch)
-                    """).all()
+                    WHERE partner_id = \(bind: partnerID) AND seq \(unsafeRaw: first ? ">=" : ">") \(bind: seq) ORDER BY seq LIMIT
+                      \(literal: Self.batch)
+                    """
+                ).all()
                 first = false
                 for r in rows {
                     let fact = try EventPublisher.fact(r)
                     for (sub, event) in EventPayload.expand(type: fact.type, data: fact.data, createdAt: fact.createdAt).enumerated() {
                         let cursor = EventIdentity.cursor(seq: fact.seq, sub: sub)
                         if cursor <= after { continue }
-                        if !wanted.isEmpty && !wanted.contains(event.type) { scannedTo = cursor; continue }
+                        if !wanted.isEmpty && !wanted.contains(event.type) {
+                            scannedTo = cursor
+                            continue
+                        }
                         if out.count == limit { return EventPage(events: out, nextCursor: out.last!.seq, hasMore: true) }
-                        out.append(PublishedEvent(seq: cursor, uuid: EventIdentity.id(salt: salt, seq: fact.seq, sub: sub), partnerID: fact.partnerID,
-                                                  shopID: event.shopID, type: event.type, data: event.data.serializedString(), createdAt: fact.createdAt))
+                        out.append(
+                            PublishedEvent(
+                                seq: cursor,
+                                uuid: EventIdentity.id(salt: salt, seq: fact.seq, sub: sub),
+                                partnerID: fact.partnerID,
+                                shopID: event.shopID,
+                                type: event.type,
+                                data: event.data.serializedString(),
+                                createdAt: fact.createdAt
+                            )
+                        )
                         scannedTo = cursor
                     }
                     seq = fact.seq
@@ -78,7 +95,9 @@ public struct SQLEventRepository: EventRepository {
             var ids: [Int64] = []
             var highest: Int64 = 0
             for r in rows {
-                guard let seq = try r.decode(column: "seq", as: Int64?.self), try r.decode(column: "created_at", as: Int64.self) < cutoff else { break }
+                guard let seq = try r.decode(column: "seq", as: Int64?.self), try r.decode(column: "created_at", as: Int64.self) < cutoff else {
+                    break
+                }
                 ids.append(try r.decode(column: "id", as: Int64.self))
                 highest = max(highest, seq)
             }

@@ -35,7 +35,8 @@ public struct Migrator: Sendable {
                 for statement in step.statements {
                     try await db.raw(SQLQueryString(Schema.render(statement, for: kind))).run()
                 }
-                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: step.version), \(bind: clock.nowMillis()))").run()
+                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: step.version), \(bind: clock.nowMillis()))")
+                    .run()
                 return true
             }
             if didApply { applied.append(step.version) }

@@ -1,5 +1,6 @@
 import Foundation
 import LoyaltyModels
+
 /// The schema, as ordered migration steps. Never edit a released step: add one.
 ///
 /// Placeholders: `{ID}` an auto-increment 64-bit primary key, `{BOOL}` a boolean, `{FLOAT}`
@@ -37,231 +38,243 @@ enum Schema {
     }
 
     static let steps: [Step] = [
-        Step(version: 1, statements: [
-            """
-            CREATE TABLE partners (
-              id {ID}, name TEXT NOT NULL, created_at BIGINT NOT NULL)
-            """,
-            """
-            CREATE TABLE shops (
-              id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id),
-              name TEXT NOT NULL, address TEXT, city TEXT, phone TEXT, email TEXT, website TEXT,
-              description TEXT, opening_hours TEXT, latitude {FLOAT}, longitude {FLOAT},
-              is_active {BOOL} NOT NULL DEFAULT TRUE, is_virtual {BOOL} NOT NULL DEFAULT FALSE,
-              created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
-            """,
-            "CREATE INDEX shops_partner_idx ON shops (partner_id, id)",
-            """
-            CREATE TABLE api_credentials (
-              id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), shop_id BIGINT REFERENCES shops(id),
-              api_key TEXT NOT NULL UNIQUE, secret_hash TEXT NOT NULL, environment TEXT NOT NULL,
-              name TEXT, created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT)
-            """,
-            """
-            CREATE TABLE card_templates (
-              id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id),
-              title_lt TEXT NOT NULL, title_en TEXT NOT NULL, description_lt TEXT, description_en TEXT,
-              card_type TEXT NOT NULL DEFAULT 'loyalty', is_active {BOOL} NOT NULL DEFAULT TRUE,
-              auto_assign {BOOL} NOT NULL DEFAULT TRUE, shop_ids TEXT NOT NULL DEFAULT '',
-              points_enabled {BOOL} NOT NULL DEFAULT TRUE, points_per_currency BIGINT NOT NULL DEFAULT 1,
-              currency_amount_minor BIGINT NOT NULL DEFAULT 100, round_points_up {BOOL} NOT NULL DEFAULT FALSE,
-              points_per_visit BIGINT NOT NULL DEFAULT 0, min_points_per_purchase BIGINT NOT NULL DEFAULT 0,
-              max_points_per_purchase BIGINT NOT NULL DEFAULT 0,
-              redemption_enabled {BOOL} NOT NULL DEFAULT TRUE, redemption_points_per_currency BIGINT NOT NULL DEFAULT 100,
-              redemption_currency_amount_minor BIGINT NOT NULL DEFAULT 100,
-              min_points_for_redemption BIGINT NOT NULL DEFAULT 0, max_points_per_redemption BIGINT NOT NULL DEFAULT 0,
-              initial_bonus_points BIGINT NOT NULL DEFAULT 0, points_expiration_days BIGINT NOT NULL DEFAULT 0,
-              currency TEXT NOT NULL DEFAULT 'EUR', background_color TEXT NOT NULL DEFAULT '#29594B',
-              text_color TEXT NOT NULL DEFAULT '#FFFFFF', code TEXT NOT NULL,
-              created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
-            """,
-            "CREATE INDEX card_templates_partner_idx ON card_templates (partner_id, id)",
-            """
-            CREATE TABLE customers (
-              id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id),
-              external_id TEXT, email TEXT, phone TEXT, name TEXT,
-              created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
-            """,
-            "CREATE UNIQUE INDEX customers_external_idx ON customers (partner_id, external_id)",
-            "CREATE UNIQUE INDEX customers_email_idx ON customers (partner_id, email)",
-            """
-            CREATE TABLE loyalty_cards (
-              id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id),
-              customer_id BIGINT NOT NULL REFERENCES customers(id), template_id BIGINT NOT NULL REFERENCES card_templates(id),
-              card_number TEXT NOT NULL UNIQUE, qr_code TEXT NOT NULL UNIQUE,
-              balance BIGINT NOT NULL DEFAULT 0, reserved BIGINT NOT NULL DEFAULT 0 CHECK (reserved >= 0),
-              lifetime_earned BIGINT NOT NULL DEFAULT 0, lifetime_spent BIGINT NOT NULL DEFAULT 0,
-              transactions_count BIGINT NOT NULL DEFAULT 0, is_active {BOOL} NOT NULL DEFAULT TRUE,
-              last_used_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
-            """,
-            "CREATE UNIQUE INDEX loyalty_cards_owner_idx ON loyalty_cards (partner_id, customer_id, template_id)",
-            """
-            CREATE TABLE transactions (
-              id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), shop_id BIGINT,
-              card_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, type TEXT NOT NULL,
-              order_id TEXT NOT NULL, refund_id TEXT, business_key TEXT NOT NULL,
-              amount_minor BIGINT, currency TEXT NOT NULL,
-              points_awarded BIGINT NOT NULL DEFAULT 0, points_redeemed BIGINT NOT NULL DEFAULT 0,
-              points_reversed BIGINT NOT NULL DEFAULT 0, redeemed_returned BIGINT NOT NULL DEFAULT 0,
-              shortfall BIGINT NOT NULL DEFAULT 0, discount_minor BIGINT,
-              description TEXT, reason TEXT, status TEXT NOT NULL, metadata TEXT,
-              original_transaction_id BIGINT, created_at BIGINT NOT NULL)
-            """,
-            "CREATE UNIQUE INDEX transactions_business_key_idx ON transactions (partner_id, business_key)",
-            "CREATE INDEX transactions_partner_created_idx ON transactions (partner_id, created_at, id)",
-            "CREATE INDEX transactions_card_idx ON transactions (partner_id, card_id, id)",
-            """
-            CREATE TABLE ledger_entries (
-              id {ID}, partner_id BIGINT NOT NULL, card_id BIGINT NOT NULL, shop_id BIGINT,
-              transaction_id BIGINT, type TEXT NOT NULL, points BIGINT NOT NULL,
-              balance_after BIGINT NOT NULL, reference TEXT, description TEXT, created_at BIGINT NOT NULL)
-            """,
-            "CREATE INDEX ledger_entries_card_idx ON ledger_entries (partner_id, card_id, id)",
-            """
-            CREATE TABLE reservations (
-              id {ID}, partner_id BIGINT NOT NULL, card_id BIGINT NOT NULL, customer_id BIGINT NOT NULL,
-              order_id TEXT NOT NULL, points BIGINT NOT NULL, status TEXT NOT NULL, session_id TEXT,
-              created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
-            """,
-            "CREATE UNIQUE INDEX reservations_active_order_idx ON reservations (partner_id, order_id) WHERE status = 'active'",
-            "CREATE INDEX reservations_order_idx ON reservations (partner_id, order_id, id)",
-            """
-            CREATE TABLE idempotency_keys (
-              partner_id BIGINT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
-              status_code BIGINT, response_body TEXT, created_at BIGINT NOT NULL,
-              PRIMARY KEY (partner_id, idem_key))
-            """,
-            """
-            CREATE TABLE outbox (
-              id {ID}, partner_id BIGINT NOT NULL, event_type TEXT NOT NULL, payload TEXT NOT NULL,
-              created_at BIGINT NOT NULL)
-            """,
-            "CREATE INDEX outbox_partner_idx ON outbox (partner_id, id)",
-        ]),
+        Step(
+            version: 1,
+            statements: [
+                """
+                CREATE TABLE partners (
+                  id {ID}, name TEXT NOT NULL, created_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE shops (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id),
+                  name TEXT NOT NULL, address TEXT, city TEXT, phone TEXT, email TEXT, website TEXT,
+                  description TEXT, opening_hours TEXT, latitude {FLOAT}, longitude {FLOAT},
+                  is_active {BOOL} NOT NULL DEFAULT TRUE, is_virtual {BOOL} NOT NULL DEFAULT FALSE,
+                  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX shops_partner_idx ON shops (partner_id, id)",
+                """
+                CREATE TABLE api_credentials (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), shop_id BIGINT REFERENCES shops(id),
+                  api_key TEXT NOT NULL UNIQUE, secret_hash TEXT NOT NULL, environment TEXT NOT NULL,
+                  name TEXT, created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT)
+                """,
+                """
+                CREATE TABLE card_templates (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id),
+                  title_lt TEXT NOT NULL, title_en TEXT NOT NULL, description_lt TEXT, description_en TEXT,
+                  card_type TEXT NOT NULL DEFAULT 'loyalty', is_active {BOOL} NOT NULL DEFAULT TRUE,
+                  auto_assign {BOOL} NOT NULL DEFAULT TRUE, shop_ids TEXT NOT NULL DEFAULT '',
+                  points_enabled {BOOL} NOT NULL DEFAULT TRUE, points_per_currency BIGINT NOT NULL DEFAULT 1,
+                  currency_amount_minor BIGINT NOT NULL DEFAULT 100, round_points_up {BOOL} NOT NULL DEFAULT FALSE,
+                  points_per_visit BIGINT NOT NULL DEFAULT 0, min_points_per_purchase BIGINT NOT NULL DEFAULT 0,
+                  max_points_per_purchase BIGINT NOT NULL DEFAULT 0,
+                  redemption_enabled {BOOL} NOT NULL DEFAULT TRUE, redemption_points_per_currency BIGINT NOT NULL DEFAULT 100,
+                  redemption_currency_amount_minor BIGINT NOT NULL DEFAULT 100,
+                  min_points_for_redemption BIGINT NOT NULL DEFAULT 0, max_points_per_redemption BIGINT NOT NULL DEFAULT 0,
+                  initial_bonus_points BIGINT NOT NULL DEFAULT 0, points_expiration_days BIGINT NOT NULL DEFAULT 0,
+                  currency TEXT NOT NULL DEFAULT 'EUR', background_color TEXT NOT NULL DEFAULT '#29594B',
+                  text_color TEXT NOT NULL DEFAULT '#FFFFFF', code TEXT NOT NULL,
+                  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX card_templates_partner_idx ON card_templates (partner_id, id)",
+                """
+                CREATE TABLE customers (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id),
+                  external_id TEXT, email TEXT, phone TEXT, name TEXT,
+                  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX customers_external_idx ON customers (partner_id, external_id)",
+                "CREATE UNIQUE INDEX customers_email_idx ON customers (partner_id, email)",
+                """
+                CREATE TABLE loyalty_cards (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id),
+                  customer_id BIGINT NOT NULL REFERENCES customers(id), template_id BIGINT NOT NULL REFERENCES card_templates(id),
+                  card_number TEXT NOT NULL UNIQUE, qr_code TEXT NOT NULL UNIQUE,
+                  balance BIGINT NOT NULL DEFAULT 0, reserved BIGINT NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+                  lifetime_earned BIGINT NOT NULL DEFAULT 0, lifetime_spent BIGINT NOT NULL DEFAULT 0,
+                  transactions_count BIGINT NOT NULL DEFAULT 0, is_active {BOOL} NOT NULL DEFAULT TRUE,
+                  last_used_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX loyalty_cards_owner_idx ON loyalty_cards (partner_id, customer_id, template_id)",
+                """
+                CREATE TABLE transactions (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), shop_id BIGINT,
+                  card_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, type TEXT NOT NULL,
+                  order_id TEXT NOT NULL, refund_id TEXT, business_key TEXT NOT NULL,
+                  amount_minor BIGINT, currency TEXT NOT NULL,
+                  points_awarded BIGINT NOT NULL DEFAULT 0, points_redeemed BIGINT NOT NULL DEFAULT 0,
+                  points_reversed BIGINT NOT NULL DEFAULT 0, redeemed_returned BIGINT NOT NULL DEFAULT 0,
+                  shortfall BIGINT NOT NULL DEFAULT 0, discount_minor BIGINT,
+                  description TEXT, reason TEXT, status TEXT NOT NULL, metadata TEXT,
+                  original_transaction_id BIGINT, created_at BIGINT NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX transactions_business_key_idx ON transactions (partner_id, business_key)",
+                "CREATE INDEX transactions_partner_created_idx ON transactions (partner_id, created_at, id)",
+                "CREATE INDEX transactions_card_idx ON transactions (partner_id, card_id, id)",
+                """
+                CREATE TABLE ledger_entries (
+                  id {ID}, partner_id BIGINT NOT NULL, card_id BIGINT NOT NULL, shop_id BIGINT,
+                  transaction_id BIGINT, type TEXT NOT NULL, points BIGINT NOT NULL,
+                  balance_after BIGINT NOT NULL, reference TEXT, description TEXT, created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX ledger_entries_card_idx ON ledger_entries (partner_id, card_id, id)",
+                """
+                CREATE TABLE reservations (
+                  id {ID}, partner_id BIGINT NOT NULL, card_id BIGINT NOT NULL, customer_id BIGINT NOT NULL,
+                  order_id TEXT NOT NULL, points BIGINT NOT NULL, status TEXT NOT NULL, session_id TEXT,
+                  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX reservations_active_order_idx ON reservations (partner_id, order_id) WHERE status = 'active'",
+                "CREATE INDEX reservations_order_idx ON reservations (partner_id, order_id, id)",
+                """
+                CREATE TABLE idempotency_keys (
+                  partner_id BIGINT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
+                  status_code BIGINT, response_body TEXT, created_at BIGINT NOT NULL,
+                  PRIMARY KEY (partner_id, idem_key))
+                """,
+                """
+                CREATE TABLE outbox (
+                  id {ID}, partner_id BIGINT NOT NULL, event_type TEXT NOT NULL, payload TEXT NOT NULL,
+                  created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX outbox_partner_idx ON outbox (partner_id, id)",
+            ]
+        ),
         // The programme engine: per-partner configuration, point lots (expiry, pending,
         // exact reversal), tiers, activity caps.
-        Step(version: 2, statements: [
-            """
-            CREATE TABLE programs (
-              partner_id BIGINT PRIMARY KEY REFERENCES partners(id), version BIGINT NOT NULL,
-              config TEXT NOT NULL, updated_by TEXT, updated_at BIGINT NOT NULL)
-            """,
-            """
-            CREATE TABLE point_lots (
-              id {ID}, partner_id BIGINT NOT NULL, card_id BIGINT NOT NULL, transaction_id BIGINT, source TEXT NOT NULL,
-              points BIGINT NOT NULL, remaining BIGINT NOT NULL, expired BIGINT NOT NULL DEFAULT 0, reversed BIGINT NOT NULL DEFAULT 0,
-              matures_at BIGINT, expires_at BIGINT, created_at BIGINT NOT NULL)
-            """,
-            // Few indexes on purpose: every award inserts a lot (measured on the award path).
-            // The card index serves draws, summaries, refunds (by transaction within the
-            // card) and history; lots that never expire stay out of the due index.
-            "CREATE INDEX point_lots_card_idx ON point_lots (partner_id, card_id, expires_at)",
-            "CREATE INDEX point_lots_due_idx ON point_lots (expires_at) WHERE remaining > 0 AND expires_at IS NOT NULL",
-            "CREATE INDEX point_lots_pending_idx ON point_lots (matures_at) WHERE matures_at IS NOT NULL",
-            "ALTER TABLE loyalty_cards ADD COLUMN pending BIGINT NOT NULL DEFAULT 0",
-            "ALTER TABLE loyalty_cards ADD COLUMN lifetime_expired BIGINT NOT NULL DEFAULT 0",
-            "ALTER TABLE loyalty_cards ADD COLUMN lifetime_spend_minor BIGINT NOT NULL DEFAULT 0",
-            "ALTER TABLE loyalty_cards ADD COLUMN next_expiry_at BIGINT",
-            "ALTER TABLE loyalty_cards ADD COLUMN next_expiry_points BIGINT NOT NULL DEFAULT 0",
-            "ALTER TABLE loyalty_cards ADD COLUMN tier TEXT",
-            "ALTER TABLE loyalty_cards ADD COLUMN tier_since BIGINT",
-            "ALTER TABLE loyalty_cards ADD COLUMN tier_grace_until BIGINT",
-            "ALTER TABLE loyalty_cards ADD COLUMN tier_override TEXT",
-            "ALTER TABLE loyalty_cards ADD COLUMN tier_override_until BIGINT",
-            "ALTER TABLE transactions ADD COLUMN amount_refunded BIGINT NOT NULL DEFAULT 0",
-            "ALTER TABLE transactions ADD COLUMN rules_applied TEXT",
-            "ALTER TABLE ledger_entries ADD COLUMN details TEXT",
-            """
-            CREATE TABLE tier_changes (
-              id {ID}, partner_id BIGINT NOT NULL, card_id BIGINT NOT NULL, customer_id BIGINT NOT NULL,
-              from_tier TEXT, to_tier TEXT, reason TEXT NOT NULL, actor TEXT, created_at BIGINT NOT NULL)
-            """,
-            "CREATE INDEX tier_changes_card_idx ON tier_changes (partner_id, card_id, id)",
-            """
-            CREATE TABLE activity_claims (
-              partner_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, activity TEXT NOT NULL, period_start BIGINT NOT NULL,
-              slot BIGINT NOT NULL, transaction_id BIGINT, PRIMARY KEY (partner_id, customer_id, activity, period_start, slot))
-            """,
-            // Balances written before lots existed become one never-expiring lot each.
-            """
-            INSERT INTO point_lots (partner_id, card_id, transaction_id, source, points, remaining, matures_at, expires_at, created_at)
-            SELECT partner_id, id, NULL, 'migrated', balance, balance, NULL, NULL, updated_at FROM loyalty_cards WHERE balance <> 0
-            """,
-        ]),
+        Step(
+            version: 2,
+            statements: [
+                """
+                CREATE TABLE programs (
+                  partner_id BIGINT PRIMARY KEY REFERENCES partners(id), version BIGINT NOT NULL,
+                  config TEXT NOT NULL, updated_by TEXT, updated_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE point_lots (
+                  id {ID}, partner_id BIGINT NOT NULL, card_id BIGINT NOT NULL, transaction_id BIGINT, source TEXT NOT NULL,
+                  points BIGINT NOT NULL, remaining BIGINT NOT NULL, expired BIGINT NOT NULL DEFAULT 0, reversed BIGINT NOT NULL DEFAULT 0,
+                  matures_at BIGINT, expires_at BIGINT, created_at BIGINT NOT NULL)
+                """,
+                // Few indexes on purpose: every award inserts a lot (measured on the award path).
+                // The card index serves draws, summaries, refunds (by transaction within the
+                // card) and history; lots that never expire stay out of the due index.
+                "CREATE INDEX point_lots_card_idx ON point_lots (partner_id, card_id, expires_at)",
+                "CREATE INDEX point_lots_due_idx ON point_lots (expires_at) WHERE remaining > 0 AND expires_at IS NOT NULL",
+                "CREATE INDEX point_lots_pending_idx ON point_lots (matures_at) WHERE matures_at IS NOT NULL",
+                "ALTER TABLE loyalty_cards ADD COLUMN pending BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE loyalty_cards ADD COLUMN lifetime_expired BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE loyalty_cards ADD COLUMN lifetime_spend_minor BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE loyalty_cards ADD COLUMN next_expiry_at BIGINT",
+                "ALTER TABLE loyalty_cards ADD COLUMN next_expiry_points BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE loyalty_cards ADD COLUMN tier TEXT",
+                "ALTER TABLE loyalty_cards ADD COLUMN tier_since BIGINT",
+                "ALTER TABLE loyalty_cards ADD COLUMN tier_grace_until BIGINT",
+                "ALTER TABLE loyalty_cards ADD COLUMN tier_override TEXT",
+                "ALTER TABLE loyalty_cards ADD COLUMN tier_override_until BIGINT",
+                "ALTER TABLE transactions ADD COLUMN amount_refunded BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE transactions ADD COLUMN rules_applied TEXT",
+                "ALTER TABLE ledger_entries ADD COLUMN details TEXT",
+                """
+                CREATE TABLE tier_changes (
+                  id {ID}, partner_id BIGINT NOT NULL, card_id BIGINT NOT NULL, customer_id BIGINT NOT NULL,
+                  from_tier TEXT, to_tier TEXT, reason TEXT NOT NULL, actor TEXT, created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX tier_changes_card_idx ON tier_changes (partner_id, card_id, id)",
+                """
+                CREATE TABLE activity_claims (
+                  partner_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, activity TEXT NOT NULL, period_start BIGINT NOT NULL,
+                  slot BIGINT NOT NULL, transaction_id BIGINT, PRIMARY KEY (partner_id, customer_id, activity, period_start, slot))
+                """,
+                // Balances written before lots existed become one never-expiring lot each.
+                """
+                INSERT INTO point_lots (partner_id, card_id, transaction_id, source, points, remaining, matures_at, expires_at, created_at)
+                SELECT partner_id, id, NULL, 'migrated', balance, balance, NULL, NULL, updated_at FROM loyalty_cards WHERE balance <> 0
+                """,
+            ]
+        ),
         // Webhooks and the event feed: the publisher moves committed outbox rows into
         // `events` (numbered in publication order, the feed's cursor) and queues one
         // delivery per subscribed endpoint; the dispatcher works the queue.
-        Step(version: 3, statements: [
-            // The publisher reads the outbox in id order; nothing looks it up by partner
-            // and id, and every award pays for each index on it.
-            "DROP INDEX outbox_partner_idx",
-            // The outbox row is also the feed record: publishing numbers it (seq) in
-            // place, so an award costs one row here and publishing one update.
-            "ALTER TABLE outbox ADD COLUMN seq BIGINT",
-            "CREATE INDEX outbox_unpublished_idx ON outbox (id) WHERE seq IS NULL",
-            "CREATE INDEX outbox_feed_idx ON outbox (partner_id, seq)",
-            """
-            CREATE TABLE event_sequence (
-              id BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, pruned_through BIGINT NOT NULL, salt TEXT NOT NULL)
-            """,
-            "INSERT INTO event_sequence (id, last_seq, pruned_through, salt) VALUES (1, 0, 0, '{RANDOM_HEX}')",
-            """
-            CREATE TABLE webhooks (
-              id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), url TEXT NOT NULL, events TEXT NOT NULL,
-              description TEXT, secret TEXT NOT NULL, is_active {BOOL} NOT NULL DEFAULT TRUE,
-              failure_count BIGINT NOT NULL DEFAULT 0, disabled_reason TEXT, disabled_at BIGINT,
-              last_success_at BIGINT, last_failure_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
-            """,
-            "CREATE INDEX webhooks_partner_idx ON webhooks (partner_id, id)",
-            """
-            CREATE TABLE webhook_deliveries (
-              id {ID}, uuid TEXT NOT NULL, partner_id BIGINT NOT NULL, webhook_id BIGINT NOT NULL, event_seq BIGINT,
-              event_type TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0,
-              max_attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL, created_at BIGINT NOT NULL, completed_at BIGINT,
-              success_status BIGINT, success_duration_ms BIGINT, success_excerpt TEXT){FILLFACTOR70}
-            """,
-            "CREATE UNIQUE INDEX webhook_deliveries_uuid_idx ON webhook_deliveries (uuid)",
-            "CREATE INDEX webhook_deliveries_hook_idx ON webhook_deliveries (partner_id, webhook_id, id)",
-            // The due queue is its own narrow table: claiming rewrites only this row, and
-            // the delivery row (no indexed column changes) is updated in place (HOT).
-            "CREATE TABLE webhook_queue (delivery_id BIGINT PRIMARY KEY, webhook_id BIGINT NOT NULL, due_at BIGINT NOT NULL)",
-            "CREATE INDEX webhook_queue_due_idx ON webhook_queue (due_at)",
-            """
-            CREATE TABLE webhook_attempts (
-              id {ID}, delivery_id BIGINT NOT NULL, partner_id BIGINT NOT NULL, webhook_id BIGINT NOT NULL,
-              attempt BIGINT NOT NULL, status_code BIGINT, error TEXT, duration_ms BIGINT NOT NULL,
-              response_excerpt TEXT, created_at BIGINT NOT NULL)
-            """,
-            "CREATE INDEX webhook_attempts_delivery_idx ON webhook_attempts (delivery_id, attempt)",
-            "CREATE INDEX webhook_attempts_created_idx ON webhook_attempts (created_at)",
-        ]),
+        Step(
+            version: 3,
+            statements: [
+                // The publisher reads the outbox in id order; nothing looks it up by partner
+                // and id, and every award pays for each index on it.
+                "DROP INDEX outbox_partner_idx",
+                // The outbox row is also the feed record: publishing numbers it (seq) in
+                // place, so an award costs one row here and publishing one update.
+                "ALTER TABLE outbox ADD COLUMN seq BIGINT",
+                "CREATE INDEX outbox_unpublished_idx ON outbox (id) WHERE seq IS NULL",
+                "CREATE INDEX outbox_feed_idx ON outbox (partner_id, seq)",
+                """
+                CREATE TABLE event_sequence (
+                  id BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, pruned_through BIGINT NOT NULL, salt TEXT NOT NULL)
+                """,
+                "INSERT INTO event_sequence (id, last_seq, pruned_through, salt) VALUES (1, 0, 0, '{RANDOM_HEX}')",
+                """
+                CREATE TABLE webhooks (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), url TEXT NOT NULL, events TEXT NOT NULL,
+                  description TEXT, secret TEXT NOT NULL, is_active {BOOL} NOT NULL DEFAULT TRUE,
+                  failure_count BIGINT NOT NULL DEFAULT 0, disabled_reason TEXT, disabled_at BIGINT,
+                  last_success_at BIGINT, last_failure_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX webhooks_partner_idx ON webhooks (partner_id, id)",
+                """
+                CREATE TABLE webhook_deliveries (
+                  id {ID}, uuid TEXT NOT NULL, partner_id BIGINT NOT NULL, webhook_id BIGINT NOT NULL, event_seq BIGINT,
+                  event_type TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0,
+                  max_attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL, created_at BIGINT NOT NULL, completed_at BIGINT,
+                  success_status BIGINT, success_duration_ms BIGINT, success_excerpt TEXT){FILLFACTOR70}
+                """,
+                "CREATE UNIQUE INDEX webhook_deliveries_uuid_idx ON webhook_deliveries (uuid)",
+                "CREATE INDEX webhook_deliveries_hook_idx ON webhook_deliveries (partner_id, webhook_id, id)",
+                // The due queue is its own narrow table: claiming rewrites only this row, and
+                // the delivery row (no indexed column changes) is updated in place (HOT).
+                "CREATE TABLE webhook_queue (delivery_id BIGINT PRIMARY KEY, webhook_id BIGINT NOT NULL, due_at BIGINT NOT NULL)",
+                "CREATE INDEX webhook_queue_due_idx ON webhook_queue (due_at)",
+                """
+                CREATE TABLE webhook_attempts (
+                  id {ID}, delivery_id BIGINT NOT NULL, partner_id BIGINT NOT NULL, webhook_id BIGINT NOT NULL,
+                  attempt BIGINT NOT NULL, status_code BIGINT, error TEXT, duration_ms BIGINT NOT NULL,
+                  response_excerpt TEXT, created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX webhook_attempts_delivery_idx ON webhook_attempts (delivery_id, attempt)",
+                "CREATE INDEX webhook_attempts_created_idx ON webhook_attempts (created_at)",
+            ]
+        ),
         // Issue 6: card statuses and expiry, keys for card tokens and customer tokens,
         // POS QR sessions and customer refresh tokens.
-        Step(version: 4, statements: [
-            "ALTER TABLE loyalty_cards ADD COLUMN expires_at BIGINT",
-            "ALTER TABLE loyalty_cards ADD COLUMN blocked_reason TEXT",
-            """
-            CREATE TABLE signing_keys (
-              id {ID}, purpose TEXT NOT NULL, material TEXT NOT NULL, created_at BIGINT NOT NULL, retired_at BIGINT)
-            """,
-            "CREATE INDEX signing_keys_purpose_idx ON signing_keys (purpose, id)",
-            """
-            CREATE TABLE qr_sessions (
-              id TEXT PRIMARY KEY, partner_id BIGINT NOT NULL, shop_id BIGINT, kind TEXT NOT NULL,
-              code TEXT NOT NULL UNIQUE, manual_code TEXT NOT NULL, device_name TEXT, status TEXT NOT NULL,
-              customer_id BIGINT, card_id BIGINT, result TEXT, pending_tokens TEXT,
-              created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, completed_at BIGINT)
-            """,
-            "CREATE INDEX qr_sessions_manual_idx ON qr_sessions (manual_code, kind, expires_at)",
-            "CREATE INDEX qr_sessions_expires_idx ON qr_sessions (expires_at)",
-            """
-            CREATE TABLE refresh_tokens (
-              id {ID}, partner_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
-              family TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
-              used_at BIGINT, revoked_at BIGINT)
-            """,
-            "CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family)",
-            "CREATE INDEX refresh_tokens_customer_idx ON refresh_tokens (partner_id, customer_id)",
-        ]),
+        Step(
+            version: 4,
+            statements: [
+                "ALTER TABLE loyalty_cards ADD COLUMN expires_at BIGINT",
+                "ALTER TABLE loyalty_cards ADD COLUMN blocked_reason TEXT",
+                """
+                CREATE TABLE signing_keys (
+                  id {ID}, purpose TEXT NOT NULL, material TEXT NOT NULL, created_at BIGINT NOT NULL, retired_at BIGINT)
+                """,
+                "CREATE INDEX signing_keys_purpose_idx ON signing_keys (purpose, id)",
+                """
+                CREATE TABLE qr_sessions (
+                  id TEXT PRIMARY KEY, partner_id BIGINT NOT NULL, shop_id BIGINT, kind TEXT NOT NULL,
+                  code TEXT NOT NULL UNIQUE, manual_code TEXT NOT NULL, device_name TEXT, status TEXT NOT NULL,
+                  customer_id BIGINT, card_id BIGINT, result TEXT, pending_tokens TEXT,
+                  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, completed_at BIGINT)
+                """,
+                "CREATE INDEX qr_sessions_manual_idx ON qr_sessions (manual_code, kind, expires_at)",
+                "CREATE INDEX qr_sessions_expires_idx ON qr_sessions (expires_at)",
+                """
+                CREATE TABLE refresh_tokens (
+                  id {ID}, partner_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+                  family TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+                  used_at BIGINT, revoked_at BIGINT)
+                """,
+                "CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family)",
+                "CREATE INDEX refresh_tokens_customer_idx ON refresh_tokens (partner_id, customer_id)",
+            ]
+        ),
     ]
 }

@@ -32,7 +32,12 @@ final class GroupBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
     /// - Parameter run: executes a batch; returns one outcome per item, in order.
     /// - Parameter maxInFlight: batches that may run at once; a second one overlaps the
     ///   first one's round trip and commit.
-    init(maxBatch: Int = 128, maxInFlight: Int = 1, key: @escaping @Sendable (Item) -> String? = { _ in nil }, run: @escaping @Sendable ([Item]) async throws -> [Outcome]) {
+    init(
+        maxBatch: Int = 128,
+        maxInFlight: Int = 1,
+        key: @escaping @Sendable (Item) -> String? = { _ in nil },
+        run: @escaping @Sendable ([Item]) async throws -> [Outcome]
+    ) {
         self.maxBatch = maxBatch
         self.maxInFlight = maxInFlight
         self.key = key

@@ -44,28 +44,46 @@ public struct SQLCustomerRepository: CustomerRepository {
         }
     }
 
-    public func createCustomer(partnerID: Int64, externalID: String?, email: String?, phone: String?, name: String?) async throws -> (Customer, LoyaltyCard) {
+    public func createCustomer(
+        partnerID: Int64,
+        externalID: String?,
+        email: String?,
+        phone: String?,
+        name: String?
+    ) async throws -> (Customer, LoyaltyCard) {
         let now = clock.nowMillis()
         let email = email?.lowercased()
         return try await database.write { db in
             // The unique indexes decide between concurrent creates; DO NOTHING keeps the
             // transaction usable so the clash can be named.
-            guard let row = try await db.raw("""
-                INSERT INTO customers (partner_id, external_id, email, phone, name, created_at, updated_at)
-                VALUES (\(bind: partnerID), \(bind: externalID), \(bind: email), \(bind: phone), \(bind: name), \(bind: now), \(bind: now))
-                ON CONFLICT DO NOTHING
-                RETURNING \(unsafeRaw: Rows.customerColumns)
-                """).first() else {
-                if let email, try await db.raw("SELECT id FROM customers WHERE partner_id = \(bind: partnerID) AND email = \(bind: email)").first() != nil {
+            guard
+                let row = try await db.raw(
+                    """
+                    INSERT INTO customers (partner_id, external_id, email, phone, name, created_at, updated_at)
+                    VALUES (\(bind: partnerID), \(bind: externalID), \(bind: email), \(bind: phone), \(bind: name), \(bind: now), \(bind: now))
+                    ON CONFLICT DO NOTHING
+                    RETURNING \(unsafeRaw: Rows.customerColumns)
+                    """
+                ).first()
+            else {
+                if let email,
+                    try await db.raw("SELECT id FROM customers WHERE partner_id = \(bind: partnerID) AND email = \(bind: email)").first() != nil
+                {
                     throw LoyaltyError.duplicateCustomer(field: "email")
                 }
                 throw LoyaltyError.duplicateCustomer(field: "external_id")
             }
             let customer = try Rows.customer(row)
-            try await Outbox.append(db, partnerID: partnerID, type: EventType.customerCreated, data: .object([
-                ("user_id", .int(customer.id)), ("external_id", .optional(customer.externalID)), ("email", .optional(customer.email)),
-                ("phone", .optional(customer.phone)), ("name", .optional(customer.name)),
-            ]), now: now)
+            try await Outbox.append(
+                db,
+                partnerID: partnerID,
+                type: EventType.customerCreated,
+                data: .object([
+                    ("user_id", .int(customer.id)), ("external_id", .optional(customer.externalID)), ("email", .optional(customer.email)),
+                    ("phone", .optional(customer.phone)), ("name", .optional(customer.name)),
+                ]),
+                now: now
+            )
             guard let template = try await CardIssuer.defaultTemplate(db, partnerID: partnerID) else { throw LoyaltyError.noCardTemplate }
             let card = try await CardIssuer.issue(db, partnerID: partnerID, customerID: customer.id, template: template, now: now)
             return (customer, card)
@@ -74,20 +92,25 @@ public struct SQLCustomerRepository: CustomerRepository {
 
     public func customer(partnerID: Int64, id: Int64) async throws -> Customer? {
         try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first().map(Rows.customer)
+            try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)")
+                .first().map(Rows.customer)
         }
     }
 
     public func customer(partnerID: Int64, email: String) async throws -> Customer? {
         let email = email.lowercased()
         return try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND email = \(bind: email)").first().map(Rows.customer)
+            try await db.raw(
+                "SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND email = \(bind: email)"
+            ).first().map(Rows.customer)
         }
     }
 
     public func customer(partnerID: Int64, externalID: String) async throws -> Customer? {
         try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND external_id = \(bind: externalID)").first().map(Rows.customer)
+            try await db.raw(
+                "SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE partner_id = \(bind: partnerID) AND external_id = \(bind: externalID)"
+            ).first().map(Rows.customer)
         }
     }
 
@@ -98,7 +121,12 @@ public struct SQLCustomerRepository: CustomerRepository {
         let finalCondition = condition
         return try await database.read { db in
             let total = try Rows.count(try await db.raw("SELECT COUNT(*) AS n FROM customers WHERE \(finalCondition)").first())
-            let rows = try await db.raw("SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE \(finalCondition) ORDER BY id LIMIT \(literal: page.perPage) OFFSET \(literal: page.offset)").all()
+            let rows = try await db.raw(
+                """
+                SELECT \(unsafeRaw: Rows.customerColumns) FROM customers WHERE \(finalCondition) ORDER BY id LIMIT \(literal: page.perPage) OFFSET
+                  \(literal: page.offset)
+                """
+            ).all()
             return Page(items: try rows.map(Rows.customer), request: page, total: total)
         }
     }
@@ -108,7 +136,8 @@ public struct SQLCustomerRepository: CustomerRepository {
             return try await pg.first(PostgresStatements.CardByID(partnerID: partnerID, cardID: id)).map { try Rows.card($0.sql()) }
         }
         return try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first().map(Rows.card)
+            try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)")
+                .first().map(Rows.card)
         }
     }
 
@@ -117,9 +146,13 @@ public struct SQLCustomerRepository: CustomerRepository {
         let qr = numberOrQR.lowercased()
         return try await database.read { db in
             if let number {
-                return try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND card_number = \(bind: number)").first().map(Rows.card)
+                return try await db.raw(
+                    "SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND card_number = \(bind: number)"
+                ).first().map(Rows.card)
             }
-            return try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND qr_code = \(bind: qr)").first().map(Rows.card)
+            return try await db.raw(
+                "SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND qr_code = \(bind: qr)"
+            ).first().map(Rows.card)
         }
     }
 
@@ -129,7 +162,12 @@ public struct SQLCustomerRepository: CustomerRepository {
             return try await primaryCards.submit(PostgresStatements.CardOwner(partnerID: partnerID, customerID: customerID))
         }
         return try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) ORDER BY id LIMIT 1").first().map(Rows.card)
+            try await db.raw(
+                """
+                SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id =
+                  \(bind: customerID) ORDER BY id LIMIT 1
+                """
+            ).first().map(Rows.card)
         }
     }
 }
@@ -138,7 +176,12 @@ extension SQLCustomerRepository {
     public func primaryCards(partnerID: Int64, customerIDs: [Int64]) async throws -> [Int64: LoyaltyCard] {
         guard !customerIDs.isEmpty else { return [:] }
         return try await database.read { db in
-            let rows = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id IN (\(binds: customerIDs)) ORDER BY id").all()
+            let rows = try await db.raw(
+                """
+                SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id IN
+                  (\(binds: customerIDs)) ORDER BY id
+                """
+            ).all()
             var cards: [Int64: LoyaltyCard] = [:]
             for card in try rows.map(Rows.card) where cards[card.customerID] == nil { cards[card.customerID] = card }
             return cards
@@ -150,7 +193,12 @@ extension SQLCustomerRepository {
 enum CardIssuer {
     /// The partner's first active auto-assign template.
     static func defaultTemplate(_ db: any SQLDatabase, partnerID: Int64) async throws -> CardTemplate? {
-        try await db.raw("SELECT \(unsafeRaw: Rows.templateColumns) FROM card_templates WHERE partner_id = \(bind: partnerID) AND is_active = \(bind: true) AND auto_assign = \(bind: true) ORDER BY id LIMIT 1").first().map { try Rows.template($0) }
+        try await db.raw(
+            """
+            SELECT \(unsafeRaw: Rows.templateColumns) FROM card_templates WHERE partner_id = \(bind: partnerID) AND is_active = \(bind: true) AND
+              auto_assign = \(bind: true) ORDER BY id LIMIT 1
+            """
+        ).first().map { try Rows.template($0) }
     }
 
     /// Creates a card with a fresh number and QR UUID and posts the template's welcome
@@ -162,25 +210,53 @@ enum CardIssuer {
         for _ in 0..<5 where card == nil {
             let number = CardNumber.random()
             if try await db.raw("SELECT id FROM loyalty_cards WHERE card_number = \(bind: number)").first() != nil { continue }
-            if let row = try await db.raw("""
+            if let row = try await db.raw(
+                """
                 INSERT INTO loyalty_cards (partner_id, customer_id, template_id, card_number, qr_code, created_at, updated_at)
-                VALUES (\(bind: partnerID), \(bind: customerID), \(bind: template.id), \(bind: number), \(bind: UUID().uuidString.lowercased()), \(bind: now), \(bind: now))
+                VALUES (\(bind: partnerID), \(bind: customerID), \(bind: template.id), \(bind: number), \(bind: UUID().uuidString.lowercased()),
+                  \(bind: now), \(bind: now))
                 ON CONFLICT (partner_id, customer_id, template_id) DO NOTHING
                 RETURNING \(unsafeRaw: Rows.cardColumns)
-                """).first() {
+                """
+            ).first() {
                 card = try Rows.card(row)
-            } else if let existing = try await db.raw("SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID) AND template_id = \(bind: template.id)").first() {
+            } else if let existing = try await db.raw(
+                """
+                SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: partnerID) AND customer_id =
+                  \(bind: customerID) AND template_id = \(bind: template.id)
+                """
+            ).first() {
                 return try Rows.card(existing)
             }
         }
         guard var issued = card else { throw LoyaltyError.cardNotFound }
         if template.initialBonusPoints > 0 {
-            issued = try await LedgerPosting.post(db, partnerID: partnerID, cardID: issued.id, shopID: nil, transactionID: nil, type: .bonus, points: template.initialBonusPoints, reference: "welcome", description: "Welcome bonus", now: now, allowNegative: false) ?? issued
+            issued =
+                try await LedgerPosting.post(
+                    db,
+                    partnerID: partnerID,
+                    cardID: issued.id,
+                    shopID: nil,
+                    transactionID: nil,
+                    type: .bonus,
+                    points: template.initialBonusPoints,
+                    reference: "welcome",
+                    description: "Welcome bonus",
+                    now: now,
+                    allowNegative: false
+                ) ?? issued
         }
-        try await Outbox.append(db, partnerID: partnerID, type: EventType.cardIssued, data: .object([
-            ("user_id", .int(customerID)), ("loyalty_card_id", .int(issued.id)), ("card_number", .string(issued.cardNumber)),
-            ("template_id", .int(template.id)), ("welcome_bonus", .int(max(0, template.initialBonusPoints))), ("points_balance", .int(issued.balance)),
-        ]), now: now)
+        try await Outbox.append(
+            db,
+            partnerID: partnerID,
+            type: EventType.cardIssued,
+            data: .object([
+                ("user_id", .int(customerID)), ("loyalty_card_id", .int(issued.id)), ("card_number", .string(issued.cardNumber)),
+                ("template_id", .int(template.id)), ("welcome_bonus", .int(max(0, template.initialBonusPoints))),
+                ("points_balance", .int(issued.balance)),
+            ]),
+            now: now
+        )
         return issued
     }
 }

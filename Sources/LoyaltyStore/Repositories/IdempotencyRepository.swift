@@ -37,18 +37,32 @@ public struct SQLIdempotencyRepository: IdempotencyRepository {
         let stale = staleAfterMillis
         return try await database.write { db in
             let now = clock.nowMillis()
-            let inserted = try await db.raw("""
-                INSERT INTO idempotency_keys (partner_id, idem_key, request_hash, created_at) VALUES (\(bind: partnerID), \(bind: key), \(bind: requestHash), \(bind: now))
+            let inserted = try await db.raw(
+                """
+                INSERT INTO idempotency_keys (partner_id, idem_key, request_hash, created_at) VALUES (\(bind: partnerID), \(bind: key),
+                  \(bind: requestHash), \(bind: now))
                 ON CONFLICT (partner_id, idem_key) DO NOTHING RETURNING idem_key
-                """).first()
+                """
+            ).first()
             if inserted != nil { return .claimed }
-            guard let row = try await db.raw("SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys WHERE partner_id = \(bind: partnerID) AND idem_key = \(bind: key)").first() else { return .inProgress }
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys WHERE partner_id = \(bind: partnerID) AND
+                      idem_key = \(bind: key)
+                    """
+                ).first()
+            else { return .inProgress }
             if try row.decode(column: "request_hash", as: String.self) != requestHash { return .mismatch }
-            if let status = try row.decode(column: "status_code", as: Int64?.self), let body = try row.decode(column: "response_body", as: String?.self) {
+            if let status = try row.decode(column: "status_code", as: Int64?.self),
+                let body = try row.decode(column: "response_body", as: String?.self)
+            {
                 return .replay(status: Int(status), body: body)
             }
             if now - (try row.decode(column: "created_at", as: Int64.self)) > stale {
-                try await db.raw("UPDATE idempotency_keys SET created_at = \(bind: now) WHERE partner_id = \(bind: partnerID) AND idem_key = \(bind: key)").run()
+                try await db.raw(
+                    "UPDATE idempotency_keys SET created_at = \(bind: now) WHERE partner_id = \(bind: partnerID) AND idem_key = \(bind: key)"
+                ).run()
                 return .claimed
             }
             return .inProgress
@@ -57,13 +71,19 @@ public struct SQLIdempotencyRepository: IdempotencyRepository {
 
     public func complete(partnerID: Int64, key: String, status: Int, body: String) async throws {
         try await database.write { db in
-            try await db.raw("UPDATE idempotency_keys SET status_code = \(bind: Int64(status)), response_body = \(bind: body) WHERE partner_id = \(bind: partnerID) AND idem_key = \(bind: key)").run()
+            try await db.raw(
+                """
+                UPDATE idempotency_keys SET status_code = \(bind: Int64(status)), response_body = \(bind: body) WHERE partner_id =
+                  \(bind: partnerID) AND idem_key = \(bind: key)
+                """
+            ).run()
         }
     }
 
     public func abandon(partnerID: Int64, key: String) async throws {
         try await database.write { db in
-            try await db.raw("DELETE FROM idempotency_keys WHERE partner_id = \(bind: partnerID) AND idem_key = \(bind: key) AND status_code IS NULL").run()
+            try await db.raw("DELETE FROM idempotency_keys WHERE partner_id = \(bind: partnerID) AND idem_key = \(bind: key) AND status_code IS NULL")
+                .run()
         }
     }
 }

@@ -16,10 +16,23 @@ enum LedgerPosting {
     /// update, and the row lock taken by the UPDATE orders them. `touch` also counts a
     /// card use (`transactions_count`, `last_used_at`) in the same statement.
     static func post(
-        _ db: any SQLDatabase, partnerID: Int64, cardID: Int64, shopID: Int64?, transactionID: Int64?,
-        type: LedgerEntryType, points: Int64, reference: String?, description: String?, now: Int64,
-        allowNegative: Bool, releaseReserved: Int64 = 0, earnedDelta: Int64? = nil, spentDelta: Int64? = nil, touch: Bool = false,
-        details: String? = nil, newLot: NewLot? = nil
+        _ db: any SQLDatabase,
+        partnerID: Int64,
+        cardID: Int64,
+        shopID: Int64?,
+        transactionID: Int64?,
+        type: LedgerEntryType,
+        points: Int64,
+        reference: String?,
+        description: String?,
+        now: Int64,
+        allowNegative: Bool,
+        releaseReserved: Int64 = 0,
+        earnedDelta: Int64? = nil,
+        spentDelta: Int64? = nil,
+        touch: Bool = false,
+        details: String? = nil,
+        newLot: NewLot? = nil
     ) async throws -> LoyaltyCard? {
         let earned = earnedDelta ?? ((type == .earned || type == .bonus || type == .activity) && points > 0 ? points : 0)
         let spent = spentDelta ?? (type == .redeemed ? -points : 0)
@@ -50,10 +63,14 @@ enum LedgerPosting {
         guard let row = try await db.raw(sql).first() else { return nil }
         let card = try Rows.card(row)
         if points != 0 {
-            try await db.raw("""
-                INSERT INTO ledger_entries (partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description, details, created_at)
-                VALUES (\(bind: partnerID), \(bind: cardID), \(bind: shopID), \(bind: transactionID), \(bind: type.rawValue), \(bind: points), \(bind: card.balance), \(bind: reference), \(bind: description), \(bind: details), \(bind: now))
-                """).run()
+            try await db.raw(
+                """
+                INSERT INTO ledger_entries (partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description,
+                  details, created_at)
+                VALUES (\(bind: partnerID), \(bind: cardID), \(bind: shopID), \(bind: transactionID), \(bind: type.rawValue), \(bind: points),
+                  \(bind: card.balance), \(bind: reference), \(bind: description), \(bind: details), \(bind: now))
+                """
+            ).run()
         }
         return card
     }
@@ -66,10 +83,12 @@ enum LedgerPosting {
 
     /// Counts a card use without moving points.
     static func touch(_ db: any SQLDatabase, partnerID: Int64, cardID: Int64, now: Int64) async throws -> LoyaltyCard {
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             UPDATE loyalty_cards SET transactions_count = transactions_count + 1, last_used_at = \(bind: now), updated_at = \(bind: now)
             WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID) RETURNING \(unsafeRaw: Rows.cardColumns)
-            """).first()
+            """
+        ).first()
         return try Rows.card(row!)
     }
 }
@@ -94,6 +113,11 @@ enum Outbox {
 
     static func append(_ db: any SQLDatabase, partnerID: Int64, type: String, data: JSON, now: Int64) async throws {
         let payload = Self.payload(partnerID: partnerID, type: type, data: data)
-        try await db.raw("INSERT INTO outbox (partner_id, event_type, payload, created_at) VALUES (\(bind: partnerID), \(bind: type), \(bind: payload), \(bind: now))").run()
+        try await db.raw(
+            """
+            INSERT INTO outbox (partner_id, event_type, payload, created_at) VALUES (\(bind: partnerID), \(bind: type), \(bind: payload),
+              \(bind: now))
+            """
+        ).run()
     }
 }

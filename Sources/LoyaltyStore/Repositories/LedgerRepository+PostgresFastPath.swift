@@ -6,7 +6,9 @@ import PostgresNIO
 import SQLKit
 
 extension SQLLedgerRepository {
-    static let updCardColumns = Rows.cardColumns.split(separator: ",").map { "upd." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+    static let updCardColumns = Rows.cardColumns.split(separator: ",").map { "upd." + $0.trimmingCharacters(in: .whitespaces) }.joined(
+        separator: ", "
+    )
 
     /// The common purchase on PostgreSQL, through ``AwardBatcher``: the resolve read
     /// (customer, card, template, open hold, shop) is batched with concurrent ones, the
@@ -22,17 +24,31 @@ extension SQLLedgerRepository {
     /// general transactional path. Returns `nil` to mean "use the general path".
     func postgresFastAward(_ c: TransactionCommand) async throws -> TransactionOutcome? {
         guard let batcher = awardBatcher,
-              c.type == .purchase || c.type == .bonus, (c.pointsRedeemed ?? 0) == 0 else { return nil }
+            c.type == .purchase || c.type == .bonus, (c.pointsRedeemed ?? 0) == 0
+        else { return nil }
         let now = clock.nowMillis()
         let resolved: Resolved?
         if case let .id(customerID) = c.customer, c.cardID == nil {
-            guard let row = try await batcher.lookups.submit(AwardBatcher.Lookup(partnerID: c.partnerID, customerID: customerID, orderID: c.orderID, shopID: c.shopID)) else {
+            guard
+                let row = try await batcher.lookups.submit(
+                    AwardBatcher.Lookup(partnerID: c.partnerID, customerID: customerID, orderID: c.orderID, shopID: c.shopID)
+                )
+            else {
                 throw LoyaltyError.customerNotFound
             }
             resolved = try Self.decodeResolved(row, shopID: c.shopID)
         } else {
             resolved = try await database.read { db in
-                try await Self.resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now, issueCard: false)
+                try await Self.resolve(
+                    db,
+                    partnerID: c.partnerID,
+                    customer: c.customer,
+                    cardID: c.cardID,
+                    orderID: c.orderID,
+                    shopID: c.shopID,
+                    now: now,
+                    issueCard: false
+                )
             }
         }
         guard let r = resolved, r.hold == nil, r.shopKnown, r.card.status(at: now) == .active else { return nil }
@@ -45,12 +61,22 @@ extension SQLLedgerRepository {
         let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: r.card, at: moment)
         // The general path's plan; with nothing redeemed and no hold (the guards above) it cannot throw.
         let plan = try PurchasePlan(command: c, card: r.card, template: r.template, program: program, hold: r.hold, at: moment, earning: earning)
-        let item = AwardBatcher.Item(command: c, cardID: r.card.id, customerID: r.customer.id, currency: plan.currency, points: plan.earned, now: now,
-                                     expiresAt: plan.lot?.expiresAt, maturesAt: plan.lot?.maturesAt, details: plan.rulesAppliedJSON)
+        let item = AwardBatcher.Item(
+            command: c,
+            cardID: r.card.id,
+            customerID: r.customer.id,
+            currency: plan.currency,
+            points: plan.earned,
+            now: now,
+            expiresAt: plan.lot?.expiresAt,
+            maturesAt: plan.lot?.maturesAt,
+            details: plan.rulesAppliedJSON
+        )
         switch try await batcher.awards.submit(item) {
         case .duplicate:
             let existing = try await database.read { db in
-                try await db.raw("SELECT id FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: c.businessKey)").first()
+                try await db.raw("SELECT id FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: c.businessKey)")
+                    .first()
             }
             throw LoyaltyError.duplicateTransaction(existingTransactionID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
         case .written(let txID, var card):

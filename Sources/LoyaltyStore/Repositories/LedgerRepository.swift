@@ -14,7 +14,14 @@ public protocol LedgerRepository: Sendable {
     /// Posts many commands, each atomically on its own: one item's failure leaves the
     /// others applied. Results are in input order.
     func postEach(_ commands: [TransactionCommand]) async throws -> [Result<TransactionOutcome, LoyaltyError>]
-    func reserve(partnerID: Int64, customer: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String, points: Int64, sessionID: String?) async throws -> PointsReservation
+    func reserve(
+        partnerID: Int64,
+        customer: TransactionCommand.CustomerRef,
+        cardID: Int64?,
+        orderID: String,
+        points: Int64,
+        sessionID: String?
+    ) async throws -> PointsReservation
     func release(partnerID: Int64, reservationID: Int64?, orderID: String?) async throws -> PointsReservation
     /// The newest reservation by id or order id.
     func reservation(partnerID: Int64, reservationID: Int64?, orderID: String?) async throws -> PointsReservation?
@@ -25,7 +32,14 @@ public protocol LedgerRepository: Sendable {
     /// Credits an activity (and, for a referral, the referred customer); results in that order.
     func recordActivity(_ command: ActivityCommand) async throws -> [TransactionOutcome]
     /// Sets (or with `tier == nil` removes) a manual tier that holds until `until`.
-    func setTierOverride(partnerID: Int64, customerID: Int64, tier: String?, until: Int64?, reason: String, actor: String?) async throws -> LoyaltyCard
+    func setTierOverride(
+        partnerID: Int64,
+        customerID: Int64,
+        tier: String?,
+        until: Int64?,
+        reason: String,
+        actor: String?
+    ) async throws -> LoyaltyCard
     /// Re-evaluates the card's tier now (locked), recording any change.
     func evaluateTier(partnerID: Int64, cardID: Int64) async throws -> LoyaltyCard
     /// The value the programme's tiers measure for this card now (lifetime points,
@@ -53,7 +67,15 @@ public struct TransactionFilter: Sendable {
     public var fromMillis: Int64?
     public var toMillis: Int64?
 
-    public init(customerID: Int64? = nil, cardID: Int64? = nil, shopID: Int64? = nil, orderID: String? = nil, type: TransactionType? = nil, fromMillis: Int64? = nil, toMillis: Int64? = nil) {
+    public init(
+        customerID: Int64? = nil,
+        cardID: Int64? = nil,
+        shopID: Int64? = nil,
+        orderID: String? = nil,
+        type: TransactionType? = nil,
+        fromMillis: Int64? = nil,
+        toMillis: Int64? = nil
+    ) {
         self.customerID = customerID
         self.cardID = cardID
         self.shopID = shopID
@@ -149,7 +171,9 @@ public struct SQLLedgerRepository: LedgerRepository {
                 group.addTask {
                     // Every item reports its own outcome: one failing item must not abort
                     // the others mid-flight (a retry of the request would then repeat them).
-                    do { return (i, .success(try await post(commands[i]))) } catch let e as LoyaltyError { return (i, .failure(e)) } catch { return (i, .failure(.itemFailed)) }
+                    do { return (i, .success(try await post(commands[i]))) } catch let e as LoyaltyError { return (i, .failure(e)) } catch {
+                        return (i, .failure(.itemFailed))
+                    }
                 }
             }
             while next < min(64, commands.count) { start() }
@@ -183,7 +207,16 @@ public struct SQLLedgerRepository: LedgerRepository {
 
     /// Finds the customer, the card to post to with its template, the order's open
     /// reservation and the shop, in one query; issues the default card on first use.
-    static func resolve(_ db: any SQLDatabase, partnerID: Int64, customer ref: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String?, shopID: Int64?, now: Int64, issueCard: Bool = true) async throws -> Resolved? {
+    static func resolve(
+        _ db: any SQLDatabase,
+        partnerID: Int64,
+        customer ref: TransactionCommand.CustomerRef,
+        cardID: Int64?,
+        orderID: String?,
+        shopID: Int64?,
+        now: Int64,
+        issueCard: Bool = true
+    ) async throws -> Resolved? {
         var sql: SQLQueryString = """
             SELECT \(unsafeRaw: Self.resolveColumns), s.id AS shop_found, pr.version AS p_version
             FROM customers cu
@@ -213,7 +246,14 @@ public struct SQLLedgerRepository: LedgerRepository {
         guard issueCard else { return nil }
         guard let template = try await CardIssuer.defaultTemplate(db, partnerID: partnerID) else { throw LoyaltyError.noCardTemplate }
         let card = try await CardIssuer.issue(db, partnerID: partnerID, customerID: customer.id, template: template, now: now)
-        return Resolved(customer: customer, card: card, template: template, hold: nil, shopKnown: shopKnown, programVersion: try row.decode(column: "p_version", as: Int64?.self))
+        return Resolved(
+            customer: customer,
+            card: card,
+            template: template,
+            hold: nil,
+            shopKnown: shopKnown,
+            programVersion: try row.decode(column: "p_version", as: Int64?.self)
+        )
     }
 
     /// Decodes a resolve row; `nil` when the customer has no card yet.
@@ -221,10 +261,23 @@ public struct SQLLedgerRepository: LedgerRepository {
         guard try row.decode(column: "k_id", as: Int64?.self) != nil else { return nil }
         let shopFound = try row.decode(column: "shop_found", as: Int64?.self)
         let hold = try row.decode(column: "r_id", as: Int64?.self) == nil ? nil : try Rows.reservation(row, prefix: "r_")
-        return Resolved(customer: try Rows.customer(row, prefix: "c_"), card: try Rows.card(row, prefix: "k_"), template: try Rows.template(row, prefix: "t_"), hold: hold, shopKnown: shopID == nil || shopFound != nil, programVersion: try row.decode(column: "p_version", as: Int64?.self))
+        return Resolved(
+            customer: try Rows.customer(row, prefix: "c_"),
+            card: try Rows.card(row, prefix: "k_"),
+            template: try Rows.template(row, prefix: "t_"),
+            hold: hold,
+            shopKnown: shopID == nil || shopFound != nil,
+            programVersion: try row.decode(column: "p_version", as: Int64?.self)
+        )
     }
 
-    static func post(_ db: any SQLDatabase, _ command: TransactionCommand, now: Int64, forUpdate: String, programs: ProgramCache) async throws -> TransactionOutcome {
+    static func post(
+        _ db: any SQLDatabase,
+        _ command: TransactionCommand,
+        now: Int64,
+        forUpdate: String,
+        programs: ProgramCache
+    ) async throws -> TransactionOutcome {
         switch command.type {
         case .purchase, .bonus: return try await postPurchase(db, command, now: now, forUpdate: forUpdate, programs: programs)
         case .refund, .cancellation: return try await postReversal(db, command, now: now, forUpdate: forUpdate, programs: programs)
@@ -233,18 +286,39 @@ public struct SQLLedgerRepository: LedgerRepository {
     }
 
     /// Inserts the transaction row under its business key; a clash means "already done".
-    static func insertTransaction(_ db: any SQLDatabase, _ c: TransactionCommand, cardID: Int64, customerID: Int64, currency: String, points: Int64, redeemed: Int64, shortfall: Int64, discount: Int64?, originalID: Int64?, now: Int64, rulesApplied: String? = nil) async throws -> Int64 {
-        let row = try await db.raw("""
+    static func insertTransaction(
+        _ db: any SQLDatabase,
+        _ c: TransactionCommand,
+        cardID: Int64,
+        customerID: Int64,
+        currency: String,
+        points: Int64,
+        redeemed: Int64,
+        shortfall: Int64,
+        discount: Int64?,
+        originalID: Int64?,
+        now: Int64,
+        rulesApplied: String? = nil
+    ) async throws -> Int64 {
+        let row = try await db.raw(
+            """
             INSERT INTO transactions (partner_id, shop_id, card_id, customer_id, type, order_id, refund_id, business_key, amount_minor, currency,
-              points_awarded, points_redeemed, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id, created_at, rules_applied)
-            VALUES (\(bind: c.partnerID), \(bind: c.shopID), \(bind: cardID), \(bind: customerID), \(bind: c.type.rawValue), \(bind: c.orderID), \(bind: c.refundID),
-              \(bind: c.businessKey), \(bind: c.orderTotalMinor), \(bind: currency), \(bind: points), \(bind: redeemed), \(bind: shortfall), \(bind: discount),
-              \(bind: c.description), \(bind: c.reason), 'completed', \(bind: c.metadataJSON), \(bind: originalID), \(bind: now), \(bind: rulesApplied))
+              points_awarded, points_redeemed, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id,
+                created_at, rules_applied)
+            VALUES (\(bind: c.partnerID), \(bind: c.shopID), \(bind: cardID), \(bind: customerID), \(bind: c.type.rawValue), \(bind: c.orderID),
+              \(bind: c.refundID),
+              \(bind: c.businessKey), \(bind: c.orderTotalMinor), \(bind: currency), \(bind: points), \(bind: redeemed), \(bind: shortfall),
+                \(bind: discount),
+              \(bind: c.description), \(bind: c.reason), 'completed', \(bind: c.metadataJSON), \(bind: originalID), \(bind: now),
+                \(bind: rulesApplied))
             ON CONFLICT (partner_id, business_key) DO NOTHING
             RETURNING id
-            """).first()
+            """
+        ).first()
         if let row { return try row.decode(column: "id", as: Int64.self) }
-        let existing = try await db.raw("SELECT id FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: c.businessKey)").first()
+        let existing = try await db.raw(
+            "SELECT id FROM transactions WHERE partner_id = \(bind: c.partnerID) AND business_key = \(bind: c.businessKey)"
+        ).first()
         throw LoyaltyError.duplicateTransaction(existingTransactionID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
     }
 
@@ -253,50 +327,107 @@ public struct SQLLedgerRepository: LedgerRepository {
     /// decides; this applies it: the transaction row, the redemption (drawn from lots,
     /// earliest expiry first) with the hold released and consumed, the earned lot, the
     /// card's lot summary and spend, the tier, and the outbox fact.
-    static func postPurchase(_ db: any SQLDatabase, _ c: TransactionCommand, now: Int64, forUpdate: String, programs: ProgramCache) async throws -> TransactionOutcome {
+    static func postPurchase(
+        _ db: any SQLDatabase,
+        _ c: TransactionCommand,
+        now: Int64,
+        forUpdate: String,
+        programs: ProgramCache
+    ) async throws -> TransactionOutcome {
         let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now)!
         try PurchasePlan.admit(shopKnown: r.shopKnown, card: r.card, at: now)
         let program = try await programs.config(db, partnerID: c.partnerID, version: r.programVersion)
         var card = r.card
         // Lock before maturing: the summary must be computed from the lots as of the lock.
-        if card.pending > 0 { card = try await lockCards(db, partnerID: c.partnerID, ids: [card.id], forUpdate: forUpdate, now: now)[card.id] ?? card }
+        if card.pending > 0 {
+            card = try await lockCards(db, partnerID: c.partnerID, ids: [card.id], forUpdate: forUpdate, now: now)[card.id] ?? card
+        }
         let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
         let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: card, at: moment)
         let plan = try PurchasePlan(command: c, card: card, template: r.template, program: program, hold: r.hold, at: moment, earning: earning)
         let txID = try await insertTransaction(
-            db, c, cardID: card.id, customerID: r.customer.id, currency: plan.currency, points: plan.earned, redeemed: plan.redeem, shortfall: 0,
-            discount: plan.discountMinor, originalID: nil, now: now, rulesApplied: plan.rulesAppliedJSON)
+            db,
+            c,
+            cardID: card.id,
+            customerID: r.customer.id,
+            currency: plan.currency,
+            points: plan.earned,
+            redeemed: plan.redeem,
+            shortfall: 0,
+            discount: plan.discountMinor,
+            originalID: nil,
+            now: now,
+            rulesApplied: plan.rulesAppliedJSON
+        )
         if plan.redeem > 0 {
-            guard try await LedgerPosting.post(
-                db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: .redeemed, points: -plan.redeem,
-                reference: c.orderID, description: c.description, now: now, allowNegative: false, releaseReserved: plan.releaseHold,
-                touch: plan.earned == 0) != nil
+            guard
+                try await LedgerPosting.post(
+                    db,
+                    partnerID: c.partnerID,
+                    cardID: card.id,
+                    shopID: c.shopID,
+                    transactionID: txID,
+                    type: .redeemed,
+                    points: -plan.redeem,
+                    reference: c.orderID,
+                    description: c.description,
+                    now: now,
+                    allowNegative: false,
+                    releaseReserved: plan.releaseHold,
+                    touch: plan.earned == 0
+                ) != nil
             else { throw plan.insufficientPoints }
             let draw = try await Lots.draw(db, partnerID: c.partnerID, cardID: card.id, points: plan.redeem)
             guard draw.uncovered == 0 else { throw LotShortage(cardID: card.id) }
         } else if plan.releaseHold > 0 {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE loyalty_cards SET reserved = \(LedgerPosting.released(plan.releaseHold))
                 WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id)
-                """).run()
+                """
+            ).run()
         }
         if let hold = plan.consumedHoldID {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE reservations SET status = 'consumed', updated_at = \(bind: now) WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: hold)
-                """).run()
+                """
+            ).run()
         }
         var summarised = false
         if let lot = plan.lot {
             // Without a draw the summary moves by this lot alone, in the posting's own UPDATE.
-            let newLot = plan.redeem == 0
+            let newLot =
+                plan.redeem == 0
                 ? NewLot(points: lot.points, expiresAt: lot.expiresAt, pending: lot.isPending, spendMinor: plan.spendMinor) : nil
             card = try await LedgerPosting.post(
-                db, partnerID: c.partnerID, cardID: card.id, shopID: c.shopID, transactionID: txID, type: lot.entryType, points: lot.points,
-                reference: c.orderID, description: c.description ?? c.reason, now: now, allowNegative: true, touch: true,
-                details: plan.rulesAppliedJSON, newLot: newLot)!
+                db,
+                partnerID: c.partnerID,
+                cardID: card.id,
+                shopID: c.shopID,
+                transactionID: txID,
+                type: lot.entryType,
+                points: lot.points,
+                reference: c.orderID,
+                description: c.description ?? c.reason,
+                now: now,
+                allowNegative: true,
+                touch: true,
+                details: plan.rulesAppliedJSON,
+                newLot: newLot
+            )!
             summarised = newLot != nil
-            try await Lots.open(db, partnerID: c.partnerID, cardID: card.id, transactionID: txID, source: lot.entryType.rawValue, points: lot.points,
-                                maturesAt: lot.maturesAt, expiresAt: lot.expiresAt, now: now)
+            try await Lots.open(
+                db,
+                partnerID: c.partnerID,
+                cardID: card.id,
+                transactionID: txID,
+                source: lot.entryType.rawValue,
+                points: lot.points,
+                maturesAt: lot.maturesAt,
+                expiresAt: lot.expiresAt,
+                now: now
+            )
         } else if plan.redeem == 0 {
             _ = try await LedgerPosting.touch(db, partnerID: c.partnerID, cardID: card.id, now: now)
         }
@@ -309,27 +440,47 @@ public struct SQLLedgerRepository: LedgerRepository {
 
     // MARK: - Reservations
 
-    public func reserve(partnerID: Int64, customer: TransactionCommand.CustomerRef, cardID: Int64?, orderID: String, points: Int64, sessionID: String?) async throws -> PointsReservation {
+    public func reserve(
+        partnerID: Int64,
+        customer: TransactionCommand.CustomerRef,
+        cardID: Int64?,
+        orderID: String,
+        points: Int64,
+        sessionID: String?
+    ) async throws -> PointsReservation {
         let lock = forUpdate
         return try await database.write { db in
             let now = clock.nowMillis()
             var r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, orderID: nil, shopID: nil, now: now)!
             if let violation = r.template.redemption.violation(forPoints: points) { throw LoyaltyError.redemptionNotAllowed(violation) }
-            if r.card.pending > 0 { r.card = try await Self.lockCards(db, partnerID: partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id] ?? r.card }
+            if r.card.pending > 0 {
+                r.card = try await Self.lockCards(db, partnerID: partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id] ?? r.card
+            }
             // The partial unique index decides between concurrent holds for one order.
-            guard let row = try await db.raw("""
-                INSERT INTO reservations (partner_id, card_id, customer_id, order_id, points, status, session_id, created_at, updated_at)
-                VALUES (\(bind: partnerID), \(bind: r.card.id), \(bind: r.customer.id), \(bind: orderID), \(bind: points), 'active', \(bind: sessionID), \(bind: now), \(bind: now))
-                ON CONFLICT (partner_id, order_id) WHERE status = 'active' DO NOTHING
-                RETURNING \(unsafeRaw: Rows.reservationColumns)
-                """).first() else {
-                let existing = try await db.raw("SELECT id FROM reservations WHERE partner_id = \(bind: partnerID) AND order_id = \(bind: orderID) AND status = 'active'").first()
+            guard
+                let row = try await db.raw(
+                    """
+                    INSERT INTO reservations (partner_id, card_id, customer_id, order_id, points, status, session_id, created_at, updated_at)
+                    VALUES (\(bind: partnerID), \(bind: r.card.id), \(bind: r.customer.id), \(bind: orderID), \(bind: points), 'active',
+                      \(bind: sessionID), \(bind: now), \(bind: now))
+                    ON CONFLICT (partner_id, order_id) WHERE status = 'active' DO NOTHING
+                    RETURNING \(unsafeRaw: Rows.reservationColumns)
+                    """
+                ).first()
+            else {
+                let existing = try await db.raw(
+                    "SELECT id FROM reservations WHERE partner_id = \(bind: partnerID) AND order_id = \(bind: orderID) AND status = 'active'"
+                ).first()
                 throw LoyaltyError.reservationAlreadyExists(reservationID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
             }
-            guard try await db.raw("""
-                UPDATE loyalty_cards SET reserved = reserved + \(bind: points), updated_at = \(bind: now)
-                WHERE partner_id = \(bind: partnerID) AND id = \(bind: r.card.id) AND balance - pending - reserved >= \(bind: points) RETURNING id
-                """).first() != nil else {
+            guard
+                try await db.raw(
+                    """
+                    UPDATE loyalty_cards SET reserved = reserved + \(bind: points), updated_at = \(bind: now)
+                    WHERE partner_id = \(bind: partnerID) AND id = \(bind: r.card.id) AND balance - pending - reserved >= \(bind: points) RETURNING id
+                    """
+                ).first() != nil
+            else {
                 throw LoyaltyError.insufficientPoints(available: r.card.available, requested: points)
             }
             return try Rows.reservation(row)
@@ -340,9 +491,22 @@ public struct SQLLedgerRepository: LedgerRepository {
         let lock = forUpdate
         return try await database.write { db in
             let now = clock.nowMillis()
-            guard var reservation = try await Self.findReservation(db, partnerID: partnerID, reservationID: reservationID, orderID: orderID, forUpdate: lock) else { throw LoyaltyError.reservationNotFound }
+            guard
+                var reservation = try await Self.findReservation(
+                    db,
+                    partnerID: partnerID,
+                    reservationID: reservationID,
+                    orderID: orderID,
+                    forUpdate: lock
+                )
+            else { throw LoyaltyError.reservationNotFound }
             guard reservation.status == .active else { throw LoyaltyError.reservationNotActive(status: reservation.status.rawValue) }
-            try await db.raw("UPDATE loyalty_cards SET reserved = \(LedgerPosting.released(reservation.points)), updated_at = \(bind: now) WHERE partner_id = \(bind: partnerID) AND id = \(bind: reservation.cardID)").run()
+            try await db.raw(
+                """
+                UPDATE loyalty_cards SET reserved = \(LedgerPosting.released(reservation.points)), updated_at = \(bind: now) WHERE partner_id =
+                  \(bind: partnerID) AND id = \(bind: reservation.cardID)
+                """
+            ).run()
             try await db.raw("UPDATE reservations SET status = 'released', updated_at = \(bind: now) WHERE id = \(bind: reservation.id)").run()
             reservation.status = .released
             reservation.updatedAt = now
@@ -351,20 +515,40 @@ public struct SQLLedgerRepository: LedgerRepository {
     }
 
     public func reservation(partnerID: Int64, reservationID: Int64?, orderID: String?) async throws -> PointsReservation? {
-        try await database.read { db in try await Self.findReservation(db, partnerID: partnerID, reservationID: reservationID, orderID: orderID, forUpdate: "") }
+        try await database.read { db in
+            try await Self.findReservation(db, partnerID: partnerID, reservationID: reservationID, orderID: orderID, forUpdate: "")
+        }
     }
 
-    static func findReservation(_ db: any SQLDatabase, partnerID: Int64, reservationID: Int64?, orderID: String?, forUpdate: String) async throws -> PointsReservation? {
+    static func findReservation(
+        _ db: any SQLDatabase,
+        partnerID: Int64,
+        reservationID: Int64?,
+        orderID: String?,
+        forUpdate: String
+    ) async throws -> PointsReservation? {
         if let reservationID {
-            return try await db.raw("SELECT \(unsafeRaw: Rows.reservationColumns) FROM reservations WHERE partner_id = \(bind: partnerID) AND id = \(bind: reservationID)\(unsafeRaw: forUpdate)").first().map(Rows.reservation)
+            return try await db.raw(
+                """
+                SELECT \(unsafeRaw: Rows.reservationColumns) FROM reservations WHERE partner_id = \(bind: partnerID) AND id =
+                  \(bind: reservationID)\(unsafeRaw: forUpdate)
+                """
+            ).first().map(Rows.reservation)
         }
         guard let orderID else { return nil }
-        return try await db.raw("SELECT \(unsafeRaw: Rows.reservationColumns) FROM reservations WHERE partner_id = \(bind: partnerID) AND order_id = \(bind: orderID) ORDER BY id DESC LIMIT 1\(unsafeRaw: forUpdate)").first().map(Rows.reservation)
+        return try await db.raw(
+            """
+            SELECT \(unsafeRaw: Rows.reservationColumns) FROM reservations WHERE partner_id = \(bind: partnerID) AND order_id = \(bind: orderID)
+              ORDER BY id DESC LIMIT 1\(unsafeRaw: forUpdate)
+            """
+        ).first().map(Rows.reservation)
     }
 
     // MARK: - Reads
 
-    static let listColumns = Rows.transactionColumns.split(separator: ",").map { "t.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+    static let listColumns = Rows.transactionColumns.split(separator: ",").map { "t.\($0.trimmingCharacters(in: .whitespaces))" }.joined(
+        separator: ", "
+    )
 
     public func transactions(partnerID: Int64, filter: TransactionFilter, page: PageRequest) async throws -> Page<TransactionView> {
         var condition: SQLQueryString = "t.partner_id = \(bind: partnerID)"
@@ -379,9 +563,11 @@ public struct SQLLedgerRepository: LedgerRepository {
         let columns = Self.listColumns
         return try await database.read { db in
             let total = try Rows.count(try await db.raw("SELECT COUNT(*) AS n FROM transactions t WHERE \(finalCondition)").first())
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 SELECT \(unsafeRaw: columns), c.external_id AS c_external_id, c.email AS c_email, c.phone AS c_phone, c.name AS c_name,
-                  c.created_at AS c_created_at, c.updated_at AS c_updated_at, lc.card_number AS card_number, ct.title_en AS card_title, s.name AS shop_name
+                  c.created_at AS c_created_at, c.updated_at AS c_updated_at, lc.card_number AS card_number, ct.title_en AS card_title, s.name AS
+                    shop_name
                 FROM transactions t
                 JOIN customers c ON c.partner_id = t.partner_id AND c.id = t.customer_id
                 JOIN loyalty_cards lc ON lc.partner_id = t.partner_id AND lc.id = t.card_id
@@ -389,11 +575,27 @@ public struct SQLLedgerRepository: LedgerRepository {
                 LEFT JOIN shops s ON s.partner_id = t.partner_id AND s.id = t.shop_id
                 WHERE \(finalCondition)
                 ORDER BY t.created_at DESC, t.id DESC LIMIT \(literal: page.perPage) OFFSET \(literal: page.offset)
-                """).all()
+                """
+            ).all()
             let items = try rows.map { r in
                 let tx = try Rows.transaction(r)
-                let customer = Customer(id: tx.customerID, partnerID: partnerID, externalID: try r.decode(column: "c_external_id", as: String?.self), email: try r.decode(column: "c_email", as: String?.self), phone: try r.decode(column: "c_phone", as: String?.self), name: try r.decode(column: "c_name", as: String?.self), createdAt: try r.decode(column: "c_created_at", as: Int64.self), updatedAt: try r.decode(column: "c_updated_at", as: Int64.self))
-                return TransactionView(transaction: tx, customer: customer, cardNumber: try r.decode(column: "card_number", as: String.self), cardTitle: try r.decode(column: "card_title", as: String.self), shopName: try r.decode(column: "shop_name", as: String?.self))
+                let customer = Customer(
+                    id: tx.customerID,
+                    partnerID: partnerID,
+                    externalID: try r.decode(column: "c_external_id", as: String?.self),
+                    email: try r.decode(column: "c_email", as: String?.self),
+                    phone: try r.decode(column: "c_phone", as: String?.self),
+                    name: try r.decode(column: "c_name", as: String?.self),
+                    createdAt: try r.decode(column: "c_created_at", as: Int64.self),
+                    updatedAt: try r.decode(column: "c_updated_at", as: Int64.self)
+                )
+                return TransactionView(
+                    transaction: tx,
+                    customer: customer,
+                    cardNumber: try r.decode(column: "card_number", as: String.self),
+                    cardTitle: try r.decode(column: "card_title", as: String.self),
+                    shopName: try r.decode(column: "shop_name", as: String?.self)
+                )
             }
             return Page(items: items, request: page, total: total)
         }
@@ -401,23 +603,38 @@ public struct SQLLedgerRepository: LedgerRepository {
 
     public func ledgerEntries(partnerID: Int64, cardID: Int64, limit: Int) async throws -> [LedgerEntry] {
         try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Rows.ledgerColumns) FROM ledger_entries WHERE partner_id = \(bind: partnerID) AND card_id = \(bind: cardID) ORDER BY id LIMIT \(literal: limit)").all().map(Rows.ledgerEntry)
+            try await db.raw(
+                """
+                SELECT \(unsafeRaw: Rows.ledgerColumns) FROM ledger_entries WHERE partner_id = \(bind: partnerID) AND card_id = \(bind: cardID)
+                  ORDER BY id LIMIT \(literal: limit)
+                """
+            ).all().map(Rows.ledgerEntry)
         }
     }
 
     public func invariantViolations(partnerID: Int64?) async throws -> [InvariantViolation] {
         let scope: SQLQueryString = partnerID.map { "WHERE lc.partner_id = \(bind: $0)" } ?? ""
         return try await database.read { db in
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 SELECT lc.id AS id, lc.balance AS balance, CAST(COALESCE(SUM(le.points), 0) AS BIGINT) AS total, lc.reserved AS reserved
                 FROM loyalty_cards lc LEFT JOIN ledger_entries le ON le.partner_id = lc.partner_id AND le.card_id = lc.id
                 \(scope)
                 GROUP BY lc.id, lc.balance, lc.reserved
-                HAVING lc.balance <> CAST(COALESCE(SUM(le.points), 0) AS BIGINT) OR lc.reserved < 0 OR (lc.reserved > 0 AND lc.reserved > lc.balance - lc.pending)
-                """).all()
-            var violations = try rows.map { InvariantViolation(cardID: try $0.decode(column: "id", as: Int64.self), balance: try $0.decode(column: "balance", as: Int64.self), ledgerSum: try $0.decode(column: "total", as: Int64.self)) }
+                HAVING lc.balance <> CAST(COALESCE(SUM(le.points), 0) AS BIGINT) OR lc.reserved < 0 OR (lc.reserved > 0 AND lc.reserved >
+                  lc.balance - lc.pending)
+                """
+            ).all()
+            var violations = try rows.map {
+                InvariantViolation(
+                    cardID: try $0.decode(column: "id", as: Int64.self),
+                    balance: try $0.decode(column: "balance", as: Int64.self),
+                    ledgerSum: try $0.decode(column: "total", as: Int64.self)
+                )
+            }
             // balance == sum of lots' remaining; pending == remaining of maturing lots.
-            let lotRows = try await db.raw("""
+            let lotRows = try await db.raw(
+                """
                 SELECT lc.id AS id, lc.balance AS balance, lc.pending AS pending,
                   CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) AS lots,
                   CAST(COALESCE(SUM(CASE WHEN l.matures_at IS NOT NULL AND l.remaining > 0 THEN l.remaining ELSE 0 END), 0) AS BIGINT) AS maturing
@@ -425,28 +642,52 @@ public struct SQLLedgerRepository: LedgerRepository {
                 \(scope)
                 GROUP BY lc.id, lc.balance, lc.pending
                 HAVING lc.balance <> CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT)
-                  OR lc.pending <> CAST(COALESCE(SUM(CASE WHEN l.matures_at IS NOT NULL AND l.remaining > 0 THEN l.remaining ELSE 0 END), 0) AS BIGINT)
-                """).all()
+                  OR lc.pending <> CAST(COALESCE(SUM(CASE WHEN l.matures_at IS NOT NULL AND l.remaining > 0 THEN l.remaining ELSE 0 END), 0) AS
+                    BIGINT)
+                """
+            ).all()
             for r in lotRows {
-                let id = try r.decode(column: "id", as: Int64.self), balance = try r.decode(column: "balance", as: Int64.self), lots = try r.decode(column: "lots", as: Int64.self)
+                let id = try r.decode(column: "id", as: Int64.self)
+                let balance = try r.decode(column: "balance", as: Int64.self)
+                let lots = try r.decode(column: "lots", as: Int64.self)
                 if balance != lots { violations.append(InvariantViolation(cardID: id, balance: balance, ledgerSum: lots, kind: "lots")) }
-                let pending = try r.decode(column: "pending", as: Int64.self), maturing = try r.decode(column: "maturing", as: Int64.self)
+                let pending = try r.decode(column: "pending", as: Int64.self)
+                let maturing = try r.decode(column: "maturing", as: Int64.self)
                 if pending != maturing { violations.append(InvariantViolation(cardID: id, balance: pending, ledgerSum: maturing, kind: "pending")) }
             }
             let lotScope: SQLQueryString = partnerID.map { " AND partner_id = \(bind: $0)" } ?? ""
-            let badLots = try await db.raw("""
+            let badLots = try await db.raw(
+                """
                 SELECT card_id, points, remaining FROM point_lots
-                WHERE ((points > 0 AND (remaining < 0 OR remaining + expired + reversed > points)) OR (points < 0 AND (remaining > 0 OR remaining < points)))\(lotScope)
-                """).all()
-            violations += try badLots.map { InvariantViolation(cardID: try $0.decode(column: "card_id", as: Int64.self), balance: try $0.decode(column: "remaining", as: Int64.self), ledgerSum: try $0.decode(column: "points", as: Int64.self), kind: "lot") }
+                WHERE ((points > 0 AND (remaining < 0 OR remaining + expired + reversed > points)) OR (points < 0 AND (remaining > 0 OR remaining <
+                  points)))\(lotScope)
+                """
+            ).all()
+            violations += try badLots.map {
+                InvariantViolation(
+                    cardID: try $0.decode(column: "card_id", as: Int64.self),
+                    balance: try $0.decode(column: "remaining", as: Int64.self),
+                    ledgerSum: try $0.decode(column: "points", as: Int64.self),
+                    kind: "lot"
+                )
+            }
             // Every entry's balance_after is the running sum of the card's entries up to it.
             let entryScope: SQLQueryString = partnerID.map { "WHERE partner_id = \(bind: $0)" } ?? ""
-            let drifted = try await db.raw("""
+            let drifted = try await db.raw(
+                """
                 SELECT card_id, balance_after, CAST(running AS BIGINT) AS running FROM (
                   SELECT card_id, balance_after, SUM(points) OVER (PARTITION BY card_id ORDER BY id) AS running FROM ledger_entries \(entryScope)
                 ) x WHERE balance_after <> running
-                """).all()
-            violations += try drifted.map { InvariantViolation(cardID: try $0.decode(column: "card_id", as: Int64.self), balance: try $0.decode(column: "balance_after", as: Int64.self), ledgerSum: try $0.decode(column: "running", as: Int64.self), kind: "running") }
+                """
+            ).all()
+            violations += try drifted.map {
+                InvariantViolation(
+                    cardID: try $0.decode(column: "card_id", as: Int64.self),
+                    balance: try $0.decode(column: "balance_after", as: Int64.self),
+                    ledgerSum: try $0.decode(column: "running", as: Int64.self),
+                    kind: "running"
+                )
+            }
             return violations
         }
     }

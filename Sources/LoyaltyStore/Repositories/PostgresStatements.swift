@@ -19,7 +19,8 @@ enum PostgresStatements {
             SELECT i.idx, \(SQLLedgerRepository.resolveColumns), s.id AS shop_found, pr.version AS p_version
             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) AS i(idx, partner_id, customer_id, order_id, shop_id)
             JOIN customers cu ON cu.partner_id = i.partner_id AND cu.id = i.customer_id
-            LEFT JOIN LATERAL (SELECT * FROM loyalty_cards c WHERE c.partner_id = i.partner_id AND c.customer_id = cu.id ORDER BY c.id LIMIT 1) lc ON true
+            LEFT JOIN LATERAL (SELECT * FROM loyalty_cards c WHERE c.partner_id = i.partner_id AND c.customer_id = cu.id ORDER BY c.id LIMIT 1) lc
+              ON true
             LEFT JOIN card_templates t ON t.partner_id = lc.partner_id AND t.id = lc.template_id
             LEFT JOIN reservations r ON r.partner_id = i.partner_id AND r.card_id = lc.id AND r.order_id = i.order_id AND r.status = 'active'
             LEFT JOIN shops s ON s.partner_id = i.partner_id AND s.id = NULLIF(i.shop_id, 0)
@@ -49,15 +50,19 @@ enum PostgresStatements {
         static let sql = """
             WITH input AS (
               SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[],
-                $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::text[], $18::text[],
+                $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::text[],
+                  $18::text[],
                 $19::bigint[], $20::bigint[], $21::text[])
-                AS i(idx, partner_id, shop_id, card_id, customer_id, type, order_id, bkey, amount, currency, points, discount, description, reason, metadata, now, etype, ldesc,
+                AS i(idx, partner_id, shop_id, card_id, customer_id, type, order_id, bkey, amount, currency, points, discount, description, reason,
+                  metadata, now, etype, ldesc,
                   expires, matures, details)
             ), tx AS (
               INSERT INTO transactions (partner_id, shop_id, card_id, customer_id, type, order_id, refund_id, business_key, amount_minor, currency,
-                points_awarded, points_redeemed, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id, created_at, rules_applied)
+                points_awarded, points_redeemed, shortfall, discount_minor, description, reason, status, metadata, original_transaction_id,
+                  created_at, rules_applied)
               SELECT partner_id, NULLIF(shop_id, 0), card_id, customer_id, type, order_id, NULL, bkey, NULLIF(amount, -1), currency,
-                points, 0, 0, NULLIF(discount, -1), NULLIF(description, ''), NULLIF(reason, ''), 'completed', NULLIF(metadata, ''), NULL, now, NULLIF(details, '')
+                points, 0, 0, NULLIF(discount, -1), NULLIF(description, ''), NULLIF(reason, ''), 'completed', NULLIF(metadata, ''), NULL, now,
+                  NULLIF(details, '')
               FROM input ORDER BY idx
               ON CONFLICT (partner_id, business_key) DO NOTHING
               RETURNING id, partner_id, business_key
@@ -92,8 +97,10 @@ enum PostgresStatements {
                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::bigint AS balance_after
               FROM txi JOIN upd ON upd.id = txi.card_id
             ), led AS (
-              INSERT INTO ledger_entries (partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description, details, created_at)
-              SELECT partner_id, card_id, NULLIF(shop_id, 0), tx_id, etype, points, balance_after, order_id, NULLIF(ldesc, ''), NULLIF(details, ''), now
+              INSERT INTO ledger_entries (partner_id, card_id, shop_id, transaction_id, type, points, balance_after, reference, description,
+                details, created_at)
+              SELECT partner_id, card_id, NULLIF(shop_id, 0), tx_id, etype, points, balance_after, order_id, NULLIF(ldesc, ''), NULLIF(details,
+                ''), now
               FROM ranked WHERE points <> 0 ORDER BY idx
             ), lots AS (
               INSERT INTO point_lots (partner_id, card_id, transaction_id, source, points, remaining, matures_at, expires_at, created_at)
@@ -112,9 +119,11 @@ enum PostgresStatements {
             FROM ranked JOIN upd ON upd.id = ranked.card_id
             """
         static var bindingDataTypes: [PostgresDataType] {
-            [.int8Array, .int8Array, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .textArray,
-             .int8Array, .textArray, .int8Array, .int8Array, .textArray, .textArray, .textArray, .int8Array, .textArray, .textArray,
-             .int8Array, .int8Array, .textArray]
+            [
+                .int8Array, .int8Array, .int8Array, .int8Array, .int8Array, .textArray, .textArray, .textArray,
+                .int8Array, .textArray, .int8Array, .int8Array, .textArray, .textArray, .textArray, .int8Array, .textArray, .textArray,
+                .int8Array, .int8Array, .textArray,
+            ]
         }
 
         var items: [AwardBatcher.Item]
@@ -165,7 +174,8 @@ extension PostgresStatements {
         static let name = "loyalty_primary_card_batch_v1"
         static let sql = """
             SELECT i.idx, lc.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS i(idx, partner_id, customer_id)
-            JOIN LATERAL (SELECT \(Rows.cardColumns) FROM loyalty_cards c WHERE c.partner_id = i.partner_id AND c.customer_id = i.customer_id ORDER BY c.id LIMIT 1) lc ON true
+            JOIN LATERAL (SELECT \(Rows.cardColumns) FROM loyalty_cards c WHERE c.partner_id = i.partner_id AND c.customer_id = i.customer_id ORDER
+              BY c.id LIMIT 1) lc ON true
             """
         static var bindingDataTypes: [PostgresDataType] { [.int8Array, .int8Array, .int8Array] }
         var keys: [CardOwner]
@@ -212,11 +222,22 @@ extension Rows {
     static func card(_ row: PostgresRandomAccessRow, offset o: Int) throws -> LoyaltyCard {
         func i64(_ i: Int) throws -> Int64 { try row[o + i].decode(Int64.self, context: .default) }
         var card = LoyaltyCard(
-            id: try i64(0), partnerID: try i64(1), customerID: try i64(2), templateID: try i64(3),
-            cardNumber: try row[o + 4].decode(String.self, context: .default), qrCode: try row[o + 5].decode(String.self, context: .default),
-            balance: try i64(6), reserved: try i64(7), lifetimeEarned: try i64(8), lifetimeSpent: try i64(9), transactionsCount: try i64(10),
-            isActive: try row[o + 11].decode(Bool.self, context: .default), lastUsedAt: try row[o + 12].decode(Int64?.self, context: .default),
-            createdAt: try i64(13), updatedAt: try i64(14))
+            id: try i64(0),
+            partnerID: try i64(1),
+            customerID: try i64(2),
+            templateID: try i64(3),
+            cardNumber: try row[o + 4].decode(String.self, context: .default),
+            qrCode: try row[o + 5].decode(String.self, context: .default),
+            balance: try i64(6),
+            reserved: try i64(7),
+            lifetimeEarned: try i64(8),
+            lifetimeSpent: try i64(9),
+            transactionsCount: try i64(10),
+            isActive: try row[o + 11].decode(Bool.self, context: .default),
+            lastUsedAt: try row[o + 12].decode(Int64?.self, context: .default),
+            createdAt: try i64(13),
+            updatedAt: try i64(14)
+        )
         func opt(_ i: Int) throws -> Int64? { try row[o + i].decode(Int64?.self, context: .default) }
         func text(_ i: Int) throws -> String? { try row[o + i].decode(String?.self, context: .default) }
         card.pending = try i64(15)

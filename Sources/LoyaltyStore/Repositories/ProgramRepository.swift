@@ -34,11 +34,15 @@ public struct SQLProgramRepository: ProgramRepository {
         return try await database.write { db in
             let now = clock.nowMillis()
             _ = try await SQLTenantRepository.applyTemplateRules(db, partnerID: partnerID, patch: templateRules, now: now)
-            let row = try await db.raw("""
-                INSERT INTO programs (partner_id, version, config, updated_by, updated_at) VALUES (\(bind: partnerID), 1, \(bind: text), \(bind: actor), \(bind: now))
-                ON CONFLICT (partner_id) DO UPDATE SET version = programs.version + 1, config = excluded.config, updated_by = excluded.updated_by, updated_at = excluded.updated_at
+            let row = try await db.raw(
+                """
+                INSERT INTO programs (partner_id, version, config, updated_by, updated_at) VALUES (\(bind: partnerID), 1, \(bind: text),
+                  \(bind: actor), \(bind: now))
+                ON CONFLICT (partner_id) DO UPDATE SET version = programs.version + 1, config = excluded.config, updated_by = excluded.updated_by,
+                  updated_at = excluded.updated_at
                 RETURNING version
-                """).first()
+                """
+            ).first()
             return try row!.decode(column: "version", as: Int64.self)
         }
     }
@@ -81,7 +85,9 @@ public final class ProgramCache: Sendable {
     /// The programme as stored now (a document that no longer parses falls back to the
     /// defaults rather than stopping every award; `PUT` never stores one).
     static func load(_ db: any SQLDatabase, partnerID: Int64) async throws -> (version: Int64, config: ProgramConfig) {
-        guard let row = try await db.raw("SELECT version, config FROM programs WHERE partner_id = \(bind: partnerID)").first() else { return (0, .standard) }
+        guard let row = try await db.raw("SELECT version, config FROM programs WHERE partner_id = \(bind: partnerID)").first() else {
+            return (0, .standard)
+        }
         let version = try row.decode(column: "version", as: Int64.self)
         let text = try row.decode(column: "config", as: String.self)
         let json = (try? JSONDecoder().decode(JSON.self, from: Data(text.utf8))) ?? .object([])

@@ -24,7 +24,8 @@ public enum SecretHasher {
 
     /// Constant-time comparison of `secret`'s hash with a stored hash.
     public static func verify(_ secret: String, against storedHash: String) -> Bool {
-        let a = hexBytes(secret), b = Array(storedHash.utf8)
+        let a = hexBytes(secret)
+        let b = Array(storedHash.utf8)
         guard a.count == b.count else { return false }
         var diff: UInt8 = 0
         for i in 0..<a.count { diff |= a[i] ^ b[i] }

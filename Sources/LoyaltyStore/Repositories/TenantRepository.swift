@@ -16,7 +16,13 @@ public protocol TenantRepository: Sendable {
     func template(partnerID: Int64, id: Int64) async throws -> CardTemplate?
     func templates(partnerID: Int64, filter: TemplateFilter, page: PageRequest) async throws -> Page<CardTemplate>
     /// Creates a credential and returns it with its secret, which is not stored and never shown again.
-    func createCredential(partnerID: Int64, shopID: Int64?, environment: DeploymentEnvironment, name: String?, expiresAt: Int64?) async throws -> (ApiCredential, secret: String)
+    func createCredential(
+        partnerID: Int64,
+        shopID: Int64?,
+        environment: DeploymentEnvironment,
+        name: String?,
+        expiresAt: Int64?
+    ) async throws -> (ApiCredential, secret: String)
     func credential(key: String) async throws -> ApiCredential?
     func credentials(partnerID: Int64?) async throws -> [ApiCredential]
     /// Revokes by key; returns `false` when no such key exists.
@@ -73,25 +79,33 @@ public struct SQLTenantRepository: TenantRepository {
     public func partner(id: Int64) async throws -> Partner? {
         try await database.read { db in
             guard let r = try await db.raw("SELECT id, name, created_at FROM partners WHERE id = \(bind: id)").first() else { return nil }
-            return Partner(id: try r.decode(column: "id", as: Int64.self), name: try r.decode(column: "name", as: String.self), createdAt: try r.decode(column: "created_at", as: Int64.self))
+            return Partner(
+                id: try r.decode(column: "id", as: Int64.self),
+                name: try r.decode(column: "name", as: String.self),
+                createdAt: try r.decode(column: "created_at", as: Int64.self)
+            )
         }
     }
 
     public func createShop(partnerID: Int64, name: String, address: String?, city: String?, isVirtual: Bool) async throws -> Shop {
         let now = clock.nowMillis()
         return try await database.write { db in
-            let row = try await db.raw("""
+            let row = try await db.raw(
+                """
                 INSERT INTO shops (partner_id, name, address, city, is_active, is_virtual, created_at, updated_at)
-                VALUES (\(bind: partnerID), \(bind: name), \(bind: address), \(bind: city), \(bind: true), \(bind: isVirtual), \(bind: now), \(bind: now))
+                VALUES (\(bind: partnerID), \(bind: name), \(bind: address), \(bind: city), \(bind: true), \(bind: isVirtual), \(bind: now),
+                  \(bind: now))
                 RETURNING \(unsafeRaw: Rows.shopColumns)
-                """).first()
+                """
+            ).first()
             return try Rows.shop(row!)
         }
     }
 
     public func shop(partnerID: Int64, id: Int64) async throws -> Shop? {
         try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Rows.shopColumns) FROM shops WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first().map(Rows.shop)
+            try await db.raw("SELECT \(unsafeRaw: Rows.shopColumns) FROM shops WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first()
+                .map(Rows.shop)
         }
     }
 
@@ -101,12 +115,21 @@ public struct SQLTenantRepository: TenantRepository {
         if let virtual = filter.isVirtual { condition += " AND is_virtual = \(bind: virtual)" }
         if let search = filter.search, !search.isEmpty {
             let like = "%\(search.lowercased())%"
-            condition += " AND (LOWER(name) LIKE \(bind: like) OR LOWER(COALESCE(address, '')) LIKE \(bind: like) OR LOWER(COALESCE(city, '')) LIKE \(bind: like))"
+            condition +=
+                """
+                 AND (LOWER(name) LIKE \(bind: like) OR LOWER(COALESCE(address, '')) LIKE \(bind: like) OR LOWER(COALESCE(city, '')) LIKE
+                   \(bind: like))
+                """
         }
         let finalCondition = condition
         return try await database.read { db in
             let total = try Rows.count(try await db.raw("SELECT COUNT(*) AS n FROM shops WHERE \(finalCondition)").first())
-            let rows = try await db.raw("SELECT \(unsafeRaw: Rows.shopColumns) FROM shops WHERE \(finalCondition) ORDER BY id LIMIT \(literal: page.perPage) OFFSET \(literal: page.offset)").all()
+            let rows = try await db.raw(
+                """
+                SELECT \(unsafeRaw: Rows.shopColumns) FROM shops WHERE \(finalCondition) ORDER BY id LIMIT \(literal: page.perPage) OFFSET
+                  \(literal: page.offset)
+                """
+            ).all()
             return Page(items: try rows.map(Rows.shop), request: page, total: total)
         }
     }
@@ -115,11 +138,14 @@ public struct SQLTenantRepository: TenantRepository {
         let now = clock.nowMillis()
         let code = "CARD-\(partnerID)-\(ApiKeyFormat.newSecret().prefix(6).uppercased())"
         return try await database.write { db in
-            let row = try await db.raw("""
+            let row = try await db.raw(
+                """
                 INSERT INTO card_templates (partner_id, title_lt, title_en, description_lt, description_en, code, created_at, updated_at)
-                VALUES (\(bind: partnerID), \(bind: title), \(bind: title), \(bind: "Lojalumo kortelė"), \(bind: "Loyalty card"), \(bind: code), \(bind: now), \(bind: now))
+                VALUES (\(bind: partnerID), \(bind: title), \(bind: title), \(bind: "Lojalumo kortelė"), \(bind: "Loyalty card"), \(bind: code),
+                  \(bind: now), \(bind: now))
                 RETURNING \(unsafeRaw: Rows.templateColumns)
-                """).first()
+                """
+            ).first()
             return try Rows.template(row!)
         }
     }
@@ -129,7 +155,8 @@ public struct SQLTenantRepository: TenantRepository {
     /// returns how many templates changed.
     static func applyTemplateRules(_ db: any SQLDatabase, partnerID: Int64, patch p: TemplateRulesPatch, now: Int64) async throws -> Int {
         guard !p.isEmpty else { return 0 }
-        return try await db.raw("""
+        return try await db.raw(
+            """
             UPDATE card_templates SET
               points_enabled = COALESCE(\(bind: p.earningEnabled), points_enabled),
               points_per_currency = COALESCE(\(bind: p.pointsPerCurrency), points_per_currency),
@@ -145,12 +172,15 @@ public struct SQLTenantRepository: TenantRepository {
               max_points_per_redemption = COALESCE(\(bind: p.maxPointsPerRedemption), max_points_per_redemption),
               updated_at = \(bind: now)
             WHERE partner_id = \(bind: partnerID) RETURNING id
-            """).all().count
+            """
+        ).all().count
     }
 
     public func template(partnerID: Int64, id: Int64) async throws -> CardTemplate? {
         try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Rows.templateColumns) FROM card_templates WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)").first().map { try Rows.template($0) }
+            try await db.raw(
+                "SELECT \(unsafeRaw: Rows.templateColumns) FROM card_templates WHERE partner_id = \(bind: partnerID) AND id = \(bind: id)"
+            ).first().map { try Rows.template($0) }
         }
     }
 
@@ -169,22 +199,36 @@ public struct SQLTenantRepository: TenantRepository {
         let finalCondition = condition
         return try await database.read { db in
             let total = try Rows.count(try await db.raw("SELECT COUNT(*) AS n FROM card_templates WHERE \(finalCondition)").first())
-            let rows = try await db.raw("SELECT \(unsafeRaw: Rows.templateColumns) FROM card_templates WHERE \(finalCondition) ORDER BY id LIMIT \(literal: page.perPage) OFFSET \(literal: page.offset)").all()
+            let rows = try await db.raw(
+                """
+                SELECT \(unsafeRaw: Rows.templateColumns) FROM card_templates WHERE \(finalCondition) ORDER BY id LIMIT \(literal: page.perPage)
+                  OFFSET \(literal: page.offset)
+                """
+            ).all()
             return Page(items: try rows.map { try Rows.template($0) }, request: page, total: total)
         }
     }
 
-    public func createCredential(partnerID: Int64, shopID: Int64?, environment: DeploymentEnvironment, name: String?, expiresAt: Int64?) async throws -> (ApiCredential, secret: String) {
+    public func createCredential(
+        partnerID: Int64,
+        shopID: Int64?,
+        environment: DeploymentEnvironment,
+        name: String?,
+        expiresAt: Int64?
+    ) async throws -> (ApiCredential, secret: String) {
         let key = ApiKeyFormat.newKey()
         let secret = ApiKeyFormat.newSecret()
         let hash = SecretHasher.hash(secret)
         let now = clock.nowMillis()
         let credential = try await database.write { db in
-            let row = try await db.raw("""
+            let row = try await db.raw(
+                """
                 INSERT INTO api_credentials (partner_id, shop_id, api_key, secret_hash, environment, name, created_at, expires_at)
-                VALUES (\(bind: partnerID), \(bind: shopID), \(bind: key), \(bind: hash), \(bind: environment.rawValue), \(bind: name), \(bind: now), \(bind: expiresAt))
+                VALUES (\(bind: partnerID), \(bind: shopID), \(bind: key), \(bind: hash), \(bind: environment.rawValue), \(bind: name),
+                  \(bind: now), \(bind: expiresAt))
                 RETURNING \(unsafeRaw: Rows.credentialColumns)
-                """).first()
+                """
+            ).first()
             return try Rows.credential(row!)
         }
         return (credential, secret)
@@ -192,7 +236,9 @@ public struct SQLTenantRepository: TenantRepository {
 
     public func credential(key: String) async throws -> ApiCredential? {
         try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Rows.credentialColumns) FROM api_credentials WHERE api_key = \(bind: key)").first().map(Rows.credential)
+            try await db.raw("SELECT \(unsafeRaw: Rows.credentialColumns) FROM api_credentials WHERE api_key = \(bind: key)").first().map(
+                Rows.credential
+            )
         }
     }
 
@@ -200,7 +246,9 @@ public struct SQLTenantRepository: TenantRepository {
         try await database.read { db in
             let rows: [any SQLRow]
             if let partnerID {
-                rows = try await db.raw("SELECT \(unsafeRaw: Rows.credentialColumns) FROM api_credentials WHERE partner_id = \(bind: partnerID) ORDER BY id").all()
+                rows = try await db.raw(
+                    "SELECT \(unsafeRaw: Rows.credentialColumns) FROM api_credentials WHERE partner_id = \(bind: partnerID) ORDER BY id"
+                ).all()
             } else {
                 rows = try await db.raw("SELECT \(unsafeRaw: Rows.credentialColumns) FROM api_credentials ORDER BY id").all()
             }
@@ -211,7 +259,9 @@ public struct SQLTenantRepository: TenantRepository {
     public func revokeCredential(key: String) async throws -> Bool {
         let now = clock.nowMillis()
         return try await database.write { db in
-            let row = try await db.raw("UPDATE api_credentials SET revoked_at = COALESCE(revoked_at, \(bind: now)) WHERE api_key = \(bind: key) RETURNING id").first()
+            let row = try await db.raw(
+                "UPDATE api_credentials SET revoked_at = COALESCE(revoked_at, \(bind: now)) WHERE api_key = \(bind: key) RETURNING id"
+            ).first()
             return row != nil
         }
     }

@@ -46,8 +46,15 @@ public struct DeliveryQueue: Sendable {
 
         /// The attempt as ``DeliveryTally`` counts it.
         var tallied: DeliveryTally.Attempt {
-            DeliveryTally.Attempt(deliveryID: claim.deliveryID, webhookID: claim.webhookID, eventType: claim.eventType, attempt: claim.attempt,
-                                  maxAttempts: claim.maxAttempts, succeeded: succeeded, finishedAt: finishedAt)
+            DeliveryTally.Attempt(
+                deliveryID: claim.deliveryID,
+                webhookID: claim.webhookID,
+                eventType: claim.eventType,
+                attempt: claim.attempt,
+                maxAttempts: claim.maxAttempts,
+                succeeded: succeeded,
+                finishedAt: finishedAt
+            )
         }
     }
 
@@ -69,26 +76,35 @@ public struct DeliveryQueue: Sendable {
     public func claim(limit: Int, leaseMillis: Int64, now: Int64? = nil) async throws -> [Claim] {
         let now = now ?? clock.nowMillis()
         let lock = database.features.forUpdateSkipLocked
-        guard limit > 0, try await database.read({ db in
-            try await db.raw("SELECT delivery_id FROM webhook_queue WHERE due_at <= \(bind: now) LIMIT 1").first() != nil
-        }) else { return [] }
+        guard limit > 0,
+            try await database.read({ db in
+                try await db.raw("SELECT delivery_id FROM webhook_queue WHERE due_at <= \(bind: now) LIMIT 1").first() != nil
+            })
+        else { return [] }
         return try await database.write { db in
-            let due = try await db.raw("""
+            let due = try await db.raw(
+                """
                 UPDATE webhook_queue SET due_at = \(bind: now + leaseMillis)
-                WHERE delivery_id IN (SELECT delivery_id FROM webhook_queue WHERE due_at <= \(bind: now) ORDER BY due_at LIMIT \(literal: limit)\(unsafeRaw: lock))
+                WHERE delivery_id IN (SELECT delivery_id FROM webhook_queue WHERE due_at <= \(bind: now) ORDER BY due_at LIMIT
+                  \(literal: limit)\(unsafeRaw: lock))
                 RETURNING delivery_id
-                """).all().map { try $0.decode(column: "delivery_id", as: Int64.self) }
+                """
+            ).all().map { try $0.decode(column: "delivery_id", as: Int64.self) }
             guard !due.isEmpty else { return [] }
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = \(bind: now + leaseMillis)
                 WHERE id IN (\(binds: due)) AND status = 'pending'
                 RETURNING id, uuid, partner_id, webhook_id, event_type, body, attempts, max_attempts
-                """).all()
+                """
+            ).all()
             guard !rows.isEmpty else { return [] }
             let hookIDs = Array(Set(try rows.map { try $0.decode(column: "webhook_id", as: Int64.self) }))
             var targets: [Int64: (url: String, secret: String)] = [:]
             for r in try await db.raw("SELECT id, url, secret FROM webhooks WHERE id IN (\(binds: hookIDs)) AND is_active = \(bind: true)").all() {
-                targets[try r.decode(column: "id", as: Int64.self)] = (try r.decode(column: "url", as: String.self), try r.decode(column: "secret", as: String.self))
+                targets[try r.decode(column: "id", as: Int64.self)] = (
+                    try r.decode(column: "url", as: String.self), try r.decode(column: "secret", as: String.self)
+                )
             }
             // Disabling drops an endpoint's queue, but a publisher that read the
             // endpoint just before may still have queued one: drop it here.
@@ -98,11 +114,17 @@ public struct DeliveryQueue: Sendable {
                 let hook = try r.decode(column: "webhook_id", as: Int64.self)
                 guard let target = targets[hook] else { return nil }
                 return Claim(
-                    deliveryID: try r.decode(column: "id", as: Int64.self), uuid: try r.decode(column: "uuid", as: String.self),
-                    partnerID: try r.decode(column: "partner_id", as: Int64.self), webhookID: hook,
-                    eventType: try r.decode(column: "event_type", as: String.self), body: try r.decode(column: "body", as: String.self),
-                    attempt: try r.decode(column: "attempts", as: Int64.self), maxAttempts: try r.decode(column: "max_attempts", as: Int64.self),
-                    url: target.url, secret: target.secret)
+                    deliveryID: try r.decode(column: "id", as: Int64.self),
+                    uuid: try r.decode(column: "uuid", as: String.self),
+                    partnerID: try r.decode(column: "partner_id", as: Int64.self),
+                    webhookID: hook,
+                    eventType: try r.decode(column: "event_type", as: String.self),
+                    body: try r.decode(column: "body", as: String.self),
+                    attempt: try r.decode(column: "attempts", as: Int64.self),
+                    maxAttempts: try r.decode(column: "max_attempts", as: Int64.self),
+                    url: target.url,
+                    secret: target.secret
+                )
             }
         }
     }
@@ -125,9 +147,17 @@ public struct DeliveryQueue: Sendable {
             // delivery row (the common case then writes no log row at all).
             for chunk in outcomes.filter({ !$0.succeeded }).chunked(500) {
                 let values: [SQLQueryString] = chunk.map { o in
-                    "(\(bind: o.claim.deliveryID), \(bind: o.claim.partnerID), \(bind: o.claim.webhookID), \(bind: o.claim.attempt), \(bind: o.statusCode), \(bind: o.error), \(bind: o.durationMillis), \(bind: o.responseExcerpt), \(bind: o.finishedAt))"
+                    """
+                    (\(bind: o.claim.deliveryID), \(bind: o.claim.partnerID), \(bind: o.claim.webhookID), \(bind: o.claim.attempt),
+                      \(bind: o.statusCode), \(bind: o.error), \(bind: o.durationMillis), \(bind: o.responseExcerpt), \(bind: o.finishedAt))
+                    """
                 }
-                try await db.raw("INSERT INTO webhook_attempts (delivery_id, partner_id, webhook_id, attempt, status_code, error, duration_ms, response_excerpt, created_at) VALUES \(values.joined(", "))").run()
+                try await db.raw(
+                    """
+                    INSERT INTO webhook_attempts (delivery_id, partner_id, webhook_id, attempt, status_code, error, duration_ms, response_excerpt,
+                      created_at) VALUES \(values.joined(", "))
+                    """
+                ).run()
             }
 
             // Each move applies only while the delivery is still pending at that attempt; `moved` is what did.
@@ -139,42 +169,53 @@ public struct DeliveryQueue: Sendable {
                 let source: SQLQueryString
                 if unnest {
                     source = """
-                        unnest(\(bind: successes.map(\.claim.deliveryID)), \(bind: successes.map(\.claim.attempt)), \(bind: successes.map { $0.statusCode ?? 200 }),
-                          \(bind: successes.map(\.durationMillis)), \(bind: successes.map { $0.responseExcerpt ?? "" }), \(bind: successes.map(\.finishedAt)))
+                        unnest(\(bind: successes.map(\.claim.deliveryID)), \(bind: successes.map(\.claim.attempt)),
+                          \(bind: successes.map { $0.statusCode ?? 200 }),
+                          \(bind: successes.map(\.durationMillis)), \(bind: successes.map { $0.responseExcerpt ?? "" }),
+                            \(bind: successes.map(\.finishedAt)))
                           AS v(column1, column2, column3, column4, column5, column6)
                         """
                 } else {
                     let values: [SQLQueryString] = successes.map { o in
-                        "(\(bind: o.claim.deliveryID), \(bind: o.claim.attempt), \(bind: o.statusCode ?? 200), \(bind: o.durationMillis), \(bind: o.responseExcerpt ?? ""), \(bind: o.finishedAt))"
+                        """
+                        (\(bind: o.claim.deliveryID), \(bind: o.claim.attempt), \(bind: o.statusCode ?? 200), \(bind: o.durationMillis),
+                          \(bind: o.responseExcerpt ?? ""), \(bind: o.finishedAt))
+                        """
                     }
                     source = "(VALUES \(values.joined(", "))) AS v"
                 }
-                for r in try await db.raw("""
+                for r in try await db.raw(
+                    """
                     UPDATE webhook_deliveries SET status = 'delivered', completed_at = v.column6, success_status = v.column3,
                       success_duration_ms = v.column4, success_excerpt = v.column5
                     FROM \(source)
                     WHERE webhook_deliveries.id = v.column1 AND webhook_deliveries.status = 'pending' AND webhook_deliveries.attempts = v.column2
                     RETURNING webhook_deliveries.id
-                    """).all() {
+                    """
+                ).all() {
                     moved.insert(try r.decode(column: "id", as: Int64.self))
                 }
             }
             var finished = Array(moved)
             for retry in tally.retries {
-                let updated = try await db.raw("""
+                let updated = try await db.raw(
+                    """
                     UPDATE webhook_deliveries SET next_attempt_at = \(bind: retry.dueAt)
                     WHERE id IN (\(binds: retry.deliveryIDs)) AND status = 'pending' AND attempts = \(bind: retry.attempt) RETURNING id
-                    """).all().map { try $0.decode(column: "id", as: Int64.self) }
+                    """
+                ).all().map { try $0.decode(column: "id", as: Int64.self) }
                 moved.formUnion(updated)
                 if !updated.isEmpty {
                     try await db.raw("UPDATE webhook_queue SET due_at = \(bind: retry.dueAt) WHERE delivery_id IN (\(binds: updated))").run()
                 }
             }
             for group in tally.exhausted {
-                let updated = try await db.raw("""
+                let updated = try await db.raw(
+                    """
                     UPDATE webhook_deliveries SET status = 'failed', completed_at = \(bind: now)
                     WHERE id IN (\(binds: group.deliveryIDs)) AND status = 'pending' AND attempts = \(bind: group.attempt) RETURNING id
-                    """).all().map { try $0.decode(column: "id", as: Int64.self) }
+                    """
+                ).all().map { try $0.decode(column: "id", as: Int64.self) }
                 moved.formUnion(updated)
                 finished += updated
             }
@@ -191,21 +232,35 @@ public struct DeliveryQueue: Sendable {
                 var set: SQLQueryString = "failure_count = \(count)"
                 if let s = change.lastSuccessAt { set += ", last_success_at = \(bind: s)" }
                 if let f = change.lastFailureAt { set += ", last_failure_at = \(bind: f)" }
-                let row = try await db.raw("""
+                let row = try await db.raw(
+                    """
                     UPDATE webhooks SET \(set),
-                      disabled_reason = CASE WHEN is_active = \(bind: true) AND \(count) >= \(bind: policy.disableAfter) THEN \(bind: reason) ELSE disabled_reason END,
-                      disabled_at = CASE WHEN is_active = \(bind: true) AND \(count) >= \(bind: policy.disableAfter) THEN \(bind: now) ELSE disabled_at END,
+                      disabled_reason = CASE WHEN is_active = \(bind: true) AND \(count) >= \(bind: policy.disableAfter) THEN \(bind: reason) ELSE
+                        disabled_reason END,
+                      disabled_at = CASE WHEN is_active = \(bind: true) AND \(count) >= \(bind: policy.disableAfter) THEN \(bind: now) ELSE
+                        disabled_at END,
                       is_active = CASE WHEN \(count) >= \(bind: policy.disableAfter) THEN \(bind: false) ELSE is_active END
                     WHERE id = \(bind: change.webhookID)
                     RETURNING partner_id, url, failure_count, is_active, disabled_at
-                    """).first()
-                guard let row, try !row.decode(column: "is_active", as: Bool.self), try row.decode(column: "disabled_at", as: Int64?.self) == now else { continue }
+                    """
+                ).first()
+                guard let row, try !row.decode(column: "is_active", as: Bool.self), try row.decode(column: "disabled_at", as: Int64?.self) == now
+                else { continue }
                 disabled.append(change.webhookID)
                 try await Self.dropPending(db, webhookID: change.webhookID, now: now)
                 let partnerID = try row.decode(column: "partner_id", as: Int64.self)
-                try await Outbox.append(db, partnerID: partnerID, type: EventType.webhookDisabled, data: EventFact.webhookDisabled(
-                    webhookID: change.webhookID, url: try row.decode(column: "url", as: String.self), reason: reason,
-                    failureCount: try row.decode(column: "failure_count", as: Int64.self)), now: now)
+                try await Outbox.append(
+                    db,
+                    partnerID: partnerID,
+                    type: EventType.webhookDisabled,
+                    data: EventFact.webhookDisabled(
+                        webhookID: change.webhookID,
+                        url: try row.decode(column: "url", as: String.self),
+                        reason: reason,
+                        failureCount: try row.decode(column: "failure_count", as: Int64.self)
+                    ),
+                    now: now
+                )
             }
             return disabled
         }
@@ -213,7 +268,12 @@ public struct DeliveryQueue: Sendable {
 
     /// Marks an endpoint's pending deliveries dropped (it was disabled) and empties its queue.
     static func dropPending(_ db: any SQLDatabase, webhookID: Int64, now: Int64) async throws {
-        try await db.raw("UPDATE webhook_deliveries SET status = 'dropped', completed_at = \(bind: now) WHERE webhook_id = \(bind: webhookID) AND status = 'pending'").run()
+        try await db.raw(
+            """
+            UPDATE webhook_deliveries SET status = 'dropped', completed_at = \(bind: now) WHERE webhook_id = \(bind: webhookID) AND status =
+              'pending'
+            """
+        ).run()
         try await db.raw("DELETE FROM webhook_queue WHERE webhook_id = \(bind: webhookID)").run()
     }
 
@@ -221,7 +281,9 @@ public struct DeliveryQueue: Sendable {
     /// `limit` per call.
     public func prune(before cutoff: Int64, limit: Int = 5000) async throws -> Int {
         try await database.write { db in
-            let ids = try await db.raw("SELECT id FROM webhook_deliveries WHERE created_at < \(bind: cutoff) AND status <> 'pending' ORDER BY id LIMIT \(literal: limit)").all().map { try $0.decode(column: "id", as: Int64.self) }
+            let ids = try await db.raw(
+                "SELECT id FROM webhook_deliveries WHERE created_at < \(bind: cutoff) AND status <> 'pending' ORDER BY id LIMIT \(literal: limit)"
+            ).all().map { try $0.decode(column: "id", as: Int64.self) }
             for chunk in ids.chunked(1000) {
                 try await db.raw("DELETE FROM webhook_attempts WHERE delivery_id IN (\(binds: Array(chunk)))").run()
                 try await db.raw("DELETE FROM webhook_deliveries WHERE id IN (\(binds: Array(chunk)))").run()

@@ -32,7 +32,10 @@ struct CardAPITests {
             let i = token.index(token.startIndex, offsetBy: 30)
             let tampered = token.replacingCharacters(in: i...i, with: token[i] == "A" ? "B" : "A")
             let bad = try await app.post("/en/shop/loyalty-cards/scan", #"{"qr_data":"\#(tampered)"}"#)
-            #expect(bad.status == .unprocessableContent && bad.string("error", "code") == "QR_INVALID" && bad.string("error", "details", "reason") == "signature")
+            #expect(
+                bad.status == .unprocessableContent && bad.string("error", "code") == "QR_INVALID"
+                    && bad.string("error", "details", "reason") == "signature"
+            )
 
             // Expired.
             let (old, _) = try await app.services.cardTokens.issue(card: card, ttlSeconds: 30, now: SystemWallClock().nowMillis() - 60_000)
@@ -57,16 +60,24 @@ struct CardAPITests {
         try await TestApp.with(backend) { app in
             let userID = try await app.customer("block@example.com")
             try await app.post("/en/shop/points/award", #"{"customer_id":\#(userID),"points":500}"#)
-            #expect(try await app.post("/en/shop/transactions/create", #"{"order_id":"pre-block","user_id":\#(userID),"order_total":30}"#).status.code < 300)
+            #expect(
+                try await app.post("/en/shop/transactions/create", #"{"order_id":"pre-block","user_id":\#(userID),"order_total":30}"#).status.code
+                    < 300
+            )
             let cardID = try #require(try await app.services.customers.primaryCard(partnerID: app.partnerID, customerID: userID)?.id)
             let before = try await app.balance(userID)
             let transactionsBefore = try await app.get("/en/shop/transactions?user_id=\(userID)").data.array.count
 
             let blocked = try await app.post("/en/shop/cards/\(cardID)/block", #"{"reason":"reported lost"}"#)
-            #expect(blocked.status == .ok && blocked.string("data", "status") == "blocked" && blocked.string("data", "blocked_reason") == "reported lost")
+            #expect(
+                blocked.status == .ok && blocked.string("data", "status") == "blocked" && blocked.string("data", "blocked_reason") == "reported lost"
+            )
             let earn = try await app.post("/en/shop/transactions/create", #"{"order_id":"b-1","user_id":\#(userID),"order_total":20}"#)
             #expect(earn.status == .badRequest && earn.string("error", "code") == "BUSINESS_CARD_BLOCKED")
-            let redeem = try await app.post("/en/shop/transactions/create", #"{"order_id":"b-2","user_id":\#(userID),"order_total":20,"points_redeemed":100}"#)
+            let redeem = try await app.post(
+                "/en/shop/transactions/create",
+                #"{"order_id":"b-2","user_id":\#(userID),"order_total":20,"points_redeemed":100}"#
+            )
             #expect(redeem.status == .badRequest && redeem.string("error", "code") == "BUSINESS_CARD_BLOCKED")
             let award = try await app.post("/en/shop/points/award", #"{"customer_id":\#(userID),"points":5}"#)
             #expect(award.status == .badRequest)
@@ -85,7 +96,9 @@ struct CardAPITests {
             #expect(late.status == .badRequest && late.string("error", "code") == "BUSINESS_CARD_EXPIRED")
             #expect(try await app.call(.put, "/en/shop/cards/\(cardID)", json: #"{"expires_at":"next week"}"#).status == .unprocessableContent)
             #expect(try await app.call(.put, "/en/shop/cards/\(cardID)", json: #"{"expires_at":null}"#).string("data", "status") == "active")
-            #expect(try await app.post("/en/shop/transactions/create", #"{"order_id":"ok-1","user_id":\#(userID),"order_total":20}"#).status.code < 300)
+            #expect(
+                try await app.post("/en/shop/transactions/create", #"{"order_id":"ok-1","user_id":\#(userID),"order_total":20}"#).status.code < 300
+            )
             try await app.expectLedgerConsistent()
         }
     }

@@ -58,7 +58,10 @@ struct CardTokenTests {
             #expect(try CardToken.keyID(of: new) == UInt32(second.id))
             // Both verify after the rotation.
             #expect(try await tokens.read(old, now: now) == .token(CardToken.open(old, key: first.material)))
-            guard case .token = try await tokens.read(new, now: now) else { Issue.record("new token not read"); return }
+            guard case .token = try await tokens.read(new, now: now) else {
+                Issue.record("new token not read")
+                return
+            }
             // A retired key's tokens stop working.
             #expect(try await app.services.signingKeys.retire(id: first.id))
             try await tokens.keys.reload()

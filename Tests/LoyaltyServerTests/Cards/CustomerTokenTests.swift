@@ -27,7 +27,8 @@ struct CustomerTokenTests {
             #expect(try await app.call(.get, "/en/shop/auth/me", headers: app.bearer(token), auth: false).status == .ok)
             let key = try await app.services.customerTokens.keys.current()
             let now = Int(Date().timeIntervalSince1970)
-            let claims = #"{"sub":"\#(userID)","pid":\#(app.partnerID),"iss":"loyalty-platform","aud":["customer"],"iat":\#(now),"exp":\#(now + 600),"jti":"x"}"#
+            let claims =
+                #"{"sub":"\#(userID)","pid":\#(app.partnerID),"iss":"loyalty-platform","aud":["customer"],"iat":\#(now),"exp":\#(now + 600),"jti":"x"}"#
             // The real key signs a valid token: the forgery cases below differ in one thing each.
             let genuine = Self.hs256(header: #"{"alg":"HS256","typ":"JWT","kid":"\#(key.id)"}"#, payload: claims, key: key.material)
             #expect(try await app.call(.get, "/en/shop/auth/me", headers: app.bearer(genuine), auth: false).status == .ok)
@@ -36,11 +37,25 @@ struct CustomerTokenTests {
             let forged: [String: String] = [
                 "alg none": Self.b64url(Array(#"{"alg":"none","typ":"JWT"}"#.utf8)) + "." + Self.b64url(Array(claims.utf8)) + ".",
                 "alg none with kid": Self.b64url(Array(#"{"alg":"none","kid":"\#(key.id)"}"#.utf8)) + "." + Self.b64url(Array(claims.utf8)) + ".",
-                "wrong key": Self.hs256(header: #"{"alg":"HS256","typ":"JWT","kid":"\#(key.id)"}"#, payload: claims, key: [UInt8](repeating: 1, count: 64)),
+                "wrong key": Self.hs256(
+                    header: #"{"alg":"HS256","typ":"JWT","kid":"\#(key.id)"}"#,
+                    payload: claims,
+                    key: [UInt8](repeating: 1, count: 64)
+                ),
                 "unknown kid": Self.hs256(header: #"{"alg":"HS256","typ":"JWT","kid":"999"}"#, payload: claims, key: key.material),
-                "expired": Self.hs256(header: #"{"alg":"HS256","kid":"\#(key.id)"}"#, payload: claims.replacingOccurrences(of: #""exp":\#(now + 600)"#, with: #""exp":\#(now - 10)"#), key: key.material),
-                "wrong audience": Self.hs256(header: #"{"alg":"HS256","kid":"\#(key.id)"}"#, payload: claims.replacingOccurrences(of: #"["customer"]"#, with: #"["partner"]"#), key: key.material),
-                "payload swapped": parts[0] + "." + Self.b64url(Array(claims.replacingOccurrences(of: #""sub":"\#(userID)""#, with: #""sub":"\#(userID + 1)""#).utf8)) + "." + parts[2],
+                "expired": Self.hs256(
+                    header: #"{"alg":"HS256","kid":"\#(key.id)"}"#,
+                    payload: claims.replacingOccurrences(of: #""exp":\#(now + 600)"#, with: #""exp":\#(now - 10)"#),
+                    key: key.material
+                ),
+                "wrong audience": Self.hs256(
+                    header: #"{"alg":"HS256","kid":"\#(key.id)"}"#,
+                    payload: claims.replacingOccurrences(of: #"["customer"]"#, with: #"["partner"]"#),
+                    key: key.material
+                ),
+                "payload swapped": parts[0] + "."
+                    + Self.b64url(Array(claims.replacingOccurrences(of: #""sub":"\#(userID)""#, with: #""sub":"\#(userID + 1)""#).utf8)) + "."
+                    + parts[2],
                 "signature flipped": parts[0] + "." + parts[1] + "." + String(parts[2].reversed()),
                 "garbage": "not.a.jwt",
                 "api key": app.key,

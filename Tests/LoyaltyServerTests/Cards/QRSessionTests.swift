@@ -34,18 +34,31 @@ struct QRSessionTests {
             #expect(link.hasPrefix("loyaltylt://qr-card?code=") && link.hasSuffix("&session=\(id)"))
             #expect(opened.string("data", "manual_code")?.range(of: #"^\d{3}-\d{3}-\d{3}$"#, options: .regularExpression) != nil)
             #expect(opened.string("data", "realtime_channel") == "qr-card.\(id)" && opened.int("data", "partner_id") == app.partnerID)
-            #expect(opened.int("data", "shop_id") == app.shop.shop.id && opened.string("data", "partner_name") == "Test Shop" && opened.string("data", "expires_at") != nil)
+            #expect(
+                opened.int("data", "shop_id") == app.shop.shop.id && opened.string("data", "partner_name") == "Test Shop"
+                    && opened.string("data", "expires_at") != nil
+            )
 
             #expect(try await app.get("/en/shop/qr-card/status/\(id)").string("data", "status") == "pending")
             // The app may name the session by its manual code.
             let manual = try #require(opened.string("data", "manual_code"))
-            let scanned = try await app.call(.post, "/en/shop/qr-card/scan", json: #"{"manual_code":"\#(manual)"}"#, headers: app.bearer(token), auth: false)
+            let scanned = try await app.call(
+                .post,
+                "/en/shop/qr-card/scan",
+                json: #"{"manual_code":"\#(manual)"}"#,
+                headers: app.bearer(token),
+                auth: false
+            )
             #expect(scanned.status == .ok && scanned.string("data", "status") == "authenticated")
             let status = try await app.get("/en/shop/qr-card/status/\(id)")
             let data = try #require(status.data["card_data"])
             #expect(status.string("data", "status") == "authenticated" && data["user"]?["id"]?.int == userID)
-            for field in ["loyalty_card_id", "card_number", "points", "user", "redemption", "scanned_at"] { #expect(data[field] != nil, "card_data.\(field)") }
-            for field in ["enabled", "points_per_currency", "currency_amount", "min_points", "max_points"] { #expect(data["redemption"]?[field] != nil, "redemption.\(field)") }
+            for field in ["loyalty_card_id", "card_number", "points", "user", "redemption", "scanned_at"] {
+                #expect(data[field] != nil, "card_data.\(field)")
+            }
+            for field in ["enabled", "points_per_currency", "currency_amount", "min_points", "max_points"] {
+                #expect(data["redemption"]?[field] != nil, "redemption.\(field)")
+            }
 
             // Single use: 409; unknown: 404.
             let again = try await app.call(.post, "/en/shop/qr-card/scan", json: #"{"qr_code":"\#(link)"}"#, headers: app.bearer(token), auth: false)
@@ -65,7 +78,8 @@ struct QRSessionTests {
             let tokens = collected
             let id = try #require(try await app.post("/en/shop/qr-card/generate", "{}").string("data", "session_id"))
             let statuses = try await concurrently(8) { i in
-                try await app.call(.post, "/en/shop/qr-card/scan", json: #"{"session_id":"\#(id)"}"#, headers: app.bearer(tokens[i]), auth: false).status.code
+                try await app.call(.post, "/en/shop/qr-card/scan", json: #"{"session_id":"\#(id)"}"#, headers: app.bearer(tokens[i]), auth: false)
+                    .status.code
             }
             #expect(statuses.filter { $0 == 200 }.count == 1 && statuses.filter { $0 == 409 }.count == 7, "\(statuses)")
         }
@@ -110,7 +124,10 @@ struct QRSessionTests {
             #expect(confirmed.status == .ok && confirmed.string("data", "status") == "authenticated")
 
             let first = try await app.post("/en/shop/auth/qr-login/poll/\(id)", "")
-            #expect(first.string("data", "status") == "authenticated" && first.int("data", "user", "id") == userID && first.int("data", "expires_in") == 3600)
+            #expect(
+                first.string("data", "status") == "authenticated" && first.int("data", "user", "id") == userID
+                    && first.int("data", "expires_in") == 3600
+            )
             #expect(first.int("data", "loyalty_card", "partner_id") == app.partnerID)
             let tillToken = try #require(first.string("data", "token"))
             let tillRefresh = try #require(first.string("data", "refresh_token"))
@@ -134,7 +151,10 @@ struct QRSessionTests {
             let (_, _, refresh2) = try await app.customerWithToken("login2@example.com")
             let other = try await app.customerWithToken("login3@example.com")
             #expect(try await app.call(.post, "/en/shop/auth/logout", headers: app.bearer(other.token), auth: false).status == .ok)
-            #expect(try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(other.refresh)"}"#, auth: false).status == .unauthorized)
+            #expect(
+                try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(other.refresh)"}"#, auth: false).status
+                    == .unauthorized
+            )
             #expect(try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(refresh2)"}"#, auth: false).status == .ok)
 
             // A withdrawn pair (a lost confirmation race) leaves the customer's other sessions alone.
@@ -142,7 +162,9 @@ struct QRSessionTests {
             let withdrawn = try #require(try await app.post("/en/shop/customers/\(userID)/token", "{}").string("data", "refresh_token"))
             let other4 = try #require(try await app.post("/en/shop/customers/\(userID)/token", "{}").string("data", "refresh_token"))
             try await app.services.customerTokens.refreshTokens.revokeFamily(of: withdrawn)
-            #expect(try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(withdrawn)"}"#, auth: false).status == .unauthorized)
+            #expect(
+                try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(withdrawn)"}"#, auth: false).status == .unauthorized
+            )
             #expect(try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(other4)"}"#, auth: false).status == .ok)
             #expect(try await app.call(.post, "/en/shop/auth/refresh", json: #"{"refresh_token":"\#(kept)"}"#, auth: false).status == .ok)
         }

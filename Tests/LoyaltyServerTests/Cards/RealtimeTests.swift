@@ -60,7 +60,11 @@ struct RealtimeTests {
 
     /// Connects, runs `script` with a send function, and returns every frame received
     /// until `until` holds for one (or 10 s pass).
-    static func session(port: Int, path: String = "/app/loyalty?protocol=7&client=test&version=1", script: @escaping @Sendable (_ send: @Sendable (String) async throws -> Void, _ frame: JSON) async throws -> Bool) async throws -> [JSON] {
+    static func session(
+        port: Int,
+        path: String = "/app/loyalty?protocol=7&client=test&version=1",
+        script: @escaping @Sendable (_ send: @Sendable (String) async throws -> Void, _ frame: JSON) async throws -> Bool
+    ) async throws -> [JSON] {
         let frames = FrameLog()
         var log = Logger(label: "ws-client")
         log.logLevel = .critical
@@ -132,7 +136,8 @@ struct RealtimeTests {
     @Test func protocolErrorsAreReported() async throws {
         try await TestApp.with(.sqlite) { app in
             try await Self.serve(app.services) { port, _ in
-                let wrongKey = try await Self.session(port: port, path: "/app/nope?protocol=7") { _, frame in frame["event"]?.string == "pusher:error" }
+                let wrongKey = try await Self.session(port: port, path: "/app/nope?protocol=7") { _, frame in frame["event"]?.string == "pusher:error"
+                }
                 #expect(wrongKey.last?["data"]?["code"]?.int == 4001)
                 let frames = try await Self.session(port: port) { send, frame in
                     switch frame["event"]?.string {
@@ -165,7 +170,15 @@ struct RealtimeTests {
             defer { runner.cancel() }
             app.services.migrated.open()
             let pg = try #require(app.services.database.notifications)
-            let listener = Task { try await PostgresRealtimeListener(database: pg, hub: app.services.realtimeHub, logger: logger, ready: app.services.migrated, heartbeats: app.services.heartbeats).run() }
+            let listener = Task {
+                try await PostgresRealtimeListener(
+                    database: pg,
+                    hub: app.services.realtimeHub,
+                    logger: logger,
+                    ready: app.services.migrated,
+                    heartbeats: app.services.heartbeats
+                ).run()
+            }
             defer { listener.cancel() }
             let hub = app.services.realtimeHub
             let (conn, _, frames) = try #require(hub.connect())
@@ -189,8 +202,14 @@ struct RealtimeTests {
 
     static func isDone(_ task: Task<String?, Never>) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
-            group.addTask { _ = await task.value; return true }
-            group.addTask { try? await Task.sleep(for: .milliseconds(1)); return false }
+            group.addTask {
+                _ = await task.value
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(1))
+                return false
+            }
             let first = await group.next() ?? false
             group.cancelAll()
             return first

@@ -20,7 +20,10 @@ struct LotTests {
             #expect(p.int("data", "points") == 50 && p.int("data", "pending_points") == 50 && p.int("data", "available_points") == 0)
             #expect(p.int("data", "expiring_soon", "points") == 50)
             // Pending points are not spendable.
-            let early = try await app.post("/en/shop/transactions/create", #"{"order_id":"S-1","user_id":\#(user),"order_total":0,"points_redeemed":10}"#)
+            let early = try await app.post(
+                "/en/shop/transactions/create",
+                #"{"order_id":"S-1","user_id":\#(user),"order_total":0,"points_redeemed":10}"#
+            )
             #expect(early.status == .badRequest)
             // A bonus award is spendable at once.
             try await app.post("/en/shop/points/award", #"{"customer_id":\#(user),"points":5,"order_id":"B-1"}"#)
@@ -65,7 +68,10 @@ struct LotTests {
             try await app.setProgram(#"{"expiry": {"policy": "days", "days": 10}}"#)
             try await app.post("/en/shop/transactions/create", #"{"order_id":"SOON","user_id":\#(user),"order_total":20.00}"#)
             #expect(try await app.points(user).int("data", "expiring_soon", "points") == 20)
-            let spend = try await app.post("/en/shop/transactions/create", #"{"order_id":"SPEND","user_id":\#(user),"order_total":0,"points_redeemed":25}"#)
+            let spend = try await app.post(
+                "/en/shop/transactions/create",
+                #"{"order_id":"SPEND","user_id":\#(user),"order_total":0,"points_redeemed":25}"#
+            )
             #expect(spend.status == .created)
             let lots = try await app.lots(user)
             #expect(lots.count == 1 && lots.first?["remaining"] == .int(25) && lots.first?["points"] == .int(30), "\(lots)")
@@ -83,18 +89,30 @@ struct LotTests {
             let a = try await app.customer("a@example.com")
             let b = try await app.customer("b@example.com")
             try await app.post("/en/shop/transactions/create", #"{"order_id":"A-1","user_id":\#(a),"order_total":100.00}"#)
-            let t = try await app.post("/en/shop/points/transfer", #"{"from_customer_id":\#(a),"to_email":"b@example.com","points":40,"reason":"gift","reference":"T-1"}"#)
+            let t = try await app.post(
+                "/en/shop/points/transfer",
+                #"{"from_customer_id":\#(a),"to_email":"b@example.com","points":40,"reason":"gift","reference":"T-1"}"#
+            )
             #expect(t.status == .created, "\(t.json.serializedString())")
             #expect(t.int("data", "from", "points_balance") == 60 && t.int("data", "to", "points_balance") == 40)
             let source = try await app.lots(a).first?["expires_at"]
             let received = try await app.lots(b)
             #expect(received.count == 1 && received.first?["expires_at"] == source && received.first?["source"] == .string("transfer"))
 
-            let again = try await app.post("/en/shop/points/transfer", #"{"from_customer_id":\#(a),"to_customer_id":\#(b),"points":40,"reason":"gift","reference":"T-1"}"#)
+            let again = try await app.post(
+                "/en/shop/points/transfer",
+                #"{"from_customer_id":\#(a),"to_customer_id":\#(b),"points":40,"reason":"gift","reference":"T-1"}"#
+            )
             #expect(again.status == .conflict)
-            let tooMuch = try await app.post("/en/shop/points/transfer", #"{"from_customer_id":\#(a),"to_customer_id":\#(b),"points":61,"reason":"gift"}"#)
+            let tooMuch = try await app.post(
+                "/en/shop/points/transfer",
+                #"{"from_customer_id":\#(a),"to_customer_id":\#(b),"points":61,"reason":"gift"}"#
+            )
             #expect(tooMuch.status == .badRequest)
-            let selfTransfer = try await app.post("/en/shop/points/transfer", #"{"from_customer_id":\#(a),"to_customer_id":\#(a),"points":1,"reason":"x"}"#)
+            let selfTransfer = try await app.post(
+                "/en/shop/points/transfer",
+                #"{"from_customer_id":\#(a),"to_customer_id":\#(a),"points":1,"reason":"x"}"#
+            )
             #expect(selfTransfer.status == .unprocessableContent)
             let noReason = try await app.post("/en/shop/points/transfer", #"{"from_customer_id":\#(a),"to_customer_id":\#(b),"points":1}"#)
             #expect(noReason.status == .unprocessableContent)
@@ -113,12 +131,20 @@ struct LotTests {
             #expect(up.status == .created && up.int("data", "points_balance") == 50)
             let down = try await app.post("/en/shop/points/adjust", #"{"customer_id":\#(user),"points":-80,"reason":"correction"}"#)
             #expect(down.status == .badRequest)
-            #expect(try await app.post("/en/shop/points/adjust", #"{"customer_id":\#(user),"points":0,"reason":"x"}"#).status == .unprocessableContent)
+            #expect(
+                try await app.post("/en/shop/points/adjust", #"{"customer_id":\#(user),"points":0,"reason":"x"}"#).status == .unprocessableContent
+            )
             #expect(try await app.post("/en/shop/points/adjust", #"{"customer_id":\#(user),"points":5}"#).status == .unprocessableContent)
             try await app.setProgram(#"{"allow_negative_balance": true}"#)
-            let negative = try await app.post("/en/shop/points/adjust", #"{"customer_id":\#(user),"points":-80,"reason":"correction","reference":"ADJ-2"}"#)
+            let negative = try await app.post(
+                "/en/shop/points/adjust",
+                #"{"customer_id":\#(user),"points":-80,"reason":"correction","reference":"ADJ-2"}"#
+            )
             #expect(negative.status == .created && negative.int("data", "points_balance") == -30)
-            #expect(try await app.column("SELECT metadata FROM transactions WHERE type = 'adjustment' ORDER BY id", "metadata").first?.contains("alice") == true)
+            #expect(
+                try await app.column("SELECT metadata FROM transactions WHERE type = 'adjustment' ORDER BY id", "metadata").first?.contains("alice")
+                    == true
+            )
             try await app.expectLedgerConsistent()
         }
     }
@@ -152,7 +178,8 @@ struct LotEdgeTests {
             let user = try await app.customer("mature@example.com")
             try await app.post("/en/shop/transactions/create", #"{"order_id":"M-1","user_id":\#(user),"order_total":10.00}"#)
             let lot = try #require(try await app.lots(user).first)
-            let matures = try #require(lot["matures_at"]?.string), expires = try #require(lot["expires_at"]?.string)
+            let matures = try #require(lot["matures_at"]?.string)
+            let expires = try #require(lot["expires_at"]?.string)
             #expect(expires > matures, "expires \(expires) before it matures \(matures)")
             let now = SystemWallClock().nowMillis()
             #expect(try await app.services.sweeper.expire(now: now + 10 * day).lots == 0)
@@ -168,7 +195,10 @@ struct LotEdgeTests {
         try await TestApp.with(backend) { app in
             try await app.setProgram(#"{"rules": [{"id": "c", "multiplier": 2, "categories": ["x"]}]}"#)
             let user = try await app.customer("cart@example.com")
-            let r = try await app.post("/en/shop/transactions/create", #"{"order_id":"X-1","user_id":\#(user),"order_total":10.00,"cart_items":[{"category":"x","unit_price":1000000000000,"quantity":1000000},{"category":"x","unit_price":"-5"},{"category":"x","total_price":2.00}]}"#)
+            let r = try await app.post(
+                "/en/shop/transactions/create",
+                #"{"order_id":"X-1","user_id":\#(user),"order_total":10.00,"cart_items":[{"category":"x","unit_price":1000000000000,"quantity":1000000},{"category":"x","unit_price":"-5"},{"category":"x","total_price":2.00}]}"#
+            )
             #expect(r.status == .created, "\(r.json.serializedString())")
             #expect(r.int("data", "points_awarded") == 12)
         }

@@ -21,7 +21,10 @@ extension TestApp {
 
     func lots(_ customerID: Int64, all: Bool = false) async throws -> [JSON] {
         let r = try await get("/en/shop/customers/\(customerID)/lots\(all ? "?all=true" : "")")
-        guard case let .array(items) = r.data else { Issue.record("lots: \(r.json.serializedString())"); return [] }
+        guard case let .array(items) = r.data else {
+            Issue.record("lots: \(r.json.serializedString())")
+            return []
+        }
         return items
     }
 

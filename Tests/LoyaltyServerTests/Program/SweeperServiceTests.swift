@@ -5,8 +5,8 @@ import Logging
 import LoyaltyCore
 import LoyaltyServer
 import LoyaltyStore
-import SQLKit
 import LoyaltyTestSupport
+import SQLKit
 import Testing
 
 @Suite("The server's background sweeper", .databases)
@@ -26,8 +26,16 @@ struct SweeperServiceTests {
         try await app.test(.live) { client in
             #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
             let shop = try await services.provisionShop(name: "Sweep")
-            let (customer, _) = try await services.customers.createCustomer(partnerID: shop.partner.id, externalID: "s-1", email: nil, phone: nil, name: nil)
-            let outcome = try await services.ledger.post(TransactionCommand(partnerID: shop.partner.id, customer: .id(customer.id), orderID: "S-1", type: .bonus, points: 10))
+            let (customer, _) = try await services.customers.createCustomer(
+                partnerID: shop.partner.id,
+                externalID: "s-1",
+                email: nil,
+                phone: nil,
+                name: nil
+            )
+            let outcome = try await services.ledger.post(
+                TransactionCommand(partnerID: shop.partner.id, customer: .id(customer.id), orderID: "S-1", type: .bonus, points: 10)
+            )
             try await database.write { db in try await db.raw("UPDATE point_lots SET expires_at = 1").run() }
             var balance = outcome.card.balance
             for _ in 0..<40 where balance != 0 {

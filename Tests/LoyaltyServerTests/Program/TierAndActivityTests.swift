@@ -12,7 +12,9 @@ struct TierAndActivityTests {
     @Test(arguments: Backend.allCases)
     func tiersProgressMultiplyAndCanBeOverridden(_ backend: Backend) async throws {
         try await TestApp.with(backend) { app in
-            try await app.setProgram(#"{"tiers": {"levels": [{"name": "Bronze", "threshold": 0}, {"name": "Silver", "threshold": 100, "multiplier": 2}, {"name": "Gold", "threshold": 1000}]}}"#)
+            try await app.setProgram(
+                #"{"tiers": {"levels": [{"name": "Bronze", "threshold": 0}, {"name": "Silver", "threshold": 100, "multiplier": 2}, {"name": "Gold", "threshold": 1000}]}}"#
+            )
             let user = try await app.customer("tier@example.com")
             var p = try await app.points(user)
             #expect(p.string("data", "tier", "name") == "Bronze")
@@ -44,7 +46,9 @@ struct TierAndActivityTests {
     @Test(arguments: Backend.allCases)
     func refundsCanDowngradeUnderEvaluation(_ backend: Backend) async throws {
         try await TestApp.with(backend) { app in
-            try await app.setProgram(#"{"tiers": {"levels": [{"name": "Bronze", "threshold": 0}, {"name": "Silver", "threshold": 100}], "downgrade": {"mode": "evaluation", "period_days": 0, "grace_days": 0}}}"#)
+            try await app.setProgram(
+                #"{"tiers": {"levels": [{"name": "Bronze", "threshold": 0}, {"name": "Silver", "threshold": 100}], "downgrade": {"mode": "evaluation", "period_days": 0, "grace_days": 0}}}"#
+            )
             let user = try await app.customer("down@example.com")
             try await app.post("/en/shop/transactions/create", #"{"order_id":"D-1","user_id":\#(user),"order_total":150.00}"#)
             #expect(try await app.points(user).string("data", "tier", "name") == "Silver")
@@ -57,7 +61,9 @@ struct TierAndActivityTests {
     @Test(arguments: Backend.allCases)
     func activitiesHaveCapsAndReferralsCreditBothSides(_ backend: Backend) async throws {
         try await TestApp.with(backend) { app in
-            try await app.setProgram(#"{"activities": [{"key": "review", "points": 20, "cap": {"count": 1, "period": "day"}}, {"key": "referral", "points": 100, "referee_points": 50}, {"key": "signup", "points": 10}]}"#)
+            try await app.setProgram(
+                #"{"activities": [{"key": "review", "points": 20, "cap": {"count": 1, "period": "day"}}, {"key": "referral", "points": 100, "referee_points": 50}, {"key": "signup", "points": 10}]}"#
+            )
             let user = try await app.customer("act@example.com")
             let friend = try await app.customer("friend@example.com")
             let review = try await app.post("/en/shop/activities", #"{"customer_id":\#(user),"activity":"review","reference":"rev-1"}"#)
@@ -66,9 +72,15 @@ struct TierAndActivityTests {
             #expect(sameRef.status == .conflict && sameRef.int("error", "details", "transaction_id") != nil)
             let capped = try await app.post("/en/shop/activities", #"{"customer_id":\#(user),"activity":"review","reference":"rev-2"}"#)
             #expect(capped.status == .conflict && capped.string("error", "code") == "ACTIVITY_LIMIT_REACHED")
-            let referral = try await app.post("/en/shop/activities", #"{"customer_id":\#(user),"activity":"referral","referred_email":"friend@example.com"}"#)
+            let referral = try await app.post(
+                "/en/shop/activities",
+                #"{"customer_id":\#(user),"activity":"referral","referred_email":"friend@example.com"}"#
+            )
             #expect(referral.status == .created && referral.int("data", "referred", "points_awarded") == 50)
-            let twice = try await app.post("/en/shop/activities", #"{"customer_id":\#(user),"activity":"referral","referred_customer_id":\#(friend)}"#)
+            let twice = try await app.post(
+                "/en/shop/activities",
+                #"{"customer_id":\#(user),"activity":"referral","referred_customer_id":\#(friend)}"#
+            )
             #expect(twice.status == .conflict, "a customer is referred once")
             #expect(try await app.post("/en/shop/activities", #"{"customer_id":\#(user),"activity":"signup"}"#).status == .created)
             #expect(try await app.post("/en/shop/activities", #"{"customer_id":\#(user),"activity":"signup"}"#).status == .conflict)

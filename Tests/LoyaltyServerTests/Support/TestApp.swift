@@ -24,7 +24,9 @@ struct TestApp: Sendable {
     /// Runs `body` against a fresh app on `backend`; `configure` may change the config first.
     /// `clock` is the time every repository and service reads (pin it with ``ManualWallClock``).
     static func with(
-        _ backend: Backend, configure: (inout AppConfig) -> Void = { _ in }, clock: any WallClock = SystemWallClock(),
+        _ backend: Backend,
+        configure: (inout AppConfig) -> Void = { _ in },
+        clock: any WallClock = SystemWallClock(),
         _ body: @escaping @Sendable (TestApp) async throws -> Void
     ) async throws {
         let (database, initial) = try await makeDatabase(backend)
@@ -73,7 +75,13 @@ struct TestApp: Sendable {
 
     /// Sends a request with this shop's credentials (unless `headers` replaces them).
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ path: String, json body: String? = nil, headers extra: HTTPFields = [:], auth: Bool = true) async throws -> Reply {
+    func call(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        json body: String? = nil,
+        headers extra: HTTPFields = [:],
+        auth: Bool = true
+    ) async throws -> Reply {
         var headers = HTTPFields()
         if auth {
             headers[HTTPField.Name("X-API-Key")!] = key

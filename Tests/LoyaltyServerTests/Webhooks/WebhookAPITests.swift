@@ -12,7 +12,10 @@ struct WebhookAPITests {
     @Test(arguments: Backend.allCases)
     func endpointsAreManagedAndScopedToTheirPartner(_ backend: Backend) async throws {
         try await TestApp.with(backend, configure: { $0.fastWebhooks() }) { app in
-            let created = try await app.post("/en/shop/webhooks", #"{"url":"http://127.0.0.1:9/hooks","events":["transaction.created","points.awarded","points.awarded"],"description":"CRM"}"#)
+            let created = try await app.post(
+                "/en/shop/webhooks",
+                #"{"url":"http://127.0.0.1:9/hooks","events":["transaction.created","points.awarded","points.awarded"],"description":"CRM"}"#
+            )
             #expect(created.status == .created)
             let id = try #require(created.int("data", "id"))
             let secret = try #require(created.string("data", "secret"))
@@ -33,9 +36,11 @@ struct WebhookAPITests {
             let badEvent = try await app.call(.put, "/en/shop/webhooks/\(id)", json: #"{"events":["points.stolen"]}"#)
             #expect(badEvent.status == .unprocessableContent && badEvent.json["errors"]?["events"] != nil)
             #expect(try await app.get("/en/shop/webhooks/\(id)").data["events"] == .array([.string("tier.changed")]))
-            for body in [#"{"url":"ftp://example.com/x","events":["tier.changed"]}"#, #"{"url":"not a url","events":["tier.changed"]}"#,
-                         #"{"url":"http://127.0.0.1:9/x","events":[]}"#, #"{"url":"http://127.0.0.1:9/x","events":"tier.changed"}"#,
-                         #"{"events":["tier.changed"]}"#, #"{"url":"http://127.0.0.1:9/x","events":[42]}"#] {
+            for body in [
+                #"{"url":"ftp://example.com/x","events":["tier.changed"]}"#, #"{"url":"not a url","events":["tier.changed"]}"#,
+                #"{"url":"http://127.0.0.1:9/x","events":[]}"#, #"{"url":"http://127.0.0.1:9/x","events":"tier.changed"}"#,
+                #"{"events":["tier.changed"]}"#, #"{"url":"http://127.0.0.1:9/x","events":[42]}"#,
+            ] {
                 let r = try await app.post("/en/shop/webhooks", body)
                 #expect(r.status == .unprocessableContent, "accepted \(body)")
                 #expect(r.json["errors"]?["url"] != nil || r.json["errors"]?["events"] != nil, "\(r.json.serializedString())")
@@ -43,10 +48,15 @@ struct WebhookAPITests {
             #expect(try await app.get("/en/shop/webhooks").data.array.count == 1)
 
             let rotated = try await app.post("/en/shop/webhooks/\(id)/rotate-secret", "")
-            #expect(rotated.status == .ok && rotated.string("data", "secret")?.hasPrefix("whsec_") == true && rotated.string("data", "secret") != secret)
+            #expect(
+                rotated.status == .ok && rotated.string("data", "secret")?.hasPrefix("whsec_") == true && rotated.string("data", "secret") != secret
+            )
 
             let catalogue = try await app.get("/en/shop/webhooks/events").data.array.compactMap { $0["event"]?.string }
-            for t in ["transaction.created", "points.awarded", "points.deducted", "points.expired", "tier.changed", "coupon.redeemed", "card.issued", "customer.created", "webhook.test"] {
+            for t in [
+                "transaction.created", "points.awarded", "points.deducted", "points.expired", "tier.changed", "coupon.redeemed", "card.issued",
+                "customer.created", "webhook.test",
+            ] {
                 #expect(catalogue.contains(t))
             }
             // The Partner API family serves the same endpoints.
@@ -56,10 +66,12 @@ struct WebhookAPITests {
             let other = try await app.services.provisionShop(name: "Other")
             let theirs = app.credentials(other)
             #expect(try await app.call(.get, "/en/shop/webhooks", headers: theirs).data.array.isEmpty)
-            for (method, path, body) in [(HTTPRequest.Method.get, "/en/shop/webhooks/\(id)", nil), (.put, "/en/shop/webhooks/\(id)", #"{"is_active":false}"#),
-                                         (.delete, "/en/shop/webhooks/\(id)", nil), (.post, "/en/shop/webhooks/\(id)/rotate-secret", "{}"),
-                                         (.post, "/en/shop/webhooks/\(id)/test", "{}"), (.get, "/en/shop/webhooks/\(id)/deliveries", nil),
-                                         (.get, "/en/partners/webhooks/\(id)", nil)] as [(HTTPRequest.Method, String, String?)] {
+            for (method, path, body) in [
+                (HTTPRequest.Method.get, "/en/shop/webhooks/\(id)", nil), (.put, "/en/shop/webhooks/\(id)", #"{"is_active":false}"#),
+                (.delete, "/en/shop/webhooks/\(id)", nil), (.post, "/en/shop/webhooks/\(id)/rotate-secret", "{}"),
+                (.post, "/en/shop/webhooks/\(id)/test", "{}"), (.get, "/en/shop/webhooks/\(id)/deliveries", nil),
+                (.get, "/en/partners/webhooks/\(id)", nil),
+            ] as [(HTTPRequest.Method, String, String?)] {
                 #expect(try await app.call(method, path, json: body, headers: theirs).status == .notFound, "\(method) \(path)")
             }
             #expect(try await app.get("/en/shop/webhooks/\(id)").data["is_active"] == .bool(true))
@@ -105,10 +117,16 @@ struct WebhookAPITests {
             #expect(Set(ids).count == types.count && ids == again, "event ids are unique and stable")
             let awarded = try await app.get("/en/shop/events?types=points.awarded,points.deducted").data.array
             #expect(awarded.map { $0["event"]?.string } == ["points.awarded", "points.deducted"])
-            #expect(awarded[0]["data"]?["points"] == .int(10) && awarded[0]["data"]?["user_id"] == .int(user) && awarded[0]["data"]?["source"] == .string("purchase"))
+            #expect(
+                awarded[0]["data"]?["points"] == .int(10) && awarded[0]["data"]?["user_id"] == .int(user)
+                    && awarded[0]["data"]?["source"] == .string("purchase")
+            )
             #expect(awarded[1]["data"]?["points"] == .int(4) && awarded[1]["data"]?["source"] == .string("refund"))
             let tx = try await app.get("/en/shop/events?types=transaction.created").data.array[0]
-            #expect(tx["data"]?["reference_number"] == .string("F-1") && tx["data"]?["status"] == .string("completed") && [JSON.double(10), .int(10)].contains(tx["data"]?["amount"] ?? .null))
+            #expect(
+                tx["data"]?["reference_number"] == .string("F-1") && tx["data"]?["status"] == .string("completed")
+                    && [JSON.double(10), .int(10)].contains(tx["data"]?["amount"] ?? .null)
+            )
             #expect(tx["id"]?.string?.count == 36 && tx["partner_id"] == .int(app.partnerID))
 
             #expect(try await app.get("/en/shop/events?after=abc").status == .unprocessableContent)
@@ -117,7 +135,10 @@ struct WebhookAPITests {
             #expect(try await app.call(.get, "/en/shop/events", headers: app.credentials(other)).data.array.isEmpty)
 
             // Retention: once pruned, an older cursor is refused instead of skipping events.
-            #expect(try await app.services.events.prune(before: SystemWallClock().nowMillis() + 1, limit: 100) == 4, "four facts: customer, card, purchase, refund")
+            #expect(
+                try await app.services.events.prune(before: SystemWallClock().nowMillis() + 1, limit: 100) == 4,
+                "four facts: customer, card, purchase, refund"
+            )
             #expect(try await app.get("/en/shop/events?after=\(cursor)").status == .gone)
             #expect(try await app.get("/en/shop/events?after=\(end)").status == .ok)
         }

@@ -52,7 +52,10 @@ struct WebhookDeliveryTests {
             #expect(body["id"] == d["id"] && body["event"] == .string("points.awarded") && body["partner_id"] == .int(app.partnerID))
             #expect(body["data"]?["points"] == .int(25) && body["data"]?["user_id"] == .int(user))
             let fed = try await app.get("/en/shop/events?types=points.awarded").data.arrayFirst
-            #expect(fed?["id"] != nil && fed?["id"] == body["event_id"] && fed?["data"] == body["data"], "the feed and the delivery name the same event")
+            #expect(
+                fed?["id"] != nil && fed?["id"] == body["event_id"] && fed?["data"] == body["data"],
+                "the feed and the delivery name the same event"
+            )
             #expect(try await app.get("/en/shop/webhooks/\(hook.id)").int("data", "failure_count") == 0)
         }
     }
@@ -143,9 +146,19 @@ struct WebhookDeliveryTests {
             _ = try await app.createWebhook(receiver.url("/ok/a"), events: all)
             _ = try await app.createWebhook(receiver.url("/ok/b"), events: all, headers: app.credentials(other))
             let a = try await app.customer("a@example.com")
-            let b = try #require(try await app.call(.post, "/en/shop/customers", json: #"{"email":"b@example.com"}"#, headers: app.credentials(other)).int("data", "id"))
+            let b = try #require(
+                try await app.call(.post, "/en/shop/customers", json: #"{"email":"b@example.com"}"#, headers: app.credentials(other)).int(
+                    "data",
+                    "id"
+                )
+            )
             try await app.post("/en/shop/points/award", #"{"customer_id":\#(a),"points":3,"order_id":"A-1"}"#)
-            try await app.call(.post, "/en/shop/points/award", json: #"{"customer_id":\#(b),"points":4,"order_id":"B-1"}"#, headers: app.credentials(other))
+            try await app.call(
+                .post,
+                "/en/shop/points/award",
+                json: #"{"customer_id":\#(b),"points":4,"order_id":"B-1"}"#,
+                headers: app.credentials(other)
+            )
             try await app.dispatch {
                 let (x, y) = (await receiver.requests(under: "/ok/a").count, await receiver.requests(under: "/ok/b").count)
                 return x >= 4 && y >= 4

@@ -56,7 +56,10 @@ final class WebhookReceiver: Sendable {
             let n = await log.record(Request(path: path, headers: request.headers, body: Array(body.readableBytesView)))
             let parts = path.split(separator: "/")
             if parts.first == "flaky", parts.count > 1, let fails = Int(parts[1]) {
-                return Response(status: n <= fails ? .internalServerError : .ok, body: .init(byteBuffer: ByteBuffer(string: n <= fails ? "boom \(n)" : "ok")))
+                return Response(
+                    status: n <= fails ? .internalServerError : .ok,
+                    body: .init(byteBuffer: ByteBuffer(string: n <= fails ? "boom \(n)" : "ok"))
+                )
             }
             if parts.first == "status", parts.count > 1, let code = Int(parts[1]) {
                 return Response(status: HTTPResponse.Status(code: code), body: .init(byteBuffer: ByteBuffer(string: "status \(code)")))
@@ -73,11 +76,19 @@ final class WebhookReceiver: Sendable {
             let (ready, continuation) = AsyncStream<Bool>.makeStream()
             var logger = Logger(label: "webhook-receiver")
             logger.logLevel = .critical
-            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), onServerRunning: { _ in
-                continuation.yield(true)
-            }, logger: logger)
+            let app = Application(
+                router: router,
+                configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                onServerRunning: { _ in
+                    continuation.yield(true)
+                },
+                logger: logger
+            )
             let task = Task {
-                do { try await app.runService(gracefulShutdownSignals: []) } catch { continuation.yield(false); throw error }
+                do { try await app.runService(gracefulShutdownSignals: []) } catch {
+                    continuation.yield(false)
+                    throw error
+                }
                 continuation.yield(false)
             }
             var iterator = ready.makeAsyncIterator()

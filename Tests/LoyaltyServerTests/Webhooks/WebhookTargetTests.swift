@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTypes
 import LoyaltyModels
-@testable import LoyaltyServer
 import LoyaltyTestSupport
 import Testing
+
+@testable import LoyaltyServer
 
 @Suite("Webhook targets and signatures", .databases)
 struct WebhookTargetTests {
@@ -13,11 +14,13 @@ struct WebhookTargetTests {
     func privateAndMetadataTargetsAreRefused(_ backend: Backend) async throws {
         try await TestApp.with(backend) { app in
             #expect(app.services.config.webhookAllowLoopback == false)
-            for url in ["http://127.0.0.1:8080/hook", "https://127.0.0.1/hook", "https://localhost/hook", "https://10.1.2.3/hook",
-                        "https://172.16.0.1/hook", "https://192.168.1.10/hook", "https://169.254.169.254/latest/meta-data/",
-                        "https://[::1]/hook", "https://[::ffff:169.254.169.254]/hook", "https://[fd00::1]/hook", "https://[fe80::1]/hook",
-                        "https://100.64.0.1/hook", "https://0.0.0.0/hook", "https://224.0.0.1/hook", "http://93.184.215.14/hook",
-                        "https://user:pass@93.184.215.14/hook", "https://no-such-host.invalid/hook"] {
+            for url in [
+                "http://127.0.0.1:8080/hook", "https://127.0.0.1/hook", "https://localhost/hook", "https://10.1.2.3/hook",
+                "https://172.16.0.1/hook", "https://192.168.1.10/hook", "https://169.254.169.254/latest/meta-data/",
+                "https://[::1]/hook", "https://[::ffff:169.254.169.254]/hook", "https://[fd00::1]/hook", "https://[fe80::1]/hook",
+                "https://100.64.0.1/hook", "https://0.0.0.0/hook", "https://224.0.0.1/hook", "http://93.184.215.14/hook",
+                "https://user:pass@93.184.215.14/hook", "https://no-such-host.invalid/hook",
+            ] {
                 let r = try await app.post("/en/shop/webhooks", #"{"url":"\#(url)","events":["points.awarded"]}"#)
                 #expect(r.status == .unprocessableContent, "accepted \(url)")
                 #expect(r.json["errors"]?["url"] != nil, "\(url): \(r.json.serializedString())")
@@ -41,9 +44,11 @@ struct WebhookTargetTests {
         for a in ["8.8.8.8", "93.184.215.14", "1.1.1.1", "2606:4700::1111", "::ffff:8.8.8.8"] {
             #expect(IPAddress(a)?.isPublic == true, "\(a)")
         }
-        for a in ["10.0.0.1", "127.0.0.1", "127.255.0.9", "169.254.169.254", "172.31.255.255", "192.168.0.1", "100.127.0.1", "0.0.0.0",
-                  "198.18.0.1", "255.255.255.255", "::", "::1", "fc00::1", "fe80::1", "ff02::1", "2001:db8::1", "::ffff:10.0.0.1",
-                  "64:ff9b::a9fe:a9fe", "::127.0.0.1"] {
+        for a in [
+            "10.0.0.1", "127.0.0.1", "127.255.0.9", "169.254.169.254", "172.31.255.255", "192.168.0.1", "100.127.0.1", "0.0.0.0",
+            "198.18.0.1", "255.255.255.255", "::", "::1", "fc00::1", "fe80::1", "ff02::1", "2001:db8::1", "::ffff:10.0.0.1",
+            "64:ff9b::a9fe:a9fe", "::127.0.0.1",
+        ] {
             #expect(IPAddress(a)?.isPublic == false, "\(a)")
         }
         #expect(IPAddress("172.32.0.1")?.isPublic == true)
@@ -53,9 +58,16 @@ struct WebhookTargetTests {
 
     /// The server signs exactly as the independent vectors (Python's hmac) say.
     @Test func signaturesMatchTheSharedVectors() throws {
-        struct Vector: Decodable { var secret: String; var body: String; var timestamp: Int64; var signature: String; var timestamped_signature: String }
+        struct Vector: Decodable {
+            var secret: String
+            var body: String
+            var timestamp: Int64
+            var signature: String
+            var timestamped_signature: String
+        }
         struct File: Decodable { var vectors: [Vector] }
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/webhook-signature-vectors.json")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/webhook-signature-vectors.json")
         let vectors = try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).vectors
         #expect(vectors.count == 3)
         for v in vectors {

@@ -19,11 +19,19 @@ extension AppConfig {
 
 extension TestApp {
     /// Creates an endpoint through the API; returns its id and secret.
-    func createWebhook(_ url: String, events: [String], headers: HTTPFields = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws -> (id: Int64, secret: String) {
+    func createWebhook(
+        _ url: String,
+        events: [String],
+        headers: HTTPFields = [:],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> (id: Int64, secret: String) {
         let list = events.map { "\"\($0)\"" }.joined(separator: ",")
         let r = try await call(.post, "/en/shop/webhooks", json: #"{"url":"\#(url)","events":[\#(list)]}"#, headers: headers)
         #expect(r.status == .created, "webhook create: \(r.json.serializedString())", sourceLocation: sourceLocation)
-        return (try #require(r.int("data", "id"), sourceLocation: sourceLocation), try #require(r.string("data", "secret"), sourceLocation: sourceLocation))
+        return (
+            try #require(r.int("data", "id"), sourceLocation: sourceLocation),
+            try #require(r.string("data", "secret"), sourceLocation: sourceLocation)
+        )
     }
 
     /// Runs dispatcher cycles until `done` holds (or ~15 s pass, which fails the test).

@@ -20,8 +20,13 @@ struct RateLimitMiddleware: RouterMiddleware {
         guard decision.allowed else {
             headers[.retryAfter] = String(decision.retryAfter)
             var error = APIError(
-                status: .tooManyRequests, code: 1003, stringCode: .rateLimitExceeded, messageKey: "rate_limited",
-                args: ["seconds": String(decision.retryAfter)], details: [("retry_after", .int(Int64(decision.retryAfter)))])
+                status: .tooManyRequests,
+                code: 1003,
+                stringCode: .rateLimitExceeded,
+                messageKey: "rate_limited",
+                args: ["seconds": String(decision.retryAfter)],
+                details: [("retry_after", .int(Int64(decision.retryAfter)))]
+            )
             error.headers = headers
             throw error
         }

@@ -13,7 +13,11 @@ struct APIResult: Sendable {
     var raw: (contentType: String, body: [UInt8], headers: HTTPFields)?
 
     init(
-        status: HTTPResponse.Status = .ok, messageKey: String = "ok", args: [String: String] = [:], data: JSON, meta: JSON? = nil,
+        status: HTTPResponse.Status = .ok,
+        messageKey: String = "ok",
+        args: [String: String] = [:],
+        data: JSON,
+        meta: JSON? = nil,
         extra: [(String, JSON)] = []
     ) {
         self.status = status

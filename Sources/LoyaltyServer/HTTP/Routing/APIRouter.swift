@@ -11,19 +11,25 @@ struct APIRouter {
     /// Integrators with API credentials (`X-API-Key` + `X-API-Secret`, or the FAQ's
     /// Bearer key + `Shop-ID`), rate limited per credential.
     func credentials(_ family: String) -> APIRoutes {
-        routes(family, [
-            CredentialAuthMiddleware(authenticator: services.authenticator),
-            RateLimitMiddleware(limiter: services.rateLimiter),
-        ])
+        routes(
+            family,
+            [
+                CredentialAuthMiddleware(authenticator: services.authenticator),
+                RateLimitMiddleware(limiter: services.rateLimiter),
+            ]
+        )
     }
 
     /// Customers with a customer token (`Authorization: Bearer <jwt>`), rate limited per
     /// customer.
     func customerToken(_ family: String) -> APIRoutes {
-        routes(family, [
-            CustomerTokenMiddleware(tokens: services.customerTokens, environment: services.config.environment),
-            RateLimitMiddleware(limiter: services.rateLimiter),
-        ])
+        routes(
+            family,
+            [
+                CustomerTokenMiddleware(tokens: services.customerTokens, environment: services.config.environment),
+                RateLimitMiddleware(limiter: services.rateLimiter),
+            ]
+        )
     }
 
     /// Routes whose handler authenticates by the body (a refresh token), or none at all.

@@ -29,7 +29,9 @@ struct APIRoutes {
 
     func post(_ path: String, bulk: Bool = false, _ handler: @escaping Handler) {
         recorder.record("POST", prefix + path)
-        group.post(RouterPath(path)) { [services] request, context in try await Self.run(services, request, context, body: bulk ? .bulk : .json, handler) }
+        group.post(RouterPath(path)) { [services] request, context in
+            try await Self.run(services, request, context, body: bulk ? .bulk : .json, handler)
+        }
     }
 
     func put(_ path: String, _ handler: @escaping Handler) {
@@ -42,7 +44,13 @@ struct APIRoutes {
         group.delete(RouterPath(path)) { [services] request, context in try await Self.run(services, request, context, body: .none, handler) }
     }
 
-    private static func run(_ services: AppServices, _ request: Request, _ context: LoyaltyRequestContext, body kind: BodyKind, _ handler: Handler) async throws -> Response {
+    private static func run(
+        _ services: AppServices,
+        _ request: Request,
+        _ context: LoyaltyRequestContext,
+        body kind: BodyKind,
+        _ handler: Handler
+    ) async throws -> Response {
         let principal = context.principal ?? .anonymous(environment: services.config.environment)
         let config = services.config
         let fields: Fields
@@ -57,7 +65,11 @@ struct APIRoutes {
             let body = try await RequestBody.read(request, limit: limit, timeoutSeconds: config.bodyTimeoutSeconds)
             fields = Fields(body.json, locale: context.locale)
             if principal.kind == .credential {
-                idempotency = try await IdempotencyGate(repository: services.idempotency).admit(request, body: body.bytes, partnerID: principal.partnerID)
+                idempotency = try await IdempotencyGate(repository: services.idempotency).admit(
+                    request,
+                    body: body.bytes,
+                    partnerID: principal.partnerID
+                )
             }
         }
         if case let .replay(status, body) = idempotency {
@@ -68,8 +80,15 @@ struct APIRoutes {
         var parameters: [String: String] = [:]
         for (k, v) in context.parameters where k != "locale" { parameters[String(k)] = String(v) }
         let call = APICall(
-            principal: principal, locale: context.locale, requestID: context.requestID, parameters: parameters, fields: fields,
-            customerID: context.customerID, host: request.head.authority, forwardedScheme: request.headers[HeaderName.forwardedProto])
+            principal: principal,
+            locale: context.locale,
+            requestID: context.requestID,
+            parameters: parameters,
+            fields: fields,
+            customerID: context.customerID,
+            host: request.head.authority,
+            forwardedScheme: request.headers[HeaderName.forwardedProto]
+        )
 
         let status: HTTPResponse.Status
         let body: [UInt8]
@@ -83,8 +102,13 @@ struct APIRoutes {
             }
             status = result.status
             body = Envelope.success(
-                status: result.status, requestID: context.requestID, message: Messages.text(result.messageKey, context.locale, result.args),
-                data: result.data, meta: result.meta, extra: result.extra)
+                status: result.status,
+                requestID: context.requestID,
+                message: Messages.text(result.messageKey, context.locale, result.args),
+                data: result.data,
+                meta: result.meta,
+                extra: result.extra
+            )
         } catch {
             let apiError = ErrorMapping.apiError(error, logger: context.logger)
             status = apiError.status
@@ -92,7 +116,12 @@ struct APIRoutes {
             headers = apiError.headers
         }
         if case let .claimed(key) = idempotency {
-            try await IdempotencyGate(repository: services.idempotency).finish(partnerID: principal.partnerID, key: key, status: Int(status.code), body: body)
+            try await IdempotencyGate(repository: services.idempotency).finish(
+                partnerID: principal.partnerID,
+                key: key,
+                status: Int(status.code),
+                body: body
+            )
         }
         return Envelope.response(status: status, body: body, headers: headers)
     }

@@ -22,12 +22,22 @@ struct RequestBody {
             buffer = try await withDeadline(seconds: timeoutSeconds, timeoutError: { BodyTimeout() }) { try await body.collect(upTo: limit) }
         } catch is BodyTimeout {
             var e = APIError(
-                status: .requestTimeout, code: 1105, stringCode: .requestTimeout, messageKey: "body_timeout",
-                args: ["seconds": String(Int(timeoutSeconds))])
+                status: .requestTimeout,
+                code: 1105,
+                stringCode: .requestTimeout,
+                messageKey: "body_timeout",
+                args: ["seconds": String(Int(timeoutSeconds))]
+            )
             e.headers[.connection] = "close"
             throw e
         } catch {
-            throw APIError(status: .contentTooLarge, code: 1104, stringCode: .payloadTooLarge, messageKey: "body_too_large", args: ["limit": String(limit)])
+            throw APIError(
+                status: .contentTooLarge,
+                code: 1104,
+                stringCode: .payloadTooLarge,
+                messageKey: "body_too_large",
+                args: ["limit": String(limit)]
+            )
         }
         let bytes = Array(buffer.readableBytesView)
         guard !bytes.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) else { return RequestBody(bytes: bytes, json: .object([])) }

@@ -12,7 +12,10 @@ enum CustomerSelector: Sendable {
     /// Reads `idField` (our id; a non-numeric value is taken as the external id),
     /// `externalField` or `emailField`, recording a problem when none is usable.
     static func read(
-        _ f: inout Fields, idField: String = "customer_id", externalField: String = "external_id", emailField: String = "email"
+        _ f: inout Fields,
+        idField: String = "customer_id",
+        externalField: String = "external_id",
+        emailField: String = "email"
     ) -> CustomerSelector? {
         var id: Int64?
         var external = f.string(externalField, maxLength: 191)
@@ -40,8 +43,12 @@ extension ShopAPI {
         case let .externalID(external, field):
             guard let c = try await customers.customer(partnerID: call.partnerID, externalID: external) else {
                 throw APIError.notFound(
-                    "customer_not_found", code: 1201, stringCode: .customerNotFound, args: ["id": external],
-                    details: [(field, .string(external)), ("shop_id", .optional(call.principal.shopID))])
+                    "customer_not_found",
+                    code: 1201,
+                    stringCode: .customerNotFound,
+                    args: ["id": external],
+                    details: [(field, .string(external)), ("shop_id", .optional(call.principal.shopID))]
+                )
             }
             return .id(c.id)
         }

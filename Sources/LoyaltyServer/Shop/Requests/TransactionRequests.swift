@@ -38,7 +38,9 @@ struct CreateTransactionRequest {
         let items = f.array("cart_items", maxItems: 1000)
         if let items, items.contains(where: { if case .object = $0 { false } else { true } }) { f.fail("cart_items", "v_object") }
         metadata = f.object("meta_data")
-        if userID == nil && email == nil && cardID == nil && !f.errors.contains(where: { ["user_id", "user_email", "loyalty_card_id"].contains($0.0) }) {
+        if userID == nil && email == nil && cardID == nil
+            && !f.errors.contains(where: { ["user_id", "user_email", "loyalty_card_id"].contains($0.0) })
+        {
             f.fail("user_id", "one_of_required", ["fields": "user_id, user_email"])
         }
         if type == .purchase && total == nil && points == nil && !f.has("order_total") && !f.has("amount") && !f.has("points") {
