@@ -40,7 +40,7 @@ public struct SQLSigningKeyRepository: SigningKeyRepository {
                 RETURNING id, purpose, material, created_at, retired_at
                 """
             ).first()
-            return try Self.key(row!)
+            return try Self.key(try row.required("the returned row"))
         }
     }
 

@@ -143,7 +143,7 @@ public struct EventPublisher: Sendable {
             }
             let claimCount = min(pending.count, max(0, claim?.limit ?? 0))
             let leaseUntil = now + (claim?.leaseMillis ?? 0)
-            for (offset, chunk) in Array(pending.enumerated()).chunked(400).map({ ($0.first!.offset, $0) }) {
+            for (offset, chunk) in Array(pending.enumerated()).chunked(400).map({ ($0.first?.offset ?? 0, $0) }) {
                 let values: [SQLQueryString] = chunk.map { i, p in
                     let claimed = i < claimCount
                     let d = p.claim

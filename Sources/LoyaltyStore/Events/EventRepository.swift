@@ -65,7 +65,7 @@ public struct SQLEventRepository: EventRepository {
                             scannedTo = cursor
                             continue
                         }
-                        if out.count == limit { return EventPage(events: out, nextCursor: out.last!.seq, hasMore: true) }
+                        if out.count == limit { return EventPage(events: out, nextCursor: out.last?.seq ?? cursor, hasMore: true) }
                         out.append(
                             PublishedEvent(
                                 seq: cursor,

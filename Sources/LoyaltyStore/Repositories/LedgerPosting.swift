@@ -89,7 +89,7 @@ enum LedgerPosting {
             WHERE partner_id = \(bind: partnerID) AND id = \(bind: cardID) RETURNING \(unsafeRaw: Rows.cardColumns)
             """
         ).first()
-        return try Rows.card(row!)
+        return try Rows.card(try row.required("the returned row"))
     }
 }
 

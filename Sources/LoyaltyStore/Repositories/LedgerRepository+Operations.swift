@@ -37,15 +37,17 @@ extension SQLLedgerRepository {
 
     public func transfer(_ t: TransferCommand) async throws -> TransferOutcome {
         try await writeLocked { db, now, lock, programs in
-            let sender = try await Self.resolve(db, partnerID: t.partnerID, customer: t.from, cardID: nil, orderID: nil, shopID: t.shopID, now: now)!
-            let recipient = try await Self.resolve(db, partnerID: t.partnerID, customer: t.to, cardID: nil, orderID: nil, shopID: nil, now: now)!
+            let sender = try await Self.resolve(db, partnerID: t.partnerID, customer: t.from, cardID: nil, orderID: nil, shopID: t.shopID, now: now)
+                .required("a card for the customer")
+            let recipient = try await Self.resolve(db, partnerID: t.partnerID, customer: t.to, cardID: nil, orderID: nil, shopID: nil, now: now)
+                .required("a card for the customer")
             guard sender.shopKnown else { throw LoyaltyError.shopNotFound }
             guard sender.customer.id != recipient.customer.id else { throw LoyaltyError.sameCustomer }
             try sender.card.requireUsable(at: now)
             try recipient.card.requireUsable(at: now)
             let program = try await programs.config(db, partnerID: t.partnerID, version: sender.programVersion)
             let cards = try await Self.lockCards(db, partnerID: t.partnerID, ids: [sender.card.id, recipient.card.id], forUpdate: lock, now: now)
-            let from = cards[sender.card.id]!
+            let from = try cards[sender.card.id].required("the sender's locked card")
             let meta = JSON.object([
                 ("to_customer_id", .int(recipient.customer.id)), ("to_card_id", .int(recipient.card.id)), ("actor", .optional(t.actor)),
             ]).serializedString()
@@ -186,10 +188,13 @@ extension SQLLedgerRepository {
 
     public func adjust(_ a: AdjustmentCommand) async throws -> TransactionOutcome {
         try await writeLocked { db, now, lock, programs in
-            let r = try await Self.resolve(db, partnerID: a.partnerID, customer: a.customer, cardID: nil, orderID: nil, shopID: a.shopID, now: now)!
+            let r = try await Self.resolve(db, partnerID: a.partnerID, customer: a.customer, cardID: nil, orderID: nil, shopID: a.shopID, now: now)
+                .required("a card for the customer")
             guard r.shopKnown else { throw LoyaltyError.shopNotFound }
             let program = try await programs.config(db, partnerID: a.partnerID, version: r.programVersion)
-            var card = try await Self.lockCards(db, partnerID: a.partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id]!
+            var card = try await Self.lockCards(db, partnerID: a.partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id].required(
+                "the locked card"
+            )
             let meta = JSON.object([("actor", .optional(a.actor))]).serializedString()
             let command = TransactionCommand(
                 partnerID: a.partnerID,
@@ -332,7 +337,8 @@ extension SQLLedgerRepository {
 
     public func recordActivity(_ a: ActivityCommand) async throws -> [TransactionOutcome] {
         try await writeLocked { db, now, lock, programs in
-            let r = try await Self.resolve(db, partnerID: a.partnerID, customer: a.customer, cardID: nil, orderID: nil, shopID: a.shopID, now: now)!
+            let r = try await Self.resolve(db, partnerID: a.partnerID, customer: a.customer, cardID: nil, orderID: nil, shopID: a.shopID, now: now)
+                .required("a card for the customer")
             guard r.shopKnown else { throw LoyaltyError.shopNotFound }
             let program = try await programs.config(db, partnerID: a.partnerID, version: r.programVersion)
             guard let activity = program.activity(a.activity) else { throw LoyaltyError.activityNotConfigured(a.activity) }
@@ -383,7 +389,8 @@ extension SQLLedgerRepository {
                 guard claimed else { throw LoyaltyError.activityCapReached(activity: a.activity, period: activity.capPeriod.rawValue) }
             }
             if let referred = a.referred, activity.refereePoints > 0 {
-                let other = try await Self.resolve(db, partnerID: a.partnerID, customer: referred, cardID: nil, orderID: nil, shopID: nil, now: now)!
+                let other = try await Self.resolve(db, partnerID: a.partnerID, customer: referred, cardID: nil, orderID: nil, shopID: nil, now: now)
+                    .required("a card for the customer")
                 guard other.customer.id != r.customer.id else { throw LoyaltyError.sameCustomer }
                 // A customer can be referred once.
                 outcomes.append(
@@ -419,7 +426,7 @@ extension SQLLedgerRepository {
     ) async throws -> TransactionOutcome {
         let now = moment.epochMillis
         try r.card.requireUsable(at: now)
-        var card = try await lockCards(db, partnerID: a.partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id]!
+        var card = try await lockCards(db, partnerID: a.partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id].required("the locked card")
         let meta = JSON.object([("activity", .string(key)), ("reference", .string(reference)), ("actor", .optional(a.actor))]).serializedString()
         let command = TransactionCommand(
             partnerID: a.partnerID,
@@ -516,9 +523,12 @@ extension SQLLedgerRepository {
         actor: String?
     ) async throws -> LoyaltyCard {
         try await writeLocked { db, now, lock, programs in
-            let r = try await Self.resolve(db, partnerID: partnerID, customer: .id(customerID), cardID: nil, orderID: nil, shopID: nil, now: now)!
+            let r = try await Self.resolve(db, partnerID: partnerID, customer: .id(customerID), cardID: nil, orderID: nil, shopID: nil, now: now)
+                .required("a card for the customer")
             let program = try await programs.config(db, partnerID: partnerID, version: r.programVersion)
-            let card = try await Self.lockCards(db, partnerID: partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id]!
+            let card = try await Self.lockCards(db, partnerID: partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id].required(
+                "the locked card"
+            )
             var state = card.tierState
             if let tier {
                 guard let defined = program.tiers.tier(named: tier) else { throw LoyaltyError.tierUnknown(tier) }

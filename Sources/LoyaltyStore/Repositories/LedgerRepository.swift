@@ -182,7 +182,7 @@ public struct SQLLedgerRepository: LedgerRepository {
                 if next < commands.count { start() }
             }
         }
-        return results.map { $0! }
+        return try results.map { try $0.required("a result for every command") }
     }
 
     // MARK: - Posting (inside a write transaction)
@@ -334,7 +334,8 @@ public struct SQLLedgerRepository: LedgerRepository {
         forUpdate: String,
         programs: ProgramCache
     ) async throws -> TransactionOutcome {
-        let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now)!
+        let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now)
+            .required("a card for the customer")
         try PurchasePlan.admit(shopKnown: r.shopKnown, card: r.card, at: now)
         let program = try await programs.config(db, partnerID: c.partnerID, version: r.programVersion)
         var card = r.card
@@ -415,7 +416,7 @@ public struct SQLLedgerRepository: LedgerRepository {
                 touch: true,
                 details: plan.rulesAppliedJSON,
                 newLot: newLot
-            )!
+            ).required("the card after an earning posting")
             summarised = newLot != nil
             try await Lots.open(
                 db,
@@ -451,7 +452,8 @@ public struct SQLLedgerRepository: LedgerRepository {
         let lock = forUpdate
         return try await database.write { db in
             let now = clock.nowMillis()
-            var r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, orderID: nil, shopID: nil, now: now)!
+            var r = try await Self.resolve(db, partnerID: partnerID, customer: customer, cardID: cardID, orderID: nil, shopID: nil, now: now)
+                .required("a card for the customer")
             if let violation = r.template.redemption.violation(forPoints: points) { throw LoyaltyError.redemptionNotAllowed(violation) }
             if r.card.pending > 0 {
                 r.card = try await Self.lockCards(db, partnerID: partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id] ?? r.card

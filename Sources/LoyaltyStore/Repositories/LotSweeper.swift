@@ -108,7 +108,7 @@ public final class LotSweeper: Sendable {
             }
         }
         var byPartner: [Int64: [Int64]] = [:]
-        for card in try await lock(db, order) { byPartner[partnerOf[card]!, default: []].append(card) }
+        for card in try await lock(db, order) { if let partner = partnerOf[card] { byPartner[partner, default: []].append(card) } }
         return byPartner
     }
 
@@ -269,7 +269,7 @@ public final class LotSweeper: Sendable {
                 ).all().map { try $0.decode(column: "id", as: Int64.self) }
             }
             for card in cards { _ = try await ledger.evaluateTier(partnerID: partner, cardID: card) }
-            tierCursor.withLock { $0[partner] = cards.count < limit ? 0 : cards.last! }
+            tierCursor.withLock { $0[partner] = cards.count < limit ? 0 : cards.last ?? 0 }
             evaluated += cards.count
         }
         return evaluated

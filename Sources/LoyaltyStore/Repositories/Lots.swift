@@ -194,6 +194,6 @@ enum Lots {
             RETURNING \(unsafeRaw: Rows.cardColumns)
             """
         ).first()
-        return try Rows.card(row!)
+        return try Rows.card(try row.required("the returned row"))
     }
 }

@@ -43,7 +43,7 @@ public struct SQLProgramRepository: ProgramRepository {
                 RETURNING version
                 """
             ).first()
-            return try row!.decode(column: "version", as: Int64.self)
+            return try row.required("the returned row").decode(column: "version", as: Int64.self)
         }
     }
 }

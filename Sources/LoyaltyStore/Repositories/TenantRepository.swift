@@ -72,7 +72,7 @@ public struct SQLTenantRepository: TenantRepository {
         let now = clock.nowMillis()
         return try await database.write { db in
             let row = try await db.raw("INSERT INTO partners (name, created_at) VALUES (\(bind: name), \(bind: now)) RETURNING id").first()
-            return Partner(id: try row!.decode(column: "id", as: Int64.self), name: name, createdAt: now)
+            return Partner(id: try row.required("the returned row").decode(column: "id", as: Int64.self), name: name, createdAt: now)
         }
     }
 
@@ -98,7 +98,7 @@ public struct SQLTenantRepository: TenantRepository {
                 RETURNING \(unsafeRaw: Rows.shopColumns)
                 """
             ).first()
-            return try Rows.shop(row!)
+            return try Rows.shop(try row.required("the returned row"))
         }
     }
 
@@ -146,7 +146,7 @@ public struct SQLTenantRepository: TenantRepository {
                 RETURNING \(unsafeRaw: Rows.templateColumns)
                 """
             ).first()
-            return try Rows.template(row!)
+            return try Rows.template(try row.required("the returned row"))
         }
     }
 
@@ -229,7 +229,7 @@ public struct SQLTenantRepository: TenantRepository {
                 RETURNING \(unsafeRaw: Rows.credentialColumns)
                 """
             ).first()
-            return try Rows.credential(row!)
+            return try Rows.credential(try row.required("the returned row"))
         }
         return (credential, secret)
     }

@@ -114,7 +114,7 @@ public struct SQLWebhookRepository: WebhookRepository {
                       \(bind: true), 0, \(bind: now), \(bind: now))
                     RETURNING \(unsafeRaw: Self.columns)
                     """
-                ).first()!
+                ).first().required("the returned row")
             )
         }
         return (hook, secret)
@@ -310,7 +310,7 @@ public struct SQLWebhookRepository: WebhookRepository {
                   1, \(bind: now), \(bind: now))
                 RETURNING id
                 """
-            ).first()!
+            ).first().required("the returned row")
             try await DeliveryQueue.enqueue(db, [(try row.decode(column: "id", as: Int64.self), webhookID, now)])
             return true
         }
