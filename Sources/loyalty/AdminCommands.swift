@@ -23,7 +23,7 @@ struct ShopCommand: AsyncParsableCommand {
             let (name, partnerID, env) = (self.name, partnerId, self.env)
             let p = try await withServices(try database.config()) { try await $0.provisionShop(name: name, partnerID: partnerID, environment: env) }
             if json {
-                printJSON([
+                try printJSON([
                     "partner_id": p.partner.id, "shop_id": p.shop.id, "card_template_id": p.template.id, "api_key": p.credential.key,
                     "api_secret": p.secret, "environment": p.credential.environment.rawValue,
                 ])
@@ -77,7 +77,7 @@ struct KeysCommand: AsyncParsableCommand {
                 )
             }
             if json {
-                printJSON([
+                try printJSON([
                     "id": credential.id, "api_key": credential.key, "api_secret": secret, "environment": credential.environment.rawValue,
                     "partner_id": partnerID, "shop_id": shopID as Any,
                 ])

@@ -64,8 +64,8 @@ func withServices<T: Sendable>(_ config: AppConfig, _ body: @escaping @Sendable 
     }
 }
 
-func printJSON(_ object: [String: Any]) {
-    let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+func printJSON(_ object: [String: Any]) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 }
 

@@ -54,11 +54,20 @@ public actor PostgresCluster {
     }
 
     /// Creates an empty database (or a copy of `template`) and returns its URL.
+    ///
+    /// PostgreSQL copies a template only while no session is connected to it, so any
+    /// session left on the template (a pool that has not closed yet) is ended first.
     public func createDatabase(template: String? = nil) throws -> String {
         let admin = try url()
         let name = "t_\(getpid())_\(Int.random(in: 0..<1_000_000_000))"
-        let sql = "CREATE DATABASE \(name)" + (template.map { " TEMPLATE \($0)" } ?? "")
-        try Shell.run(["psql", admin, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        var args = ["psql", admin, "-q", "-v", "ON_ERROR_STOP=1"]
+        if let template {
+            args += ["-c", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(template)' AND pid <> pg_backend_pid()"]
+            args += ["-c", "CREATE DATABASE \(name) TEMPLATE \(template)"]
+        } else {
+            args += ["-c", "CREATE DATABASE \(name)"]
+        }
+        try Shell.run(args)
         return Self.replacingDatabase(in: admin, with: name)
     }
 

@@ -53,13 +53,12 @@ public actor TestDatabases {
     public func newPostgresURL() async throws -> String {
         let cluster = PostgresCluster.shared
         try await preparePostgresTemplate()
-        // The template's pool closes its connections asynchronously after cancellation;
-        // PostgreSQL refuses to copy a database that still has sessions.
+        // A copy can still fail while another copy of the same template is starting.
         var attempt = 0
         while true {
             do {
                 return try await cluster.createDatabase(template: postgresTemplate)
-            } catch  where attempt < 50 {
+            } catch  where attempt < 10 {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -78,17 +77,15 @@ public actor TestDatabases {
         return dir
     }
 
-    /// Migrates `database` and closes it.
+    /// Migrates `database` and closes it: its pool has stopped when this returns.
     static func migrate(_ database: any DatabaseClient) async throws {
         let runner = Task { await database.run() }
-        defer { runner.cancel() }
-        do {
-            try await Migrator(database: database).migrate()
-        } catch {
-            await database.shutdown()
-            throw error
-        }
+        var failure: (any Error)?
+        do { try await Migrator(database: database).migrate() } catch { failure = error }
         await database.shutdown()
+        runner.cancel()
+        await runner.value
+        if let failure { throw failure }
     }
 
     public static var quietLogger: Logger {

@@ -64,7 +64,7 @@ public enum EarningEngine {
             var best: (BonusRule, Int128)?
             for r in live where r.isItemRule && r.matches(item) {
                 let gain = Int128(item.amountMinor) * rate * Int128(r.multiplierPercent - 100) / (unit * 100) + Int128(r.bonusPoints)
-                if best == nil || gain > best!.1 { best = (r, gain) }
+                if gain > (best?.1 ?? Int128.min) { best = (r, gain) }
             }
             if let (r, gain) = best { itemGains[r.id, default: 0] += gain }
         }

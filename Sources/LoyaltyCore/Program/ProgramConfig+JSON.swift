@@ -290,8 +290,10 @@ struct ProgramFieldReader {
         }
         c.pendingDays = int(json["pending_days"], "pending_days", max: 365) ?? 0
         c.allowNegativeBalance = bool(json["allow_negative_balance"], "allow_negative_balance") ?? false
-        if let p = oneOf(json["refund_when_spent"], "refund_when_spent", RefundPolicy.allCases.map(\.rawValue)) {
-            c.refundWhenSpent = RefundPolicy(rawValue: p)!
+        if let p = oneOf(json["refund_when_spent"], "refund_when_spent", RefundPolicy.allCases.map(\.rawValue)),
+            let policy = RefundPolicy(rawValue: p)
+        {
+            c.refundWhenSpent = policy
         }
         if let tz = string(json["timezone"], "timezone", maxLength: 64) {
             if LocalMoment.isKnownZone(tz) { c.timeZone = tz } else { fail("timezone", "is not a known IANA time zone") }
@@ -346,8 +348,9 @@ struct ProgramFieldReader {
         a.refereePoints = int(json["referee_points"], "\(p).referee_points", max: 1_000_000) ?? 0
         if let cap = object(json["cap"], "\(p).cap") {
             a.capCount = int(cap["count"], "\(p).cap.count", max: 10_000) ?? 0
-            if let period = oneOf(cap["period"], "\(p).cap.period", Activity.Period.allCases.map(\.rawValue)) {
-                a.capPeriod = Activity.Period(rawValue: period)!
+            if let period = oneOf(cap["period"], "\(p).cap.period", Activity.Period.allCases.map(\.rawValue)).flatMap(Activity.Period.init(rawValue:))
+            {
+                a.capPeriod = period
             }
         }
         return key == nil || points == nil ? nil : a
@@ -356,7 +359,9 @@ struct ProgramFieldReader {
     mutating func tiers(_ json: JSON, _ p: String) -> TierPolicy {
         var t = TierPolicy.standard
         t.enabled = bool(json["enabled"], "\(p).enabled") ?? true
-        if let b = oneOf(json["basis"], "\(p).basis", TierPolicy.Basis.allCases.map(\.rawValue)) { t.basis = TierPolicy.Basis(rawValue: b)! }
+        if let b = oneOf(json["basis"], "\(p).basis", TierPolicy.Basis.allCases.map(\.rawValue)).flatMap(TierPolicy.Basis.init(rawValue:)) {
+            t.basis = b
+        }
         t.windowDays = int(json["window_days"], "\(p).window_days", min: 1, max: 3650) ?? 365
         if json["levels"] != nil {
             let levels = array(json["levels"], "\(p).levels", max: 20).enumerated().compactMap { i, l -> TierPolicy.Tier? in

@@ -140,8 +140,9 @@ public enum TierDecision {
         } else if case let .evaluation(periodDays, graceDays) = policy.downgrade {
             let periodEnd = (s.since ?? now) + periodDays * 86_400_000
             if now >= periodEnd {
-                if s.graceUntil == nil { s.graceUntil = now + graceDays * 86_400_000 }
-                if now >= s.graceUntil! {
+                let graceUntil = s.graceUntil ?? now + graceDays * 86_400_000
+                s.graceUntil = graceUntil
+                if now >= graceUntil {
                     s.tier = policy.tiers[qualified].name
                     s.since = now
                     s.graceUntil = nil

@@ -222,24 +222,31 @@ extension SQLLedgerRepository {
                 now: now
             )
             let details = JSON.object([("actor", .optional(a.actor)), ("reason", .string(a.reason))]).serializedString()
+            // A deduction draws what the available points cover; the rest is a debt lot,
+            // only where the programme allows negative balances.
+            let take = max(0, -a.points)
+            let covered = min(take, max(0, card.available))
+            guard covered == take || program.allowNegativeBalance else {
+                throw LoyaltyError.insufficientPoints(available: card.available, requested: take)
+            }
+            _ = try await LedgerPosting.post(
+                db,
+                partnerID: a.partnerID,
+                cardID: card.id,
+                shopID: a.shopID,
+                transactionID: txID,
+                type: .adjusted,
+                points: a.points,
+                reference: a.reference,
+                description: a.reason,
+                now: now,
+                allowNegative: true,
+                earnedDelta: 0,
+                spentDelta: 0,
+                touch: true,
+                details: details
+            )
             if a.points > 0 {
-                _ = try await LedgerPosting.post(
-                    db,
-                    partnerID: a.partnerID,
-                    cardID: card.id,
-                    shopID: a.shopID,
-                    transactionID: txID,
-                    type: .adjusted,
-                    points: a.points,
-                    reference: a.reference,
-                    description: a.reason,
-                    now: now,
-                    allowNegative: true,
-                    earnedDelta: 0,
-                    spentDelta: 0,
-                    touch: true,
-                    details: details
-                )
                 let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
                 try await Lots.open(
                     db,
@@ -253,28 +260,6 @@ extension SQLLedgerRepository {
                     now: now
                 )
             } else {
-                let take = -a.points
-                let covered = min(take, max(0, card.available))
-                guard covered == take || program.allowNegativeBalance else {
-                    throw LoyaltyError.insufficientPoints(available: card.available, requested: take)
-                }
-                _ = try await LedgerPosting.post(
-                    db,
-                    partnerID: a.partnerID,
-                    cardID: card.id,
-                    shopID: a.shopID,
-                    transactionID: txID,
-                    type: .adjusted,
-                    points: a.points,
-                    reference: a.reference,
-                    description: a.reason,
-                    now: now,
-                    allowNegative: true,
-                    earnedDelta: 0,
-                    spentDelta: 0,
-                    touch: true,
-                    details: details
-                )
                 guard try await Lots.draw(db, partnerID: a.partnerID, cardID: card.id, points: covered).uncovered == 0 else {
                     throw LotShortage(cardID: card.id)
                 }

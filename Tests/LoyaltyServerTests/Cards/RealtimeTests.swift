@@ -39,23 +39,31 @@ struct RealtimeTests {
                 do {
                     try await body(port, live)
                 } catch {
-                    task.cancel()
-                    await task.value
-                    await live.database.shutdown()
+                    await stop(task, live)
                     throw error
                 }
-                task.cancel()
-                await task.value
-                await live.database.shutdown()
+                await stop(task, live)
                 return
             }
-            // The server did not start (the port was taken): its database service may
-            // not have run, so close the database here (a second close is a no-op).
-            task.cancel()
-            await task.value
-            await live.database.shutdown()
+            // The server did not start (the port was taken).
+            await stop(task, live)
         }
         Issue.record("no port to serve on")
+    }
+
+    /// Cancels the served application and closes its database. The server may hold an
+    /// upgraded WebSocket open past cancellation, so it gets 5 s to stop, not forever;
+    /// the database is closed either way (its service may never have run; a second
+    /// close is a no-op), so no connection is released unclosed.
+    static func stop(_ task: Task<Void, Never>, _ live: AppServices) async {
+        task.cancel()
+        let stopped = Mutex(false)
+        Task {
+            await task.value
+            stopped.withLock { $0 = true }
+        }
+        for _ in 0..<50 where !stopped.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(100)) }
+        await live.database.shutdown()
     }
 
     /// Connects, runs `script` with a send function, and returns every frame received

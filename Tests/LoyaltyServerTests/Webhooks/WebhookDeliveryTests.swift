@@ -185,12 +185,14 @@ struct WebhookDeliveryTests {
             try await app.post("/en/shop/points/award", #"{"customer_id":\#(user),"points":7,"order_id":"L-1"}"#)
             // The dead node: published and claimed, never sent.
             _ = try await EventPublisher(database: app.services.database).publish(maxAttempts: 5)
-            #expect(try await DeliveryQueue(database: app.services.database).claim(limit: 10, leaseMillis: 700).count == 1)
+            #expect(try await DeliveryQueue(database: app.services.database).claim(limit: 10, leaseMillis: 3000).count == 1)
 
             let survivor = AppServices(config: app.services.config, database: app.services.database)
             try await survivor.dispatcher.tick()
             #expect(await receiver.requests(under: "/ok/lease").isEmpty, "claimed by the dead node until its lease ends")
-            try await Task.sleep(for: .milliseconds(750))
+            // A lease long enough that a loaded machine cannot run out of it before the
+            // survivor's first tick above.
+            try await Task.sleep(for: .milliseconds(3050))
             for _ in 0..<50 where await receiver.requests(under: "/ok/lease").isEmpty {
                 try await survivor.dispatcher.tick()
                 try await Task.sleep(for: .milliseconds(50))
