@@ -8,30 +8,7 @@ struct EventPayloadTests {
     let createdAt = saturdayNoon  // 2026-11-28T12:00:00.000Z
 
     func tx(_ type: TransactionType = .purchase, awarded: Int64, redeemed: Int64 = 0, amount: Int64? = 1550, shop: Int64? = 4) -> ShopTransaction {
-        ShopTransaction(
-            id: 7,
-            partnerID: 1,
-            shopID: shop,
-            cardID: 5,
-            customerID: 3,
-            type: type,
-            orderID: "A-1",
-            refundID: nil,
-            amountMinor: amount,
-            currency: "EUR",
-            pointsAwarded: awarded,
-            pointsRedeemed: redeemed,
-            pointsReversed: 0,
-            redeemedReturned: 0,
-            shortfall: 0,
-            discountMinor: nil,
-            description: nil,
-            reason: nil,
-            status: "completed",
-            metadataJSON: nil,
-            originalTransactionID: nil,
-            createdAt: createdAt
-        )
+        Fixture.transaction(id: 7, type: type, amount: amount, awarded: awarded, redeemed: redeemed, shopID: shop, createdAt: createdAt)
     }
 
     func fact(_ t: ShopTransaction, balance: Int64) -> JSON { EventFact.transaction(t, card: Fixture.card(balance: balance)) }

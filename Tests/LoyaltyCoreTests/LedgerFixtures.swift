@@ -103,10 +103,23 @@ enum Fixture {
 
     /// The stored purchase a refund reverses: `amount` that earned `points` and redeemed `redeemed`.
     static func original(amount: Int64? = 1000, points: Int64 = 100, redeemed: Int64 = 0, type: TransactionType = .purchase) -> ShopTransaction {
+        transaction(id: 70, type: type, amount: amount, awarded: points, redeemed: redeemed)
+    }
+
+    /// A completed transaction of card 5 (customer 3, partner 1), order `A-1`.
+    static func transaction(
+        id: Int64,
+        type: TransactionType = .purchase,
+        amount: Int64?,
+        awarded: Int64,
+        redeemed: Int64 = 0,
+        shopID: Int64? = 4,
+        createdAt: Int64 = 0
+    ) -> ShopTransaction {
         ShopTransaction(
-            id: 70,
+            id: id,
             partnerID: 1,
-            shopID: 4,
+            shopID: shopID,
             cardID: 5,
             customerID: 3,
             type: type,
@@ -114,7 +127,7 @@ enum Fixture {
             refundID: nil,
             amountMinor: amount,
             currency: "EUR",
-            pointsAwarded: points,
+            pointsAwarded: awarded,
             pointsRedeemed: redeemed,
             pointsReversed: 0,
             redeemedReturned: 0,
@@ -125,7 +138,7 @@ enum Fixture {
             status: "completed",
             metadataJSON: nil,
             originalTransactionID: nil,
-            createdAt: 0
+            createdAt: createdAt
         )
     }
 }
