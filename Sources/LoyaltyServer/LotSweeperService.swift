@@ -24,7 +24,7 @@ struct LotSweeperService: Service {
         }
         try? await cancelWhenGracefulShutdown {
             try await ready.wait()
-            heartbeats.beat(.sweeper)
+            heartbeats.start(.sweeper)
             while !Task.isCancelled {
                 try await Task.sleep(for: .milliseconds(Int(intervalSeconds * 1000)))
                 await tick()

@@ -18,6 +18,7 @@ struct QRSessionExpiryService: Service {
             pause: .seconds(1),
             logger: logger,
             label: "QR session expiry",
+            onStart: { [heartbeats] in heartbeats.start(.qrSessionExpiry) },
             onRound: { [heartbeats] in heartbeats.beat(.qrSessionExpiry) }
         ) {
             _ = try await sessions.expireDue(now: heartbeats.clock.nowMillis())

@@ -11,9 +11,13 @@ import LoyaltyStore
 ///   the cards (`authentication`, `points_system`, `loyalty_cards`) need nothing else;
 /// - `sweeper`, `webhook_dispatcher`, `qr_session_expiry`: the age of the loop's last
 ///   completed round (``Heartbeats``), `stale` when it is overdue, `disabled` when the
-///   configuration turns the loop off, `starting` before its first round;
+///   configuration turns the loop off, `starting` until its first round is due;
 /// - `realtime`: on PostgreSQL whether this node's `LISTEN` connection is up; on SQLite
 ///   the hub is in-process (`local`); `starting` until the first connection.
+///
+/// A loop that started but has not finished a round within that time is `stale`, and a
+/// listener that started but has not connected within 10 s is `down`; `starting`
+/// means the loop has not been started (migrations still running).
 ///
 /// `status` is `ok` when everything is operational, `degraded` otherwise; the answer is
 /// 503 when the database does not answer (a load balancer should stop sending traffic)
@@ -35,22 +39,14 @@ struct HealthEndpoint: Sendable {
         ]
         func loop(_ loop: Heartbeats.Loop, everySeconds interval: Double, enabled: Bool) {
             let last = services.heartbeats.lastBeat(loop)
-            let state: String
-            if !enabled {
-                state = "disabled"
-            } else if let last {
-                // Overdue: two intervals plus slack for a slow round.
-                state = Double(now - last) <= (2 * interval + 10) * 1000 ? "operational" : "stale"
-            } else {
-                state = "starting"
-            }
+            let state = services.heartbeats.status(of: loop, intervalSeconds: interval, enabled: enabled, now: now).rawValue
             states.append((loop.rawValue, state))
             checks.append((loop.rawValue, .object([("status", .string(state)), ("last_round_ms_ago", last.map { .int(now - $0) } ?? .null)])))
         }
         loop(.sweeper, everySeconds: config.sweepIntervalSeconds, enabled: config.sweepIntervalSeconds > 0)
         loop(.webhookDispatcher, everySeconds: Double(config.webhookPollMillis) / 1000, enabled: true)
         loop(.qrSessionExpiry, everySeconds: 1, enabled: true)
-        let realtimeState = services.database.notifications != nil ? services.heartbeats.listener.rawValue : "local"
+        let realtimeState = services.database.notifications != nil ? services.heartbeats.listenerStatus(now: now).rawValue : "local"
         states.append(("realtime", realtimeState))
         let healthy = states.allSatisfy { ["operational", "disabled", "local", "starting"].contains($0.1) }
         let body = JSON.object([

@@ -64,7 +64,13 @@ struct PostgresRealtimeListener: Service {
 
     func run() async throws {
         // `listen` returns (or throws) only when its connection is lost: then listen again.
-        await repeatUntilShutdown(ready: ready, pause: .seconds(1), logger: logger, label: "realtime listener") {
+        await repeatUntilShutdown(
+            ready: ready,
+            pause: .seconds(1),
+            logger: logger,
+            label: "realtime listener",
+            onStart: { heartbeats.startListener() }
+        ) {
             defer { heartbeats.setConnected(false) }
             try await database.listen(channel: PostgresRealtimeBus.channelName, onListening: { heartbeats.setConnected(true) }) { payload in
                 guard let json = try? JSONDecoder().decode(JSON.self, from: Data(payload.utf8)),

@@ -263,6 +263,7 @@ struct WebhookDispatcherService: Service {
     func run() async throws {
         // Shutdown before the gate opens (a failed migration) must not hang here.
         do { try await cancelWhenGracefulShutdown { try await ready.wait() } } catch { return }
+        heartbeats.start(.webhookDispatcher)
         await dispatcher.run(onRound: { heartbeats.beat(.webhookDispatcher) })
     }
 }
