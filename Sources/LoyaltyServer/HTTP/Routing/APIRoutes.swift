@@ -54,6 +54,7 @@ struct APIRoutes {
         let principal = context.principal ?? .anonymous(environment: services.config.environment)
         let config = services.config
         let fields: Fields
+        let gate = IdempotencyGate(repository: services.idempotency)
         var idempotency = IdempotencyGate.Admission.untracked
         switch kind {
         case .none:
@@ -65,7 +66,7 @@ struct APIRoutes {
             let body = try await RequestBody.read(request, limit: limit, timeoutSeconds: config.bodyTimeoutSeconds)
             fields = Fields(body.json, locale: context.locale)
             if principal.kind == .credential {
-                idempotency = try await IdempotencyGate(repository: services.idempotency).admit(
+                idempotency = try await gate.admit(
                     request,
                     body: body.bytes,
                     partnerID: principal.partnerID
@@ -116,7 +117,7 @@ struct APIRoutes {
             headers = apiError.headers
         }
         if case let .claimed(key) = idempotency {
-            try await IdempotencyGate(repository: services.idempotency).finish(
+            try await gate.finish(
                 partnerID: principal.partnerID,
                 key: key,
                 status: Int(status.code),
