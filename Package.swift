@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        // XML feed uploads (multipart/form-data); small, and its NIO is already here.
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         // Already resolved through Hummingbird, postgres-nio and async-http-client; named
         // here because our targets import them directly.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
@@ -69,6 +71,7 @@ let package = Package(
         .target(
             name: "LoyaltyServer",
             dependencies: [
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 "LoyaltyStore",
                 "LoyaltyCore",
                 "LoyaltyModels",

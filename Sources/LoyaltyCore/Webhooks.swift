@@ -183,6 +183,12 @@ public enum EventType {
     public static let pointsAdjusted = "points.adjusted"
     public static let tierChanged = "tier.changed"
     public static let couponRedeemed = "coupon.redeemed"
+    public static let couponCreated = "coupon.created"
+    public static let couponCancelled = "coupon.cancelled"
+    public static let couponExpired = "coupon.expired"
+    public static let offerCreated = "offer.created"
+    public static let offerUpdated = "offer.updated"
+    public static let offerDeleted = "offer.deleted"
     public static let cardIssued = "card.issued"
     public static let customerCreated = "customer.created"
     public static let webhookDisabled = "webhook.disabled"
@@ -197,7 +203,13 @@ public enum EventType {
         (pointsTransferred, "Points moved from one customer to another"),
         (pointsAdjusted, "A manual adjustment with reason and actor"),
         (tierChanged, "A customer's tier changed (automatic, manual or override expiry)"),
-        (couponRedeemed, "A coupon was redeemed (reserved: emitted once coupons exist)"),
+        (couponCreated, "A coupon was issued: an offer claimed by a member or by a shop for one"),
+        (couponRedeemed, "A coupon was redeemed at a shop"),
+        (couponCancelled, "A coupon was cancelled (points returned per the offer's policy)"),
+        (couponExpired, "A coupon expired unused (points returned per the offer's policy)"),
+        (offerCreated, "An offer was created"),
+        (offerUpdated, "An offer's terms changed"),
+        (offerDeleted, "An offer was withdrawn"),
         (cardIssued, "A loyalty card was issued to a customer"),
         (customerCreated, "A customer was created"),
         (webhookDisabled, "A webhook endpoint was disabled after repeated failed deliveries"),

@@ -21,6 +21,10 @@ public struct AppServices: Sendable {
     public let dispatcher: WebhookDispatcher
     let webhookTargets: WebhookTargetPolicy
     public let cards: any CardRepository
+    public let offers: any OfferRepository
+    public let coupons: any CouponRepository
+    public let catalog: any CatalogRepository
+    let couponQR: CouponQR
     public let signingKeys: any SigningKeyRepository
     public let qrSessions: any QRSessionRepository
     let cardTokens: CardTokens
@@ -79,6 +83,10 @@ public struct AppServices: Sendable {
         self.rateLimiter = RateLimiter(perMinute: config.shopRateLimitPerMinute)
         self.cards = SQLCardRepository(database: database, clock: clock)
         self.signingKeys = SQLSigningKeyRepository(database: database, clock: clock)
+        self.offers = SQLOfferRepository(database: database, clock: clock)
+        self.coupons = SQLCouponRepository(database: database, programs: programCache, clock: clock)
+        self.catalog = SQLCatalogRepository(database: database, clock: clock)
+        self.couponQR = CouponQR(keys: KeyRing(purpose: "coupon_qr", keyBytes: 32, repository: signingKeys, clock: clock))
         self.qrSessions = SQLQRSessionRepository(database: database)
         self.cardTokens = CardTokens(
             keys: KeyRing(purpose: "card_token", keyBytes: 32, repository: signingKeys, clock: clock),

@@ -111,26 +111,38 @@ public struct PurchasePlan: Sendable {
 
     /// The points a purchase or award earns and why: explicit points are one `manual`
     /// line (none for 0); otherwise ``EarningEngine`` on the template's rule, the
-    /// programme and the card's tier in force at `moment`.
+    /// programme and the card's tier in force at `moment`, then the running earning
+    /// `offers` (``EarningOffers``) for a purchase.
     public static func earning(
         for c: TransactionCommand,
         template: CardTemplate,
         program: ProgramConfig,
         card: LoyaltyCard,
-        at moment: LocalMoment
+        at moment: LocalMoment,
+        offers: [Offer] = []
     ) -> EarningEngine.Result {
         if let explicit = c.points {
             let line = EarningEngine.Line(rule: "manual", name: c.reason ?? "Manual award", points: explicit)
             return EarningEngine.Result(points: explicit, lines: explicit > 0 ? [line] : [])
         }
         let tier = TierDecision.effectiveName(program.tiers, card.tierState, now: moment.epochMillis)
-        return EarningEngine.compute(
+        let result = EarningEngine.compute(
             base: template.earning,
             program: program,
             orderTotalMinor: c.orderTotalMinor ?? 0,
             items: c.cartItems,
             tier: tier,
             at: moment
+        )
+        guard !offers.isEmpty, c.type == .purchase else { return result }
+        return EarningOffers.apply(
+            result,
+            offers: offers,
+            rule: template.earning,
+            orderTotalMinor: c.orderTotalMinor ?? 0,
+            shopID: c.shopID,
+            tier: tier,
+            at: moment.epochMillis
         )
     }
 

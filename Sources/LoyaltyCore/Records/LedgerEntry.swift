@@ -8,6 +8,8 @@ public enum LedgerEntryType: String, Sendable, CaseIterable {
     case expired
     case transfer
     case activity
+    /// Points paid for a coupon coming back (cancel or expiry policy).
+    case returned
 }
 
 /// One append-only line of a card's ledger.

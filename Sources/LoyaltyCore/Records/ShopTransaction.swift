@@ -10,6 +10,10 @@ public enum TransactionType: String, Sendable, CaseIterable {
     case transfer
     /// A manual correction by an operator.
     case adjustment
+    /// Points paid for an offer's coupon.
+    case rewardClaim = "reward_claim"
+    /// Points given back for a coupon cancelled or expired unused.
+    case rewardReturn = "reward_return"
 }
 
 public struct ShopTransaction: Sendable, Hashable {
@@ -98,7 +102,7 @@ public struct ShopTransaction: Sendable, Hashable {
         switch type {
         case .purchase, .bonus, .activity: pointsAwarded - pointsRedeemed
         case .refund, .cancellation: pointsRedeemed - pointsAwarded
-        case .transfer, .adjustment: pointsAwarded - pointsRedeemed
+        case .transfer, .adjustment, .rewardClaim, .rewardReturn: pointsAwarded - pointsRedeemed
         }
     }
 }

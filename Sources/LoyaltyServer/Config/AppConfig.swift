@@ -13,7 +13,7 @@ import LoyaltyStore
 /// webhook settings `LOYALTY_WEBHOOK_RETRY_SCHEDULE` (e.g. `0,1m,5m,30m,2h`; units ms,
 /// s, m, h), `LOYALTY_WEBHOOK_TIMEOUT_SECONDS`, `LOYALTY_WEBHOOK_DISABLE_AFTER`,
 /// `LOYALTY_WEBHOOK_LEASE_SECONDS`, `LOYALTY_WEBHOOK_CONCURRENCY` (0 = this node does
-/// not deliver), `LOYALTY_WEBHOOK_POLL_MS`, `LOYALTY_WEBHOOK_ALLOW_LOOPBACK`
+/// not deliver), `LOYALTY_WEBHOOK_POLL_MS`, `LOYALTY_WEBHOOK_ALLOW_LOOPBACK` (also for XML feed URLs), `LOYALTY_XML_MAX_BYTES`
 /// (development and tests only), `LOYALTY_EVENT_RETENTION_DAYS`,
 /// `LOYALTY_BODY_TIMEOUT_SECONDS` and `LOYALTY_IDLE_TIMEOUT_SECONDS`; digital cards and
 /// realtime: `LOYALTY_CARD_TOKEN_TTL_SECONDS`, `LOYALTY_QR_SESSION_SECONDS`,
@@ -34,6 +34,8 @@ public struct AppConfig: Sendable {
     public var maxBodyBytes: Int = 1 << 20
     /// Bulk endpoints accept larger bodies (thousands of items).
     public var maxBulkBodyBytes: Int = 8 << 20
+    /// The largest XML product feed, uploaded or fetched (the spec's 10 MB).
+    public var xmlMaxBytes: Int = 10 << 20
     public var databaseTimeoutSeconds: Double = 10
     public var postgresMaxConnections: Int = 40
     /// How long a verified credential is trusted without a database look-up: a key
@@ -119,6 +121,7 @@ public struct AppConfig: Sendable {
         c.webhookConcurrency = r.integer("LOYALTY_WEBHOOK_CONCURRENCY", default: c.webhookConcurrency, in: 0...100_000)
         c.webhookPollMillis = r.integer("LOYALTY_WEBHOOK_POLL_MS", default: c.webhookPollMillis, in: 1...3_600_000)
         c.webhookAllowLoopback = r.flag("LOYALTY_WEBHOOK_ALLOW_LOOPBACK", default: c.webhookAllowLoopback)
+        c.xmlMaxBytes = r.integer("LOYALTY_XML_MAX_BYTES", default: c.xmlMaxBytes, in: 1_024...(512 << 20))
         c.bodyTimeoutSeconds = r.number("LOYALTY_BODY_TIMEOUT_SECONDS", default: c.bodyTimeoutSeconds, in: 0.001...3_600)
         c.idleTimeoutSeconds = r.number("LOYALTY_IDLE_TIMEOUT_SECONDS", default: c.idleTimeoutSeconds, in: 0.001...86_400)
         c.eventRetentionDays = r.number("LOYALTY_EVENT_RETENTION_DAYS", default: c.eventRetentionDays, in: 0.0001...36_500)

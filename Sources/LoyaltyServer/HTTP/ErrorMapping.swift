@@ -12,6 +12,7 @@ enum ErrorMapping {
         switch error {
         case let e as APIError: return e
         case let e as LoyaltyError: return map(e)
+        case let e as RewardError: return map(e)
         case is DatabaseUnavailableError:
             logger.error("database unavailable: \(error)")
             return .unavailable
@@ -173,6 +174,43 @@ enum ErrorMapping {
         case .refreshTokenInvalid: return .unauthorized("refresh_invalid", code: 1102, stringCode: .invalidRefreshToken)
         }
     }
+
+    static func map(_ error: RewardError) -> APIError {
+        switch error {
+        case .offerNotFound: return .notFound("offer_not_found", code: 1206, stringCode: .offerNotFound)
+        case let .offerUnavailable(why):
+            let (status, code): (HTTPResponse.Status, ErrorCode) =
+                switch why {
+                case .expired: (.badRequest, .offerExpired)
+                case .soldOut: (.conflict, .offerSoldOut)
+                case .limitReached: (.conflict, .offerAlreadyClaimed)
+                case .tierNotEligible: (.forbidden, .tierRequirementNotMet)
+                case .inactive, .notStarted: (.badRequest, .offerNotAvailable)
+                }
+            return APIError(status: status, code: 1310, stringCode: code, messageKey: why.rawValue, details: [("reason", .string(why.rawValue))])
+        case .couponNotFound: return .notFound("coupon_not_found", code: 1207, stringCode: .couponNotFound)
+        case .couponAlreadyUsed: return APIError(status: .conflict, code: 1311, stringCode: .couponAlreadyUsed, messageKey: "coupon_used")
+        case .couponExpired: return APIError(status: .badRequest, code: 1312, stringCode: .couponExpired, messageKey: "coupon_expired")
+        case .couponCancelled: return APIError(status: .badRequest, code: 1313, stringCode: .couponCancelled, messageKey: "coupon_cancelled")
+        case .couponPendingElsewhere:
+            return APIError(status: .conflict, code: 1314, stringCode: .operationNotAllowed, messageKey: "coupon_pending_elsewhere")
+        case .couponNotPending: return APIError(status: .conflict, code: 1314, stringCode: .operationNotAllowed, messageKey: "coupon_not_pending")
+        case .couponNotPendingHere: return APIError(status: .forbidden, code: 1005, stringCode: .forbidden, messageKey: "coupon_not_pending_here")
+        case .couponNotValidAtShop: return APIError(status: .forbidden, code: 1005, stringCode: .forbidden, messageKey: "coupon_wrong_shop")
+        case .productSelectionRequired:
+            return APIError(
+                status: .unprocessableContent,
+                code: 1100,
+                stringCode: .productSelectionRequired,
+                messageKey: "product_selection_required"
+            )
+        case .productNotSelectable:
+            return APIError(status: .unprocessableContent, code: 1100, stringCode: .productNotSelectable, messageKey: "product_not_selectable")
+        case .cancelTooLate:
+            return APIError(status: .unprocessableContent, code: 1314, stringCode: .operationNotAllowed, messageKey: "coupon_cancel_too_late")
+        case .importNotFound: return .notFound("import_not_found", code: 1208, stringCode: .resourceNotFound)
+        }
+    }
 }
 
 /// Outermost middleware: stamps `X-Request-Id` on every response, picks the locale
@@ -236,4 +274,5 @@ struct EnvelopeMiddleware: RouterMiddleware {
         }
         return response
     }
+
 }

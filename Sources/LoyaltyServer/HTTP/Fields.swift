@@ -39,6 +39,11 @@ struct Fields {
         if let i = errors.firstIndex(where: { $0.0 == field }) { errors[i].1.append(message) } else { errors.append((field, [message])) }
     }
 
+    /// Records an already localised message (from a nested object's own ``Fields``).
+    mutating func failMessage(_ field: String, _ message: String) {
+        if let i = errors.firstIndex(where: { $0.0 == field }) { errors[i].1.append(message) } else { errors.append((field, [message])) }
+    }
+
     func has(_ field: String) -> Bool {
         guard let v = values[field] else { return false }
         if case let .string(s) = v, s.isEmpty { return false }

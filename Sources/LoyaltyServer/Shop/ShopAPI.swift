@@ -32,6 +32,11 @@ struct ShopAPI {
         registerProgram(routes)
         registerWebhooks(routes)
         registerCards(routes)
+        let either = families.credentialsOrCustomer("shop")
+        let customer = families.customerToken("shop")
+        registerOffers(credentials: routes, either: either, customer: customer)
+        registerCoupons(credentials: routes, either: either, customer: customer)
+        registerCatalog(routes)
         registerQRSessions(routes)
         registerCustomerAPI(customer: families.customerToken("shop"), open: families.open("shop"))
         // The Partner API's webhook endpoints (P26-P33), on the same credentials.

@@ -276,5 +276,66 @@ enum Schema {
                 "CREATE INDEX refresh_tokens_customer_idx ON refresh_tokens (partner_id, customer_id)",
             ]
         ),
+        // Issue 12: offers, coupons, categories, products and XML imports.
+        Step(
+            version: 5,
+            statements: [
+                """
+                CREATE TABLE categories (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), name_lt TEXT, name_en TEXT, slug TEXT NOT NULL,
+                  parent_id BIGINT, created_at BIGINT NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX categories_slug_idx ON categories (partner_id, slug)",
+                """
+                CREATE TABLE offers (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), type TEXT NOT NULL,
+                  title_lt TEXT, title_en TEXT, description_lt TEXT, description_en TEXT, terms TEXT,
+                  category_id BIGINT, image_url TEXT, value BIGINT NOT NULL DEFAULT 0, maximum_discount_minor BIGINT,
+                  minimum_purchase_minor BIGINT, points_required BIGINT NOT NULL DEFAULT 0, stock BIGINT,
+                  claimed_count BIGINT NOT NULL DEFAULT 0, per_member_limit BIGINT, starts_at BIGINT, ends_at BIGINT,
+                  is_active {BOOL} NOT NULL DEFAULT TRUE, is_featured {BOOL} NOT NULL DEFAULT FALSE,
+                  tiers TEXT NOT NULL DEFAULT '[]', shop_ids TEXT NOT NULL DEFAULT '[]', product_ids TEXT NOT NULL DEFAULT '[]',
+                  coupon_validity_days BIGINT, return_on_cancel {BOOL} NOT NULL DEFAULT TRUE,
+                  return_on_expiry {BOOL} NOT NULL DEFAULT FALSE, deleted_at BIGINT,
+                  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX offers_partner_idx ON offers (partner_id, id)",
+                // Bumped by every offer write: purchases read it with the card and reload
+                // the partner's earning offers only when it moved.
+                "CREATE TABLE offer_versions (partner_id BIGINT PRIMARY KEY, version BIGINT NOT NULL)",
+                """
+                CREATE TABLE coupons (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), offer_id BIGINT NOT NULL,
+                  customer_id BIGINT NOT NULL, card_id BIGINT NOT NULL, code TEXT NOT NULL, status TEXT NOT NULL,
+                  pending_shop_id BIGINT, pending_at BIGINT, selected_product_id BIGINT, redeemed_at BIGINT,
+                  redeemed_shop_id BIGINT, notes TEXT, points_spent BIGINT NOT NULL DEFAULT 0,
+                  points_returned BIGINT NOT NULL DEFAULT 0, claim_transaction_id BIGINT, expires_at BIGINT,
+                  cancelled_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX coupons_code_idx ON coupons (code)",
+                "CREATE INDEX coupons_member_idx ON coupons (partner_id, customer_id, offer_id)",
+                "CREATE INDEX coupons_partner_idx ON coupons (partner_id, id)",
+                "CREATE INDEX coupons_open_expiry_idx ON coupons (expires_at) WHERE status IN ('active', 'pending')",
+                """
+                CREATE TABLE products (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), product_key TEXT NOT NULL, sku TEXT, xml_id TEXT,
+                  name TEXT NOT NULL, description TEXT, brand TEXT, model TEXT, ean TEXT, image_url TEXT, external_url TEXT,
+                  price_minor BIGINT NOT NULL, discounted_price_minor BIGINT, currency TEXT NOT NULL,
+                  availability TEXT NOT NULL, stock_quantity BIGINT, is_active {BOOL} NOT NULL DEFAULT TRUE,
+                  attributes TEXT, import_id BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE UNIQUE INDEX products_key_idx ON products (partner_id, product_key)",
+                "CREATE TABLE product_categories (product_id BIGINT NOT NULL, category_id BIGINT NOT NULL, PRIMARY KEY (product_id, category_id))",
+                """
+                CREATE TABLE xml_imports (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), source TEXT NOT NULL, url TEXT, file_name TEXT,
+                  status TEXT NOT NULL, validate_only {BOOL} NOT NULL DEFAULT FALSE, product_count BIGINT NOT NULL DEFAULT 0,
+                  products_created BIGINT NOT NULL DEFAULT 0, products_updated BIGINT NOT NULL DEFAULT 0,
+                  errors TEXT NOT NULL DEFAULT '[]', bytes BIGINT NOT NULL DEFAULT 0, duration_ms BIGINT NOT NULL DEFAULT 0,
+                  created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX xml_imports_partner_idx ON xml_imports (partner_id, id)",
+            ]
+        ),
     ]
 }

@@ -197,6 +197,8 @@ public struct SQLLedgerRepository: LedgerRepository {
         var shopKnown: Bool
         /// The partner's programme version (nil: never configured).
         var programVersion: Int64?
+        /// The partner's offers version (nil: no offer ever written), for ``EarningOfferCache``.
+        var offersVersion: Int64?
     }
 
     /// The joined column list of ``resolve``, built once.
@@ -218,13 +220,14 @@ public struct SQLLedgerRepository: LedgerRepository {
         issueCard: Bool = true
     ) async throws -> Resolved? {
         var sql: SQLQueryString = """
-            SELECT \(unsafeRaw: Self.resolveColumns), s.id AS shop_found, pr.version AS p_version
+            SELECT \(unsafeRaw: Self.resolveColumns), s.id AS shop_found, pr.version AS p_version, ov.version AS o_version
             FROM customers cu
             LEFT JOIN loyalty_cards lc ON lc.partner_id = cu.partner_id AND lc.customer_id = cu.id
             LEFT JOIN card_templates t ON t.partner_id = lc.partner_id AND t.id = lc.template_id
             LEFT JOIN reservations r ON r.partner_id = cu.partner_id AND r.card_id = lc.id AND r.order_id = \(bind: orderID) AND r.status = 'active'
             LEFT JOIN shops s ON s.partner_id = cu.partner_id AND s.id = \(bind: shopID)
             LEFT JOIN programs pr ON pr.partner_id = cu.partner_id
+            LEFT JOIN offer_versions ov ON ov.partner_id = cu.partner_id
             WHERE cu.partner_id = \(bind: partnerID)
             """
         switch ref {
@@ -252,7 +255,8 @@ public struct SQLLedgerRepository: LedgerRepository {
             template: template,
             hold: nil,
             shopKnown: shopKnown,
-            programVersion: try row.decode(column: "p_version", as: Int64?.self)
+            programVersion: try row.decode(column: "p_version", as: Int64?.self),
+            offersVersion: try row.decode(column: "o_version", as: Int64?.self)
         )
     }
 
@@ -267,7 +271,8 @@ public struct SQLLedgerRepository: LedgerRepository {
             template: try Rows.template(row, prefix: "t_"),
             hold: hold,
             shopKnown: shopID == nil || shopFound != nil,
-            programVersion: try row.decode(column: "p_version", as: Int64?.self)
+            programVersion: try row.decode(column: "p_version", as: Int64?.self),
+            offersVersion: try row.decode(column: "o_version", as: Int64?.self)
         )
     }
 
@@ -281,7 +286,7 @@ public struct SQLLedgerRepository: LedgerRepository {
         switch command.type {
         case .purchase, .bonus: return try await postPurchase(db, command, now: now, forUpdate: forUpdate, programs: programs)
         case .refund, .cancellation: return try await postReversal(db, command, now: now, forUpdate: forUpdate, programs: programs)
-        case .activity, .transfer, .adjustment: throw LoyaltyError.unsupportedTransactionType
+        case .activity, .transfer, .adjustment, .rewardClaim, .rewardReturn: throw LoyaltyError.unsupportedTransactionType
         }
     }
 
@@ -344,7 +349,8 @@ public struct SQLLedgerRepository: LedgerRepository {
             card = try await lockCards(db, partnerID: c.partnerID, ids: [card.id], forUpdate: forUpdate, now: now)[card.id] ?? card
         }
         let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
-        let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: card, at: moment)
+        let offers = try await programs.earningOffers.offers(db, partnerID: c.partnerID, version: r.offersVersion)
+        let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: card, at: moment, offers: offers)
         let plan = try PurchasePlan(command: c, card: card, template: r.template, program: program, hold: r.hold, at: moment, earning: earning)
         let txID = try await insertTransaction(
             db,

@@ -14,9 +14,9 @@ enum PostgresStatements {
     /// Many resolve reads in one statement: customer, primary card, template, the
     /// order's open hold and the shop, per (partner, customer, order, shop) item.
     struct ResolveBatch: PostgresPreparedStatement {
-        static let name = "loyalty_resolve_batch_v2"
+        static let name = "loyalty_resolve_batch_v3"
         static let sql = """
-            SELECT i.idx, \(SQLLedgerRepository.resolveColumns), s.id AS shop_found, pr.version AS p_version
+            SELECT i.idx, \(SQLLedgerRepository.resolveColumns), s.id AS shop_found, pr.version AS p_version, ov.version AS o_version
             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) AS i(idx, partner_id, customer_id, order_id, shop_id)
             JOIN customers cu ON cu.partner_id = i.partner_id AND cu.id = i.customer_id
             LEFT JOIN LATERAL (SELECT * FROM loyalty_cards c WHERE c.partner_id = i.partner_id AND c.customer_id = cu.id ORDER BY c.id LIMIT 1) lc
@@ -25,6 +25,7 @@ enum PostgresStatements {
             LEFT JOIN reservations r ON r.partner_id = i.partner_id AND r.card_id = lc.id AND r.order_id = i.order_id AND r.status = 'active'
             LEFT JOIN shops s ON s.partner_id = i.partner_id AND s.id = NULLIF(i.shop_id, 0)
             LEFT JOIN programs pr ON pr.partner_id = i.partner_id
+            LEFT JOIN offer_versions ov ON ov.partner_id = i.partner_id
             """
         static var bindingDataTypes: [PostgresDataType] { [.int8Array, .int8Array, .int8Array, .textArray, .int8Array] }
 

@@ -52,6 +52,8 @@ public struct SQLProgramRepository: ProgramRepository {
 /// (in the same query as the card) and parses a document once per change per node.
 public final class ProgramCache: Sendable {
     private let entries = Mutex<[Int64: (version: Int64, config: ProgramConfig)]>([:])
+    /// The partners' running earning offers, cached the same way (by offers version).
+    let earningOffers = EarningOfferCache()
 
     public init() {}
 

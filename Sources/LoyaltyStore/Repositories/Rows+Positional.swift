@@ -96,6 +96,7 @@ extension SQLLedgerRepository {
         static let reservation = template + Rows.columnCount(Rows.templateColumns)
         static let shopFound = reservation + Rows.columnCount(Rows.reservationColumns)
         static let programVersion = shopFound + 1
+        static let offersVersion = programVersion + 1
     }
 
     /// ``decodeResolved(_:shopID:)`` for a resolve-batch row, by position; `nil` when
@@ -111,7 +112,8 @@ extension SQLLedgerRepository {
             template: try Rows.template(p, offset: ResolveLayout.template),
             hold: hold,
             shopKnown: shopID == nil || shopFound != nil,
-            programVersion: try p.optI64(ResolveLayout.programVersion)
+            programVersion: try p.optI64(ResolveLayout.programVersion),
+            offersVersion: try p.optI64(ResolveLayout.offersVersion)
         )
     }
 }

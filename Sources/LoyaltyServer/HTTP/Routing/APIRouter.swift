@@ -32,6 +32,21 @@ struct APIRouter {
         )
     }
 
+    /// One path for both: API credentials when presented, else a customer token
+    /// (``CredentialOrCustomerMiddleware``), rate limited per caller.
+    func credentialsOrCustomer(_ family: String) -> APIRoutes {
+        routes(
+            family,
+            [
+                CredentialOrCustomerMiddleware(
+                    credentials: CredentialAuthMiddleware(authenticator: services.authenticator),
+                    customer: CustomerTokenMiddleware(tokens: services.customerTokens, environment: services.config.environment)
+                ),
+                RateLimitMiddleware(limiter: services.rateLimiter),
+            ]
+        )
+    }
+
     /// Routes whose handler authenticates by the body (a refresh token), or none at all.
     func open(_ family: String) -> APIRoutes {
         routes(family, [])

@@ -18,7 +18,12 @@ struct APIRoutes {
     /// The path the group is mounted at, as the route list and `openapi.yaml` spell it.
     let prefix: String
 
-    enum BodyKind { case none, json, bulk }
+    enum BodyKind: Equatable {
+        case none, json, bulk
+        /// A file upload (multipart or a raw XML body) of at most `limit` bytes, handed
+        /// to the handler as ``APICall/upload``; a JSON body is read as fields as usual.
+        case upload(limit: Int)
+    }
 
     typealias Handler = @Sendable (APICall) async throws -> APIResult
 
@@ -31,6 +36,14 @@ struct APIRoutes {
         recorder.record("POST", prefix + path)
         group.post(RouterPath(path)) { [services] request, context in
             try await Self.run(services, request, context, body: bulk ? .bulk : .json, handler)
+        }
+    }
+
+    /// A POST that also takes an uploaded file (``BodyKind/upload(limit:)``).
+    func upload(_ path: String, limit: Int, _ handler: @escaping Handler) {
+        recorder.record("POST", prefix + path)
+        group.post(RouterPath(path)) { [services] request, context in
+            try await Self.run(services, request, context, body: .upload(limit: limit), handler)
         }
     }
 
@@ -54,6 +67,7 @@ struct APIRoutes {
         let principal = context.principal ?? .anonymous(environment: services.config.environment)
         let config = services.config
         let fields: Fields
+        var upload: Upload?
         let gate = IdempotencyGate(repository: services.idempotency)
         var idempotency = IdempotencyGate.Admission.untracked
         switch kind {
@@ -61,16 +75,41 @@ struct APIRoutes {
             var query: [String: String] = [:]
             for (k, v) in request.uri.queryParameters where query[String(k)] == nil { query[String(k)] = String(v) }
             fields = Fields(query: query, locale: context.locale)
-        case .json, .bulk:
-            let limit = kind == .bulk ? config.maxBulkBodyBytes : config.maxBodyBytes
-            let body = try await RequestBody.read(request, limit: limit, timeoutSeconds: config.bodyTimeoutSeconds)
+        case .json, .bulk, .upload:
+            var body: RequestBody
+            if case let .upload(limit) = kind {
+                let tooLarge = APIError(
+                    status: .contentTooLarge,
+                    code: 1706,
+                    stringCode: .xmlFileTooLarge,
+                    messageKey: "xml_too_large",
+                    args: ["limit": String(limit)]
+                )
+                let bytes = try await RequestBody.collect(request, limit: limit, timeoutSeconds: config.bodyTimeoutSeconds, tooLarge: tooLarge)
+                let type = request.headers[.contentType] ?? ""
+                if type.lowercased().hasPrefix("application/json") {
+                    body = RequestBody(bytes: bytes, json: bytes.isEmpty ? .object([]) : try RequestBody.parse(bytes))
+                } else {
+                    body = RequestBody(bytes: bytes, json: .object([]))
+                    upload = Upload(contentType: type, bytes: bytes)
+                }
+            } else {
+                let limit = kind == .bulk ? config.maxBulkBodyBytes : config.maxBodyBytes
+                body = try await RequestBody.read(request, limit: limit, timeoutSeconds: config.bodyTimeoutSeconds)
+            }
             fields = Fields(body.json, locale: context.locale)
-            if principal.kind == .credential {
+            switch principal.kind {
+            case .credential:
+                idempotency = try await gate.admit(request, body: body.bytes, partnerID: principal.partnerID)
+            case .customer:
+                // A member's retries (a claim from a flaky phone) are as idempotent as a till's.
                 idempotency = try await gate.admit(
                     request,
                     body: body.bytes,
-                    partnerID: principal.partnerID
+                    partnerID: principal.partnerID,
+                    scope: "customer:\(context.customerID ?? 0):"
                 )
+            case .anonymous: break
             }
         }
         if case let .replay(status, body) = idempotency {
@@ -87,6 +126,7 @@ struct APIRoutes {
             parameters: parameters,
             fields: fields,
             customerID: context.customerID,
+            upload: upload,
             host: request.head.authority,
             forwardedScheme: request.headers[HeaderName.forwardedProto]
         )

@@ -21,11 +21,13 @@ struct IdempotencyGate {
     }
 
     /// Claims the request's key for `partnerID`, hashing method, path and body.
-    func admit(_ request: Request, body: [UInt8], partnerID: Int64) async throws -> Admission {
-        guard let key = request.headers[HeaderName.idempotencyKey] else { return .untracked }
-        guard !key.isEmpty, key.utf8.count <= 255, key.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) else {
+    /// `scope` keeps callers that share a partner apart (each member's keys are their own).
+    func admit(_ request: Request, body: [UInt8], partnerID: Int64, scope: String = "") async throws -> Admission {
+        guard let raw = request.headers[HeaderName.idempotencyKey] else { return .untracked }
+        guard !raw.isEmpty, raw.utf8.count <= 255, raw.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) else {
             throw APIError.badRequest("idempotency_key_invalid", stringCode: .invalidIdempotencyKey)
         }
+        let key = scope + raw
         var hasher = SHA256()
         hasher.update(data: Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
         hasher.update(data: body)

@@ -16,6 +16,18 @@ struct RequestBody {
     var json: JSON
 
     static func read(_ request: Request, limit: Int, timeoutSeconds: Double) async throws -> RequestBody {
+        let bytes = try await collect(request, limit: limit, timeoutSeconds: timeoutSeconds)
+        guard !bytes.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) else { return RequestBody(bytes: bytes, json: .object([])) }
+        return RequestBody(bytes: bytes, json: try parse(bytes))
+    }
+
+    /// The raw body, within `limit` bytes (else `tooLarge`, by default 413) and the deadline.
+    static func collect(
+        _ request: Request,
+        limit: Int,
+        timeoutSeconds: Double,
+        tooLarge: APIError? = nil
+    ) async throws -> [UInt8] {
         let buffer: ByteBuffer
         do {
             let body = request.body
@@ -31,6 +43,7 @@ struct RequestBody {
             e.headers[.connection] = "close"
             throw e
         } catch {
+            if let tooLarge { throw tooLarge }
             throw APIError(
                 status: .contentTooLarge,
                 code: 1104,
@@ -39,8 +52,10 @@ struct RequestBody {
                 args: ["limit": String(limit)]
             )
         }
-        let bytes = Array(buffer.readableBytesView)
-        guard !bytes.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) else { return RequestBody(bytes: bytes, json: .object([])) }
+        return Array(buffer.readableBytesView)
+    }
+
+    static func parse(_ bytes: [UInt8]) throws -> JSON {
         let json: JSON
         do {
             json = try JSONDecoder().decode(JSON.self, from: Data(bytes))
@@ -48,7 +63,7 @@ struct RequestBody {
             throw APIError.badRequest("malformed_json", stringCode: .malformedJson, args: ["detail": describe(error)])
         }
         guard case .object = json else { throw APIError.badRequest("body_not_object", stringCode: .malformedJson) }
-        return RequestBody(bytes: bytes, json: json)
+        return json
     }
 
     static func describe(_ error: any Error) -> String {
