@@ -81,6 +81,9 @@ public struct TransactionCommand: Sendable {
     public var metadataJSON: String?
     /// Cart lines, for SKU and category bonus rules.
     public var cartItems: [CartItem] = []
+    /// A coupon to redeem in the purchase's own transaction (its code or QR payload
+    /// already reduced to the code); the purchase earns on the total less its discount.
+    public var couponCode: String?
 
     public init(
         partnerID: Int64,
@@ -139,11 +142,31 @@ public struct TransactionOutcome: Sendable {
     public var customer: Customer
     /// How the points were computed (earning lines); empty for reversals.
     public var rulesApplied: [EarningEngine.Line]
+    /// The coupon redeemed with the purchase, if any.
+    public var coupon: AppliedCoupon?
 
     public init(transaction: ShopTransaction, card: LoyaltyCard, customer: Customer, rulesApplied: [EarningEngine.Line] = []) {
         self.transaction = transaction
         self.card = card
         self.customer = customer
         self.rulesApplied = rulesApplied
+    }
+}
+
+/// A coupon redeemed as part of a purchase.
+public struct AppliedCoupon: Sendable {
+    public var couponID: Int64
+    public var code: String
+    public var offerID: Int64
+    public var discountMinor: Int64
+    /// The order total before the coupon.
+    public var orderTotalMinor: Int64
+
+    public init(couponID: Int64, code: String, offerID: Int64, discountMinor: Int64, orderTotalMinor: Int64) {
+        self.couponID = couponID
+        self.code = code
+        self.offerID = offerID
+        self.discountMinor = discountMinor
+        self.orderTotalMinor = orderTotalMinor
     }
 }

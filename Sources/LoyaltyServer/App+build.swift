@@ -58,6 +58,7 @@ public func buildApplication(
         DatabaseService(database: services.database),
         LotSweeperService(
             sweeper: services.sweeper,
+            coupons: services.coupons,
             intervalSeconds: services.config.sweepIntervalSeconds,
             logger: logger.component("sweeper"),
             ready: services.migrated,

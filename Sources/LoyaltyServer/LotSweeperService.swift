@@ -5,11 +5,13 @@ import LoyaltyStore
 import ServiceLifecycle
 
 /// Runs ``LotSweeper`` every `LOYALTY_SWEEP_SECONDS` (default 60, 0 = off): matures
-/// pending lots, expires lapsed ones, then tier housekeeping. Every node may run it:
+/// pending lots, expires lapsed ones, then tier housekeeping, then closes coupons past
+/// their expiry (returning points per the offer's policy). Every node may run it:
 /// the sweeper's batches skip cards another node holds. A failed tick is logged and
 /// retried at the next one.
 struct LotSweeperService: Service {
     let sweeper: LotSweeper
+    let coupons: any CouponRepository
     let intervalSeconds: Double
     let logger: Logger
     /// The schema must exist before the first tick.
@@ -38,6 +40,13 @@ struct LotSweeperService: Service {
             let matured = try await sweeper.mature(now: now)
             let expired = try await sweeper.expire(now: now)
             let tiers = try await sweeper.tiers(now: now)
+            var coupons = 0
+            while true {
+                let n = try await self.coupons.expireDue(limit: 500)
+                coupons += n
+                if n < 500 { break }
+            }
+            if coupons > 0 { logger.info("sweep: \(coupons) coupons expired") }
             if matured + expired.lots + tiers > 0 {
                 logger.info(
                     "sweep: \(matured) cards matured, \(expired.lots) lots expired (\(expired.points) points on \(expired.cards) cards), \(tiers) tier evaluations"

@@ -19,5 +19,7 @@ public enum RewardError: Error, Sendable, Equatable {
     case productNotSelectable
     /// Members may not cancel within 24 hours of expiry.
     case cancelTooLate
+    /// The purchase is below the offer's minimum.
+    case belowMinimumPurchase(minimumMinor: Int64)
     case importNotFound
 }

@@ -209,6 +209,15 @@ enum ErrorMapping {
         case .cancelTooLate:
             return APIError(status: .unprocessableContent, code: 1314, stringCode: .operationNotAllowed, messageKey: "coupon_cancel_too_late")
         case .importNotFound: return .notFound("import_not_found", code: 1208, stringCode: .resourceNotFound)
+        case let .belowMinimumPurchase(minimum):
+            return APIError(
+                status: .unprocessableContent,
+                code: 1314,
+                stringCode: .operationNotAllowed,
+                messageKey: "coupon_minimum_purchase",
+                args: ["minimum": Money.decimalString(minor: minimum)],
+                details: [("minimum_purchase", .money(minimum))]
+            )
         }
     }
 }

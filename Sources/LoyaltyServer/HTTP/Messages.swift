@@ -174,6 +174,8 @@ enum Messages {
         "coupon_cancel_too_late": (
             "A coupon cannot be cancelled within 24 hours of its expiry.", "Kupono negalima atšaukti likus mažiau nei 24 val. iki galiojimo pabaigos."
         ),
+        "coupon_minimum_purchase": ("The coupon needs a purchase of at least {minimum}.", "Kuponui reikia bent {minimum} pirkinio."),
+        "coupon_purchase_only": ("A coupon can only be applied to a purchase.", "Kuponas taikomas tik pirkiniui."),
         "coupon_valid": ("Coupon is valid", "Kuponas galioja"),
         "coupon_redeemed": ("Coupon redeemed", "Kuponas panaudotas"),
         "coupon_pending": ("Coupon reserved for this shop", "Kuponas rezervuotas šiai parduotuvei"),

@@ -78,6 +78,8 @@ final class ProductFeedParser: NSObject, XMLParserDelegate {
             let e = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "unreadable XML"
             throw Unreadable(detail: "\(e) at line \(parser.lineNumber), column \(parser.columnNumber)")
         }
+        // libxml2 reports a document cut short as parsed: an element still open says otherwise.
+        if let open = stack.last { throw Unreadable(detail: "unexpected end of document: <\(open)> is not closed") }
         if !batch.isEmpty { onBatch(batch) }
         batch = []
         if summary.detectedPath == nil { throw Unreadable(detail: "no product, item or offer elements found") }

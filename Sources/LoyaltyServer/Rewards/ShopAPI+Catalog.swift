@@ -13,7 +13,7 @@ extension ShopAPI {
         routes.get("products/categories", productCategories)
         routes.get("products/sync-status", productSyncStatus)
         routes.post("xml-import/from-url", importFromURL)
-        routes.upload("xml-import/from-file", limit: services.config.xmlMaxBytes + 65_536, importFromFile)
+        routes.upload("xml-import/from-file", limit: services.config.xmlMaxBytes + 65_536, reported: services.config.xmlMaxBytes, importFromFile)
         routes.post("xml-import/validate", validateFeed)
         routes.get("xml-import/field-mappings", feedFieldMappings)
         routes.get("xml-import/stats", importStats)

@@ -162,6 +162,18 @@ enum Present {
                 ("discount_amount", t.discountMinor.map(JSON.money) ?? .null),
                 ("rules_applied", rules(o.rulesApplied)),
             ]
+            if let c = o.coupon {
+                members.append(
+                    (
+                        "coupon",
+                        .object([
+                            ("id", .int(c.couponID)), ("code", .string(CouponCode.display(c.code))), ("offer_id", .int(c.offerID)),
+                            ("status", .string("used")), ("discount_amount", .money(c.discountMinor)),
+                            ("order_total", .money(c.orderTotalMinor)), ("final_amount", .money(c.orderTotalMinor - c.discountMinor)),
+                        ])
+                    )
+                )
+            }
         case .refund, .cancellation:
             members += [
                 ("points_awarded", .int(0)), ("points_reversed", .int(t.pointsAwarded)), ("points_returned", .int(t.pointsRedeemed)),

@@ -10,12 +10,18 @@ extension ShopAPI {
 
     /// The S16 command: the validated request (``CreateTransactionRequest``) for this
     /// caller's partner and shop.
-    func transactionCommand(_ call: APICall) throws -> TransactionCommand {
+    func transactionCommand(_ call: APICall) async throws -> TransactionCommand {
         let r = try CreateTransactionRequest(call.fields)
         var stored: [(String, JSON)] = [("items_count", .int(Int64(r.cartItems?.count ?? 0)))]
         if let meta = r.metadata { stored.append(("meta_data", meta)) }
         if let items = r.cartItems { stored.append(("cart_items", .array(items))) }
-        return TransactionCommand(
+        var coupon: String?
+        if let text = r.couponCode {
+            // A scanned coupon QR is reduced to its code here (the signature is checked).
+            coupon = try await services.couponQR.code(in: text, partnerID: call.partnerID) ?? text
+            stored.append(("coupon_code", .string(coupon ?? text)))
+        }
+        var command = TransactionCommand(
             partnerID: call.partnerID,
             shopID: r.shopID ?? call.principal.shopID,
             customer: r.customer,
@@ -32,6 +38,8 @@ extension ShopAPI {
             metadataJSON: JSON.object(stored).serializedString(),
             cartItems: (r.cartItems ?? []).compactMap(Self.cartItem)
         )
+        command.couponCode = coupon
+        return command
     }
 
     /// A cart line for bonus rules: `sku` (or `product_id`), `category`, and the line
@@ -69,7 +77,7 @@ extension ShopAPI {
     }
 
     @Sendable func createTransaction(_ call: APICall) async throws -> APIResult {
-        let command = try transactionCommand(call)
+        let command = try await transactionCommand(call)
         let outcome = try await ledger.post(command)
         let reversal = command.type == .refund || command.type == .cancellation
         return APIResult(status: .created, messageKey: reversal ? "points_reversed" : "points_awarded", data: Present.outcome(outcome))

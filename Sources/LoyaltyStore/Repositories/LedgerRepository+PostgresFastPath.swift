@@ -24,7 +24,7 @@ extension SQLLedgerRepository {
     /// general transactional path. Returns `nil` to mean "use the general path".
     func postgresFastAward(_ c: TransactionCommand) async throws -> TransactionOutcome? {
         guard let batcher = awardBatcher,
-            c.type == .purchase || c.type == .bonus, (c.pointsRedeemed ?? 0) == 0
+            c.type == .purchase || c.type == .bonus, (c.pointsRedeemed ?? 0) == 0, c.couponCode == nil
         else { return nil }
         let now = clock.nowMillis()
         let resolved: Resolved?
@@ -58,7 +58,13 @@ extension SQLLedgerRepository {
         }
         guard let program else { return nil }
         let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
-        let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: r.card, at: moment)
+        var offers = programs.earningOffers.cached(partnerID: c.partnerID, version: r.offersVersion)
+        if offers == nil {
+            offers = try await database.read { [programs] db in
+                try await programs.earningOffers.offers(db, partnerID: c.partnerID, version: r.offersVersion)
+            }
+        }
+        let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: r.card, at: moment, offers: offers ?? [])
         // The general path's plan; with nothing redeemed and no hold (the guards above) it cannot throw.
         let plan = try PurchasePlan(command: c, card: r.card, template: r.template, program: program, hold: r.hold, at: moment, earning: earning)
         let item = AwardBatcher.Item(

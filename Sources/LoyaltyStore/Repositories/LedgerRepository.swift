@@ -342,6 +342,23 @@ public struct SQLLedgerRepository: LedgerRepository {
         let r = try await resolve(db, partnerID: c.partnerID, customer: c.customer, cardID: c.cardID, orderID: c.orderID, shopID: c.shopID, now: now)
             .required("a card for the customer")
         try PurchasePlan.admit(shopKnown: r.shopKnown, card: r.card, at: now)
+        var c = c
+        var applied: AppliedCoupon?
+        if let code = c.couponCode, c.type == .purchase {
+            // Redeemed in this transaction: a duplicate order or any later failure undoes it.
+            applied = try await SQLCouponRepository.applyToPurchase(
+                db,
+                partnerID: c.partnerID,
+                code: code,
+                customerID: r.customer.id,
+                shopID: c.shopID,
+                orderID: c.orderID,
+                orderTotalMinor: c.orderTotalMinor ?? 0,
+                now: now,
+                forUpdate: forUpdate
+            )
+            if let a = applied { c.orderTotalMinor = a.orderTotalMinor - a.discountMinor }
+        }
         let program = try await programs.config(db, partnerID: c.partnerID, version: r.programVersion)
         var card = r.card
         // Lock before maturing: the summary must be computed from the lots as of the lock.
@@ -442,7 +459,9 @@ public struct SQLLedgerRepository: LedgerRepository {
         card = try await Tiers.evaluate(db, card: card, program: program, now: now)
         let tx = plan.transaction(id: txID, customerID: r.customer.id, at: now)
         try await Outbox.append(db, partnerID: c.partnerID, type: EventType.transactionCreated, data: EventFact.transaction(tx, card: card), now: now)
-        return TransactionOutcome(transaction: tx, card: card, customer: r.customer, rulesApplied: earning.lines)
+        var outcome = TransactionOutcome(transaction: tx, card: card, customer: r.customer, rulesApplied: earning.lines)
+        outcome.coupon = applied
+        return outcome
     }
 
     // MARK: - Reservations

@@ -793,3 +793,59 @@ struct PrefixedRow: SQLRow {
     func decodeNil(column: String) throws -> Bool { try row.decodeNil(column: prefix + column) }
     func decode<D: Decodable>(column: String, as: D.Type) throws -> D { try row.decode(column: prefix + column, as: D.self) }
 }
+
+extension SQLCouponRepository {
+    /// Redeems the member's coupon `code` inside a purchase's write transaction and
+    /// returns the discount it gives on `orderTotalMinor` (``DiscountCalculator``).
+    /// Throws when the coupon is not this member's, not open, not valid at the shop or
+    /// the purchase is below its minimum; the caller's transaction then writes nothing.
+    static func applyToPurchase(
+        _ db: any SQLDatabase,
+        partnerID: Int64,
+        code: String,
+        customerID: Int64,
+        shopID: Int64?,
+        orderID: String,
+        orderTotalMinor: Int64,
+        now: Int64,
+        forUpdate: String
+    ) async throws -> AppliedCoupon {
+        guard let normalized = CouponCode.normalize(code),
+            let row = try await db.raw(
+                """
+                SELECT \(unsafeRaw: OfferRows.couponColumns) FROM coupons WHERE partner_id = \(bind: partnerID) AND code = \(bind: normalized)\(unsafeRaw: forUpdate)
+                """
+            ).first()
+        else { throw RewardError.couponNotFound }
+        let coupon = try OfferRows.coupon(row)
+        guard coupon.customerID == customerID else { throw RewardError.couponNotFound }
+        let (_, offer) = try await locked(db, partnerID: partnerID, couponID: coupon.id, forUpdate: "")
+        let status = coupon.status(at: now)
+        switch status {
+        case .active: break
+        case .pending: guard coupon.pendingShopID == shopID else { throw RewardError.couponPendingElsewhere }
+        default: throw refusal(status)
+        }
+        guard offer.allows(shopID: shopID) else { throw RewardError.couponNotValidAtShop }
+        let result = DiscountCalculator.discount(offer: offer, purchaseMinor: orderTotalMinor)
+        guard result.canApply else { throw RewardError.belowMinimumPurchase(minimumMinor: offer.minimumPurchaseMinor ?? 0) }
+        guard
+            let used = try await db.raw(
+                """
+                UPDATE coupons SET status = 'used', redeemed_at = \(bind: now), redeemed_shop_id = \(bind: shopID), notes = \(bind: "order:" + orderID),
+                  pending_shop_id = NULL, updated_at = \(bind: now)
+                WHERE partner_id = \(bind: partnerID) AND id = \(bind: coupon.id) AND status = \(bind: coupon.status.rawValue)
+                RETURNING \(unsafeRaw: OfferRows.couponColumns)
+                """
+            ).first().map(OfferRows.coupon)
+        else { throw RewardError.couponAlreadyUsed }
+        try await Outbox.append(db, partnerID: partnerID, type: EventType.couponRedeemed, data: RewardFacts.coupon(used, shopID: shopID), now: now)
+        return AppliedCoupon(
+            couponID: used.id,
+            code: used.code,
+            offerID: offer.id,
+            discountMinor: result.discountMinor,
+            orderTotalMinor: orderTotalMinor
+        )
+    }
+}

@@ -22,7 +22,8 @@ struct APIRoutes {
         case none, json, bulk
         /// A file upload (multipart or a raw XML body) of at most `limit` bytes, handed
         /// to the handler as ``APICall/upload``; a JSON body is read as fields as usual.
-        case upload(limit: Int)
+        /// `reported` is the limit the 413 names (the file's, without form overhead).
+        case upload(limit: Int, reported: Int)
     }
 
     typealias Handler = @Sendable (APICall) async throws -> APIResult
@@ -40,10 +41,10 @@ struct APIRoutes {
     }
 
     /// A POST that also takes an uploaded file (``BodyKind/upload(limit:)``).
-    func upload(_ path: String, limit: Int, _ handler: @escaping Handler) {
+    func upload(_ path: String, limit: Int, reported: Int, _ handler: @escaping Handler) {
         recorder.record("POST", prefix + path)
         group.post(RouterPath(path)) { [services] request, context in
-            try await Self.run(services, request, context, body: .upload(limit: limit), handler)
+            try await Self.run(services, request, context, body: .upload(limit: limit, reported: reported), handler)
         }
     }
 
@@ -77,13 +78,13 @@ struct APIRoutes {
             fields = Fields(query: query, locale: context.locale)
         case .json, .bulk, .upload:
             var body: RequestBody
-            if case let .upload(limit) = kind {
+            if case let .upload(limit, reported) = kind {
                 let tooLarge = APIError(
                     status: .contentTooLarge,
                     code: 1706,
                     stringCode: .xmlFileTooLarge,
                     messageKey: "xml_too_large",
-                    args: ["limit": String(limit)]
+                    args: ["limit": String(reported)]
                 )
                 let bytes = try await RequestBody.collect(request, limit: limit, timeoutSeconds: config.bodyTimeoutSeconds, tooLarge: tooLarge)
                 let type = request.headers[.contentType] ?? ""

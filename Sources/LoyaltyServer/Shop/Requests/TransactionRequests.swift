@@ -19,6 +19,8 @@ struct CreateTransactionRequest {
     var description: String?
     var cartItems: [JSON]?
     var metadata: JSON?
+    /// A coupon redeemed with the purchase (its code, or a coupon QR payload).
+    var couponCode: String?
 
     init(_ fields: Fields) throws {
         var f = fields
@@ -38,6 +40,8 @@ struct CreateTransactionRequest {
         let items = f.array("cart_items", maxItems: 1000)
         if let items, items.contains(where: { if case .object = $0 { false } else { true } }) { f.fail("cart_items", "v_object") }
         metadata = f.object("meta_data")
+        couponCode = f.string("coupon_code", maxLength: 200)
+        if couponCode != nil && type != .purchase { f.fail("coupon_code", "coupon_purchase_only") }
         if userID == nil && email == nil && cardID == nil
             && !f.errors.contains(where: { ["user_id", "user_email", "loyalty_card_id"].contains($0.0) })
         {
