@@ -184,8 +184,8 @@ public struct SQLCouponRepository: CouponRepository {
             )
             let program = try await programs.config(db, partnerID: c.partnerID, version: r.programVersion)
             let tier = TierDecision.effectiveName(program.tiers, card.tierState, now: now)
+            // Where a coupon may be used is checked at the till, not here: a member may claim anywhere.
             if let why = offer.unavailability(at: now, tier: tier, claimedByMember: Int64(held)) { throw RewardError.offerUnavailable(why) }
-            if !offer.allows(shopID: c.shopID) { throw RewardError.couponNotValidAtShop }
             // One unit of stock, atomically: the row lock orders concurrent claims and the
             // condition is re-checked after the wait.
             guard
