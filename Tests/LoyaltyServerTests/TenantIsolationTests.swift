@@ -34,6 +34,12 @@ struct TenantIsolationTests {
         "GET /{locale}/partners/events",
         "GET /qr", "GET /{locale}/shop/realtime/config", "POST /{locale}/shop/auth/qr-login/generate", "POST /{locale}/shop/qr-card/generate",
         "GET /{locale}/shop/auth/me", "POST /{locale}/shop/auth/logout", "GET /{locale}/shop/me/card", "POST /{locale}/shop/auth/refresh",
+        // Rewards: one's own lists, creates, counters and imports.
+        "GET /{locale}/shop/offers", "POST /{locale}/shop/offers", "GET /{locale}/shop/sync-status", "GET /{locale}/shop/categories",
+        "GET /{locale}/shop/products/categories", "GET /{locale}/shop/products/sync-status", "POST /{locale}/shop/xml-import/from-url",
+        "POST /{locale}/shop/xml-import/from-file", "POST /{locale}/shop/xml-import/validate", "GET /{locale}/shop/xml-import/field-mappings",
+        "GET /{locale}/shop/xml-import/stats", "GET /{locale}/shop/xml-import/history", "GET /{locale}/shop/xml-import",
+        "GET /{locale}/shop/offers/coupons", "GET /{locale}/shop/coupons/expiring", "GET /{locale}/shop/coupons/statistics",
     ]
 
     @Test(arguments: Backend.allCases)
@@ -56,6 +62,16 @@ struct TenantIsolationTests {
             let cardSessionID = try #require(cardSession["session_id"]?.string)
             let loginSessionID = try #require(loginSession["session_id"]?.string)
             let loginCode = try #require(loginSession["qr_code"]?.string?.components(separatedBy: "code=").last?.components(separatedBy: "&").first)
+            let offer = try #require(
+                try await app.post("/en/shop/offers", #"{"title":"Mine","type":"discount_amount","discount_value":1}"#).int("data", "id")
+            )
+            let claimed = try await app.post("/en/shop/offers/\(offer)/claim", #"{"user_id":\#(user)}"#)
+            let coupon = try #require(claimed.int("data", "coupon_id"))
+            let couponCode = try #require(claimed.string("data", "coupon_code"))
+            let shopA = app.shop.shop.id
+            let feed = "<products><product><sku>S1</sku><name>n</name><price>1</price></product></products>"
+            let imported = try await app.call(.post, "/en/shop/xml-import/from-file", json: feed, headers: .of(["Content-Type": "application/xml"]))
+            let importID = try #require(imported.int("data", "import_id"), "\(imported.json.serializedString())")
             let before = try await snapshot(app, user: user)
 
             let other = try await app.services.provisionShop(name: "Intruder")
@@ -75,6 +91,89 @@ struct TenantIsolationTests {
             )
             let asIntruder = HTTPFields.of(["Authorization": "Bearer \(intruderToken)"])
             let sessionCodes: Set<String> = ["QR_SESSION_NOT_FOUND"]
+            let offerCodes: Set<String> = ["OFFER_NOT_FOUND"]
+            let couponCodes: Set<String> = ["COUPON_NOT_FOUND", "SHOP_NOT_FOUND"]
+            let rewards: [String: Call] = [
+                "GET /{locale}/shop/offers/{id}": Call(method: .get, path: "/en/shop/offers/\(offer)", codes: offerCodes),
+                "PUT /{locale}/shop/offers/{id}": Call(method: .put, path: "/en/shop/offers/\(offer)", body: #"{"title":"x"}"#, codes: offerCodes),
+                "DELETE /{locale}/shop/offers/{id}": Call(method: .delete, path: "/en/shop/offers/\(offer)", codes: offerCodes),
+                "POST /{locale}/shop/offers/{id}/claim": Call(
+                    method: .post,
+                    path: "/en/shop/offers/\(offer)/claim",
+                    body: #"{"user_id":\#(user)}"#,
+                    codes: offerCodes.union(customerCodes)
+                ),
+                "POST /{locale}/shop/coupons/verify": Call(
+                    method: .post,
+                    path: "/en/shop/coupons/verify",
+                    body: #"{"code":"\#(couponCode)","shop_id":\#(shopA)}"#,
+                    codes: couponCodes
+                ),
+                "POST /{locale}/shop/coupons/redeem": Call(
+                    method: .post,
+                    path: "/en/shop/coupons/redeem",
+                    body: #"{"coupon_id":\#(coupon),"shop_id":\#(shopA)}"#,
+                    codes: couponCodes
+                ),
+                "POST /{locale}/shop/coupons/pending": Call(
+                    method: .post,
+                    path: "/en/shop/coupons/pending",
+                    body: #"{"coupon_id":\#(coupon),"shop_id":\#(shopA)}"#,
+                    codes: couponCodes
+                ),
+                "POST /{locale}/shop/coupons/cancel-pending": Call(
+                    method: .post,
+                    path: "/en/shop/coupons/cancel-pending",
+                    body: #"{"coupon_id":\#(coupon),"shop_id":\#(shopA)}"#,
+                    codes: couponCodes
+                ),
+                "POST /{locale}/shop/coupons/cancel": Call(
+                    method: .post,
+                    path: "/en/shop/coupons/cancel",
+                    body: #"{"coupon_id":\#(coupon)}"#,
+                    codes: couponCodes
+                ),
+                "GET /{locale}/shop/coupons/card": Call(
+                    method: .get,
+                    path: "/en/shop/coupons/card?shop_id=\(shopA)&card_id=\(card)",
+                    codes: couponCodes
+                ),
+                "GET /{locale}/shop/coupons/products": Call(method: .get, path: "/en/shop/coupons/products?coupon_id=\(coupon)", codes: couponCodes),
+                "POST /{locale}/shop/coupons/calculate-discount": Call(
+                    method: .post,
+                    path: "/en/shop/coupons/calculate-discount",
+                    body: #"{"coupon_code":"\#(couponCode)","purchase_amount":10}"#,
+                    codes: couponCodes
+                ),
+                "GET /{locale}/shop/coupons": Call(method: .get, path: "/en/shop/coupons?shop_id=\(shopA)", codes: couponCodes),
+                "GET /{locale}/shop/coupons/{id}": Call(method: .get, path: "/en/shop/coupons/\(coupon)", codes: couponCodes, headers: asIntruder),
+                "POST /{locale}/shop/coupons/{id}/redeem": Call(
+                    method: .post,
+                    path: "/en/shop/coupons/\(coupon)/redeem",
+                    body: "{}",
+                    codes: couponCodes,
+                    headers: asIntruder
+                ),
+                "POST /{locale}/shop/coupons/{id}/cancel": Call(
+                    method: .post,
+                    path: "/en/shop/coupons/\(coupon)/cancel",
+                    body: "{}",
+                    codes: couponCodes,
+                    headers: asIntruder
+                ),
+                "POST /{locale}/shop/offers/coupons/{id}/redeem": Call(
+                    method: .post,
+                    path: "/en/shop/offers/coupons/\(coupon)/redeem",
+                    body: "{}",
+                    codes: couponCodes,
+                    headers: asIntruder
+                ),
+                "DELETE /{locale}/shop/xml-import/{id}": Call(
+                    method: .delete,
+                    path: "/en/shop/xml-import/\(importID)",
+                    codes: ["RESOURCE_NOT_FOUND"]
+                ),
+            ]
             let cases: [String: Call] = [
                 "GET /{locale}/shop/loyalty-cards/{id}": Call(method: .get, path: "/en/shop/loyalty-cards/\(template)", codes: ["CARD_NOT_FOUND"]),
                 "GET /{locale}/shop/loyalty-cards/info": Call(
@@ -224,7 +323,7 @@ struct TenantIsolationTests {
                     headers: asIntruder
                 ),
             ]
-            var all = cases
+            var all = cases.merging(rewards) { a, _ in a }
             for family in ["shop", "partners"] {
                 let hooks: [(String, HTTPRequest.Method, String, String?)] = [
                     ("GET /{locale}/\(family)/webhooks/{id}", .get, "webhooks/\(hook.id)", nil),
@@ -288,6 +387,9 @@ struct TenantIsolationTests {
             try await app.get("/en/shop/transactions?per_page=100").data.serializedString(),
             try await app.get("/en/shop/points/reservation?order_id=ISO-HOLD").data.serializedString(),
             try await app.get("/en/shop/webhooks").data.serializedString(),
+            try await app.get("/en/shop/offers").data.serializedString(),
+            try await app.get("/en/shop/coupons?shop_id=\(app.shop.shop.id)&status=all").data.serializedString(),
+            try await app.get("/en/shop/xml-import/history").data.serializedString(),
         ]
     }
 }
