@@ -192,3 +192,73 @@ def test_scanned_card_token_identifies_the_customer(customer):
     assert r.status_code == 200 and r.json()["data"]["customer"]["id"] == customer["id"]
     image = requests.get(mine["qr"]["qr_image_url"], timeout=10)
     assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
+
+
+# --- Rewards: every offer, category, coupon and XML-import method of the SDK ---
+
+FEED_URL = os.environ.get("LOYALTY_FEED_URL")
+
+
+def shop_post(path, body):
+    """Shop calls the SDK has no method for (claiming for a member is our extension)."""
+    return requests.post(f"{BASE}/en/shop/{path}", json=body, headers={"X-API-Key": KEY, "X-API-Secret": SECRET}, timeout=10)
+
+
+def test_offer_crud(sdk):
+    created = sdk.create_offer(title="SDK offer", description="Ten percent", discount_type="percentage", type="discount",
+                               discount_value=10, start_date="2026-01-01", end_date="2099-12-31", points_required=5)
+    assert created["id"] >= 1 and created["type"] == "discount_percentage" and created["points_required"] == 5
+    assert sdk.get_offer(created["id"])["title"] == "SDK offer"
+    updated = sdk.update_offer(created["id"], discount_value=15, is_featured=True)
+    assert updated["discount_value"] == 15 and updated["is_featured"] is True
+    listed = sdk.get_offers(is_featured=True, type="discount")
+    assert any(o["id"] == created["id"] for o in listed["data"]) and listed["meta"]["total"] >= 1
+    assert sdk.delete_offer(created["id"]) is None
+    with pytest.raises(LoyaltyAPIError) as err:
+        sdk.get_offer(created["id"])
+    assert err.value.http_status == 404
+    with pytest.raises(LoyaltyAPIError) as bad:
+        sdk.create_offer(title="Bad", type="discount_percentage", discount_value=150)
+    assert bad.value.http_status == 422
+
+
+def test_coupon_till_flow(sdk, customer):
+    sdk.create_transaction(order_id=f"earn-{uuid.uuid4().hex[:8]}", user_id=customer["id"], order_total=10, points=100)
+    offer = sdk.create_offer(title="Five off", type="discount_amount", discount_value=5, points_required=20, minimum_purchase=10)
+    claim = shop_post(f"offers/{offer['id']}/claim", {"user_id": customer["id"]})
+    assert claim.status_code == 201, claim.text
+    code, coupon_id = claim.json()["data"]["coupon_code"], claim.json()["data"]["coupon_id"]
+    shop_id = sdk.get_shops()["data"][0]["id"]
+
+    verified = sdk.verify_coupon(code, shop_id)  # the SDK sends `code`
+    assert verified["coupon"]["id"] == coupon_id and verified["user"]["id"] == customer["id"]
+    listed = sdk.list_coupons(shop_id=shop_id, user_id=customer["id"])
+    assert any(c["id"] == coupon_id for c in listed["coupons"]) and listed["pagination"]["total"] >= 1
+    assert sdk.get_card_coupons(shop_id, user_id=customer["id"])["total_count"] >= 1
+    discount = sdk.calculate_coupon_discount(code, 42.5)
+    assert discount["can_apply"] is True and discount["discount_amount"] == 5 and discount["final_amount"] == 37.5
+    assert sdk.get_coupon_products(coupon_id)["selection_required"] is False
+    assert sdk.set_coupon_pending(coupon_id, shop_id)["status"] == "pending"
+    assert sdk.cancel_pending_coupon(coupon_id, shop_id)["status"] == "active"
+    redeemed = sdk.redeem_coupon(coupon_id, shop_id, notes="till 1")
+    assert redeemed["coupon_id"] == coupon_id and redeemed["status"] == "used"
+    with pytest.raises(LoyaltyAPIError) as again:
+        sdk.redeem_coupon(coupon_id, shop_id)
+    assert again.value.http_status == 409 and again.value.code == 1311
+
+
+def test_categories_and_xml_import(sdk):
+    assert FEED_URL, "sdk-scenario.sh serves a feed and sets LOYALTY_FEED_URL"
+    validated = sdk.validate_xml(FEED_URL)
+    assert validated["is_valid"] is True and validated["product_count"] == 3
+    assert validated["structure"]["detected_path"] == "products/product"
+    imported = sdk.import_from_url(FEED_URL, auto_publish=True)
+    assert imported["products_created"] + imported["products_updated"] == 2 and len(imported["errors"]) == 1
+    stats = sdk.get_import_stats()
+    assert stats["total_products"] >= 2 and stats["categories_used"] >= 2
+    categories = sdk.get_categories()
+    names = {c["name"] for c in categories["flat_list"]}
+    assert {"Kitchen", "Drinks"} <= names
+    with pytest.raises(LoyaltyAPIError) as refused:
+        sdk.import_from_url("http://169.254.169.254/latest/meta-data")
+    assert refused.value.http_status == 422
