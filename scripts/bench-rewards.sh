@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Rewards benchmark: in ONE run, next to this machine's ceilings (../shared/perf/LIMITS.md):
+#   - offer claims via HTTP on PostgreSQL (points debited through the ledger, coupon
+#     issued, one transaction)       vs  pgbench's award transaction (c32)
+#   - coupon verifications via HTTP on PostgreSQL (POST coupons/verify as the SDKs
+#     send it)                       vs  nginx serving a static 75-byte JSON (c64)
+#   - a 100,000-product XML feed imported from a file, on PostgreSQL and on SQLite:
+#     wall time and the server's peak RSS
+# Usage: scripts/bench-rewards.sh [--quick]   (quick = 5 s per measurement instead of 15 s)
+#        BENCH_BIN=/path/to/loyalty scripts/bench-rewards.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=15; [ "${1:-}" = "--quick" ] && DUR=5
+ROOT=/tmp/loyalty-bench-rewards
+PGPORT=25433; NGINXPORT=18092; APIPORT=18093
+CUSTOMERS=${BENCH_CUSTOMERS:-1000}
+PRODUCTS=${BENCH_PRODUCTS:-100000}
+
+. scripts/lib.sh
+[ -x /usr/sbin/nginx ] && export PATH="$PATH:/usr/sbin"
+install_missing wrk:wrk nginx:nginx-light pgbench:postgresql-contrib
+NGINX=$(command -v nginx)
+release_binary
+
+cleanup() {
+  stop_all_servers
+  [ -f $ROOT/nginx.pid ] && kill "$(cat $ROOT/nginx.pid)" 2>/dev/null || true
+  stop_pg $ROOT
+}
+trap cleanup EXIT
+start_pg $ROOT $PGPORT
+mkdir -p $ROOT/www
+
+wrk_rps() { grep -E '^Requests/sec' "$1" | awk '{print $2}'; }
+wrk_p99() { grep -E '^ +99%' "$1" | awk '{print $2}'; }
+wrk_p50() { grep -E '^ +50%' "$1" | awk '{print $2}'; }
+wrk_errors() { local e; e=$(grep -E 'non-2xx' "$1" | awk '{print $NF}'); echo "${e:-0}"; }
+ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
+
+echo "pgbench award (c32, ${DUR}s)..."
+createdb bench
+psql -q bench <<'SQL'
+CREATE TABLE accounts (aid int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0);
+INSERT INTO accounts SELECT g, 0 FROM generate_series(1,100000) g;
+CREATE TABLE ledger (id bigserial PRIMARY KEY, account int NOT NULL, delta int NOT NULL,
+  idempotency_key text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX ledger_account_idx ON ledger(account);
+VACUUM ANALYZE accounts;
+SQL
+pgbench -n -f Benchmarks/pgbench-award.sql -c 32 -j 2 -T "$DUR" bench > $ROOT/pgbench.txt 2>&1
+PGBENCH=$(grep -E '^tps' $ROOT/pgbench.txt | head -1 | sed -E 's/tps = ([0-9.]+).*/\1/')
+
+echo "nginx static JSON (c64, ${DUR}s)..."
+printf '{"success":true,"data":{"card_id":1,"card_number":"123-456-789","points":1}}' > $ROOT/www/b.json
+cat > $ROOT/nginx.conf <<NGINX
+worker_processes 1; pid $ROOT/nginx.pid; error_log $ROOT/nginx-error.log;
+events { worker_connections 1024; }
+http { access_log off; server { listen 127.0.0.1:$NGINXPORT; root $ROOT/www; location / { default_type application/json; } } }
+NGINX
+"$NGINX" -c $ROOT/nginx.conf
+sleep 0.5
+wrk -t2 -c64 -d"${DUR}s" --latency "http://127.0.0.1:$NGINXPORT/b.json" > $ROOT/nginx.txt
+NGINX_RPS=$(wrk_rps $ROOT/nginx.txt)
+
+python3 - "$CUSTOMERS" > $ROOT/customers.csv <<'PY'
+import sys
+print("external_id,email,name")
+for i in range(1, int(sys.argv[1]) + 1):
+    print(f"bench-{i},bench{i}@example.com,Bench {i}")
+PY
+python3 - "$PRODUCTS" > $ROOT/feed.xml <<'PY'
+import sys
+n = int(sys.argv[1])
+out = ['<?xml version="1.0" encoding="UTF-8"?>\n<products>\n']
+for i in range(1, n + 1):
+    out.append(f'<product><sku>P{i:07d}</sku><name>Product {i}</name><price>{i % 500 + 1}.{i % 100:02d}</price><category>C{i % 40}</category></product>\n')
+out.append('</products>\n')
+sys.stdout.write(''.join(out))
+PY
+FEED_BYTES=$(stat -c %s $ROOT/feed.xml)
+
+api() { curl -sf "http://127.0.0.1:$APIPORT/en/shop/$1" -H "X-API-Key: $KEY" -H "X-API-Secret: $SECRET" -H 'Content-Type: application/json' "${@:2}"; }
+
+measure() { # $1 label, remaining: database flags
+  local label=$1; shift
+  shop_create "Bench $label" "$@"
+  "$BIN" customers import --partner-id "$PARTNER" --file $ROOT/customers.csv "$@" >/dev/null
+  start_server api $APIPORT $ROOT/server-$label.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 \
+    LOYALTY_XML_MAX_BYTES=$((64 << 20)) -- "$@" || exit 1
+  local pid=$SERVER_PID
+  # The feed first, on a fresh server: its time and the peak RSS it causes.
+  local rss0 t0 t1
+  rss0=$(awk '/VmRSS/ {print int($2 / 1024)}' /proc/$pid/status)
+  t0=$(date +%s.%N)
+  curl -sf "http://127.0.0.1:$APIPORT/en/shop/xml-import/from-file" -H "X-API-Key: $KEY" -H "X-API-Secret: $SECRET" \
+    -F "xml_file=@$ROOT/feed.xml;type=application/xml" > $ROOT/import-$label.json || { echo "import failed"; exit 1; }
+  t1=$(date +%s.%N)
+  python3 -c "import json,sys; d=json.load(open('$ROOT/import-$label.json'))['data']; assert d['products_created'] == $PRODUCTS, d; print('$label: imported', d['products_created'], 'products')"
+  python3 -c "print(f'{$t1 - $t0:.1f}')" > $ROOT/import-time-$label.txt
+  echo "$rss0" > $ROOT/rss-before-import-$label.txt
+  awk '/VmHWM/ {print int($2 / 1024)}' /proc/$pid/status > $ROOT/rss-import-$label.txt
+  if [ "$label" = postgres ]; then
+    # Points for every customer, an unlimited 1-point offer, and 1,000 coupons to verify.
+    python3 - "$CUSTOMERS" > $ROOT/award.json <<'PY'
+import json, sys
+print(json.dumps({"awards": [{"customer_id": i, "points": 1000000, "order_id": f"seed-{i}"} for i in range(1, int(sys.argv[1]) + 1)]}))
+PY
+    api points/bulk-award -d @$ROOT/award.json >/dev/null
+    OFFER=$(api offers -d '{"title":"Bench","type":"discount_amount","discount_value":1,"points_required":1}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')
+    : > $ROOT/codes.txt
+    for c in $(seq 1 1000); do
+      api "offers/$OFFER/claim" -d "{\"user_id\":$(( (c - 1) % CUSTOMERS + 1 ))}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["coupon_code"])' >> $ROOT/codes.txt
+    done
+    export BENCH_KEY=$KEY BENCH_SECRET=$SECRET BENCH_CUSTOMERS=$CUSTOMERS BENCH_FIRST_CUSTOMER=1 BENCH_OFFER=$OFFER BENCH_CODES=$ROOT/codes.txt
+    BENCH_SHOP=$(api shops | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])'); export BENCH_SHOP
+    wrk -t2 -c32 -d3s -s Benchmarks/claim.lua "http://127.0.0.1:$APIPORT" >/dev/null
+    echo "$label: offer claim via HTTP (c32, ${DUR}s)..."
+    wrk -t2 -c32 -d"${DUR}s" --latency -s Benchmarks/claim.lua "http://127.0.0.1:$APIPORT" > $ROOT/claim-$label.txt
+    echo "$label: coupon verify via HTTP (c64, ${DUR}s)..."
+    wrk -t2 -c64 -d"${DUR}s" --latency -s Benchmarks/verify.lua "http://127.0.0.1:$APIPORT" > $ROOT/verify-$label.txt
+    local claims coupons bad
+    claims=$(psql -tA loyalty -c "SELECT count(*) FROM transactions WHERE type = 'reward_claim'")
+    coupons=$(psql -tA loyalty -c "SELECT count(*) FROM coupons")
+    bad=$(psql -tA loyalty -c "SELECT count(*) FROM (SELECT lc.id FROM loyalty_cards lc LEFT JOIN ledger_entries le ON le.card_id = lc.id GROUP BY lc.id, lc.balance HAVING lc.balance <> COALESCE(SUM(le.points),0)) x")
+    echo "$label: $claims claim transactions, $coupons coupons; cards whose balance != sum(ledger entries): $bad"
+    [ "$claims" = "$coupons" ] && [ "$bad" = 0 ] || { echo "rewards invariant broken after the load"; exit 1; }
+  fi
+  awk '/VmHWM/ {print int($2 / 1024)}' /proc/$pid/status > $ROOT/rss-$label.txt
+  stop_server api
+}
+
+createdb loyalty
+measure postgres --database-url "postgres://postgres@127.0.0.1:$PGPORT/loyalty"
+measure sqlite --data-dir $ROOT/sqlite
+
+CLAIM=$(wrk_rps $ROOT/claim-postgres.txt); VERIFY=$(wrk_rps $ROOT/verify-postgres.txt)
+cat <<REPORT
+
+## Rewards benchmark $(date -u +%Y-%m-%dT%H:%MZ) ($(nproc) cores, ${DUR}s per measurement, wrk and servers share the cores)
+
+| measurement | req/s | p50 | p99 | non-2xx | ceiling (same run) | ratio |
+|---|---|---|---|---|---|---|
+| offer claim via HTTP, PostgreSQL, c32 | $CLAIM | $(wrk_p50 $ROOT/claim-postgres.txt) | $(wrk_p99 $ROOT/claim-postgres.txt) | $(wrk_errors $ROOT/claim-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$CLAIM" "$PGBENCH") |
+| coupon verify via HTTP, PostgreSQL, c64 | $VERIFY | $(wrk_p50 $ROOT/verify-postgres.txt) | $(wrk_p99 $ROOT/verify-postgres.txt) | $(wrk_errors $ROOT/verify-postgres.txt) | nginx static JSON c64: $NGINX_RPS | $(ratio "$VERIFY" "$NGINX_RPS") |
+
+| XML import ($PRODUCTS products, $FEED_BYTES bytes, multipart upload) | wall time | server RSS before | peak RSS after the import |
+|---|---|---|---|
+| PostgreSQL | $(cat $ROOT/import-time-postgres.txt) s | $(cat $ROOT/rss-before-import-postgres.txt) MiB | $(cat $ROOT/rss-import-postgres.txt) MiB |
+| SQLite | $(cat $ROOT/import-time-sqlite.txt) s | $(cat $ROOT/rss-before-import-sqlite.txt) MiB | $(cat $ROOT/rss-import-sqlite.txt) MiB |
+
+peak server RSS over the whole run: PostgreSQL $(cat $ROOT/rss-postgres.txt) MiB, SQLite $(cat $ROOT/rss-sqlite.txt) MiB
+REPORT
