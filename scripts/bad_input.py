@@ -104,6 +104,39 @@ slow_ok = " 408 " in status_line + " " and elapsed < body_timeout + 5 and served
 print(f"{'ok ' if slow_ok else 'BAD'} slow body: '{status_line}' after {elapsed:.1f} s, connection closed, /health meanwhile {served_meanwhile}")
 if not slow_ok: failures.append(f"slow body: {status_line!r} after {elapsed:.1f}s, meanwhile {served_meanwhile}")
 
+# Rewards: bad offers and hostile XML feeds, with the offer and product counts unchanged.
+def counts():
+    o = call("GET", "/en/shop/sync-status")[1]["data"]["total_offers"]
+    p = call("GET", "/en/shop/products/sync-status")[1]["data"]["total_products"]
+    return o, p
+rewards_before = counts()
+XML = {"X-API-Key": key, "X-API-Secret": secret, "Content-Type": "application/xml"}
+bomb = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">' + "".join(
+    f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)) + ']><products><product><name>&j;</name><price>1</price></product></products>'
+rewards = [
+    ("offer: unknown type", "POST", "/en/shop/offers", dict(body={"title": "x", "type": "discount_magic", "discount_value": 5}), range(422, 423), ["type"]),
+    ("offer: negative stock", "POST", "/en/shop/offers", dict(body={"title": "x", "type": "discount_amount", "discount_value": 5, "stock": -1}), range(422, 423), ["stock"]),
+    ("offer: percent over 100", "POST", "/en/shop/offers", dict(body={"title": "x", "type": "discount_percentage", "discount_value": 150}), range(422, 423), ["discount_value"]),
+    ("offer: title as array", "POST", "/en/shop/offers", dict(body={"title": ["x"], "type": "discount_amount", "discount_value": 5}), range(422, 423), ["title"]),
+    ("xml: billion laughs", "POST", "/en/shop/xml-import/from-file", dict(raw=bomb, headers=XML), range(400, 401), ["XML_IMPORT_FAILED"]),
+    ("xml: external entity", "POST", "/en/shop/xml-import/from-file", dict(raw='<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><products><product><name>&x;</name><price>1</price></product></products>', headers=XML), range(400, 401), ["XML_IMPORT_FAILED"]),
+    ("xml: malformed", "POST", "/en/shop/xml-import/from-file", dict(raw="<products><product><name>x</name><price>1</price></product>", headers=XML), range(400, 401), ["XML_IMPORT_FAILED"]),
+    ("xml: 50 MB feed", "POST", "/en/shop/xml-import/from-file", dict(raw="<products>" + "<product><name>n</name><price>1</price></product>" * 1_100_000 + "</products>", headers=XML), range(413, 414), ["XML_FILE_TOO_LARGE"]),
+    ("xml: metadata URL", "POST", "/en/shop/xml-import/from-url", dict(body={"url": "http://169.254.169.254/latest/meta-data/"}), range(422, 423), ["URL_NOT_ALLOWED"]),
+    ("xml: private URL", "POST", "/en/shop/xml-import/validate", dict(body={"xml_url": "http://10.1.2.3/feed.xml"}), range(422, 423), ["URL_NOT_ALLOWED"]),
+    ("coupon: code of nothing", "POST", "/en/shop/coupons/verify", dict(body={"code": "'; DROP TABLE coupons; --", "shop_id": 1}), range(400, 423), ["COUPON_NOT_FOUND", "SHOP_NOT_FOUND"]),
+]
+for name, method, path, kw, rng, names in rewards:
+    try:
+        got = call(method, path, **kw)
+    except (ConnectionError, OSError) as e:  # the server may close a 50 MB upload early; it must answer 413 first
+        got = (0, str(e))
+    expect(name, rng, got, None, names)
+rewards_after = counts()
+print(f"offers and products before {rewards_before}, after {rewards_after}")
+if rewards_before != rewards_after: failures.append(f"rewards written: {rewards_before} -> {rewards_after}")
+cases += rewards
+
 after = count_transactions()
 alive = call("GET", "/health", headers={})[0]
 print(f"transactions before {before}, after {after}; /health {alive}")
