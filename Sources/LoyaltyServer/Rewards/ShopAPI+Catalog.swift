@@ -160,39 +160,46 @@ extension ShopAPI {
 
     /// S48: `xml_url` or `url`, `validate_only?`; other options (`auto_publish`) are accepted and ignored.
     @Sendable func importFromURL(_ call: APICall) async throws -> APIResult {
+        try await importURL(call, validating: false)
+    }
+
+    /// S50: as S48 with `validate_only`, answering the validation shape.
+    @Sendable func validateFeed(_ call: APICall) async throws -> APIResult {
+        try await importURL(call, validating: true)
+    }
+
+    func importURL(_ call: APICall, validating: Bool) async throws -> APIResult {
         var f = call.fields
         let (url, _) = feedURL(&f)
-        let validateOnly = f.bool("validate_only") ?? false
+        let validateOnly = validating || (f.bool("validate_only") ?? false)
         try f.throwIfInvalid()
         let source = try f.required(url, "url")
+        return try await runImport(call, validateOnly: validateOnly, source: "url", url: source, fileName: nil) {
+            try await importer.fetch(source)
+        }
+    }
+
+    /// Reads the feed, runs the import and maps its failures to the spec's codes.
+    func runImport(
+        _ call: APICall,
+        validateOnly: Bool,
+        source: String,
+        url: String?,
+        fileName: String?,
+        feed: () async throws -> [UInt8]
+    ) async throws -> APIResult {
         do {
-            let bytes = try await importer.fetch(source)
             let o = try await importer.run(
                 partnerID: call.partnerID,
-                bytes: bytes,
-                source: "url",
-                url: source,
-                fileName: nil,
+                bytes: try await feed(),
+                source: source,
+                url: url,
+                fileName: fileName,
                 validateOnly: validateOnly
             )
             return importResult(o, validateOnly: validateOnly)
         } catch {
             throw feedError(error, validating: validateOnly, call: call)
-        }
-    }
-
-    /// S50.
-    @Sendable func validateFeed(_ call: APICall) async throws -> APIResult {
-        var f = call.fields
-        let (url, _) = feedURL(&f)
-        try f.throwIfInvalid()
-        let source = try f.required(url, "url")
-        do {
-            let bytes = try await importer.fetch(source)
-            let o = try await importer.run(partnerID: call.partnerID, bytes: bytes, source: "url", url: source, fileName: nil, validateOnly: true)
-            return APIResult(data: validation(o))
-        } catch {
-            throw feedError(error, validating: true, call: call)
         }
     }
 
@@ -222,19 +229,7 @@ extension ShopAPI {
         guard let file, !file.isEmpty else {
             throw APIError.validation([("xml_file", [Messages.text("v_required", call.locale, ["field": "xml_file"])])])
         }
-        do {
-            let o = try await importer.run(
-                partnerID: call.partnerID,
-                bytes: file,
-                source: "file",
-                url: nil,
-                fileName: fileName,
-                validateOnly: validateOnly
-            )
-            return importResult(o, validateOnly: validateOnly)
-        } catch {
-            throw feedError(error, validating: validateOnly, call: call)
-        }
+        return try await runImport(call, validateOnly: validateOnly, source: "file", url: nil, fileName: fileName) { file }
     }
 
     /// S51.

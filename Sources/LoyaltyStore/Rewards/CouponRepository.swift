@@ -247,30 +247,7 @@ public struct SQLCouponRepository: CouponRepository {
                     throw LotShortage(cardID: card.id)
                 }
                 card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id)
-                let tx = ShopTransaction(
-                    id: id,
-                    partnerID: c.partnerID,
-                    shopID: c.shopID,
-                    cardID: card.id,
-                    customerID: r.customer.id,
-                    type: .rewardClaim,
-                    orderID: c.reference,
-                    refundID: nil,
-                    amountMinor: nil,
-                    currency: r.template.currency,
-                    pointsAwarded: 0,
-                    pointsRedeemed: offer.pointsRequired,
-                    pointsReversed: 0,
-                    redeemedReturned: 0,
-                    shortfall: 0,
-                    discountMinor: nil,
-                    description: command.description,
-                    reason: "offer_claim",
-                    status: "completed",
-                    metadataJSON: nil,
-                    originalTransactionID: nil,
-                    createdAt: now
-                )
+                let tx = Self.rewardTransaction(command, id: id, cardID: card.id, customerID: r.customer.id, originalID: nil, now: now)
                 try await Outbox.append(
                     db,
                     partnerID: c.partnerID,
@@ -678,30 +655,7 @@ public struct SQLCouponRepository: CouponRepository {
             now: now
         )
         let refreshed = try await Lots.refreshCard(db, partnerID: coupon.partnerID, cardID: card.id)
-        let tx = ShopTransaction(
-            id: txID,
-            partnerID: coupon.partnerID,
-            shopID: nil,
-            cardID: card.id,
-            customerID: coupon.customerID,
-            type: .rewardReturn,
-            orderID: reference,
-            refundID: nil,
-            amountMinor: nil,
-            currency: template.currency,
-            pointsAwarded: points,
-            pointsRedeemed: 0,
-            pointsReversed: 0,
-            redeemedReturned: 0,
-            shortfall: 0,
-            discountMinor: nil,
-            description: description,
-            reason: command.reason,
-            status: "completed",
-            metadataJSON: nil,
-            originalTransactionID: coupon.claimTransactionID,
-            createdAt: now
-        )
+        let tx = rewardTransaction(command, id: txID, cardID: card.id, customerID: coupon.customerID, originalID: coupon.claimTransactionID, now: now)
         try await Outbox.append(
             db,
             partnerID: coupon.partnerID,
@@ -710,6 +664,41 @@ public struct SQLCouponRepository: CouponRepository {
             now: now
         )
         return refreshed.balance
+    }
+
+    /// The recorded transaction of a claim or a return, for its outbox fact.
+    static func rewardTransaction(
+        _ c: TransactionCommand,
+        id: Int64,
+        cardID: Int64,
+        customerID: Int64,
+        originalID: Int64?,
+        now: Int64
+    ) -> ShopTransaction {
+        ShopTransaction(
+            id: id,
+            partnerID: c.partnerID,
+            shopID: c.shopID,
+            cardID: cardID,
+            customerID: customerID,
+            type: c.type,
+            orderID: c.orderID,
+            refundID: nil,
+            amountMinor: nil,
+            currency: c.currency ?? "EUR",
+            pointsAwarded: c.points ?? 0,
+            pointsRedeemed: c.pointsRedeemed ?? 0,
+            pointsReversed: 0,
+            redeemedReturned: 0,
+            shortfall: 0,
+            discountMinor: nil,
+            description: c.description,
+            reason: c.reason,
+            status: "completed",
+            metadataJSON: nil,
+            originalTransactionID: originalID,
+            createdAt: now
+        )
     }
 
     public func expireDue(limit: Int) async throws -> Int {
