@@ -70,16 +70,19 @@ final class ProductFeedParser: NSObject, XMLParserDelegate {
     /// Parses `data`, calling `onBatch` with valid records as they accumulate.
     func parse(_ data: Data) throws(Unreadable) -> Summary {
         try Self.refuseDTD(data)
-        let parser = XMLParser(data: data)
+        // Fed from a stream, libxml2 reads the document in chunks; handed the whole buffer
+        // at once it refuses documents over 10,000,000 bytes (its lookup limit).
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.shouldResolveExternalEntities = false
         parser.shouldProcessNamespaces = false
         parser.delegate = self
-        if !parser.parse() {
+        let parsed = parser.parse()
+        // libxml2 may report a document cut short as parsed: an element still open says otherwise.
+        if let open = stack.last { throw Unreadable(detail: "unexpected end of document: <\(open)> is not closed") }
+        if !parsed || parser.parserError != nil {
             let e = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "unreadable XML"
             throw Unreadable(detail: "\(e) at line \(parser.lineNumber), column \(parser.columnNumber)")
         }
-        // libxml2 reports a document cut short as parsed: an element still open says otherwise.
-        if let open = stack.last { throw Unreadable(detail: "unexpected end of document: <\(open)> is not closed") }
         if !batch.isEmpty { onBatch(batch) }
         batch = []
         if summary.detectedPath == nil { throw Unreadable(detail: "no product, item or offer elements found") }

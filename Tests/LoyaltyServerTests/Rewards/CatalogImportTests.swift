@@ -91,6 +91,23 @@ struct CatalogImportTests {
         }
     }
 
+    /// libxml2 refuses a document over 10,000,000 bytes handed over in one piece; the
+    /// parser streams it, so the limit is ours (`LOYALTY_XML_MAX_BYTES`), not libxml2's.
+    @Test func aFeedOverTenMillionBytesIsReadWhole() async throws {
+        try await TestApp.with(.sqlite, configure: { $0.xmlMaxBytes = 32 << 20 }) { app in
+            let description = String(repeating: "A sturdy mug for hot drinks. ", count: 16)
+            var xml = "<products>"
+            for i in 1...20_000 {
+                xml +=
+                    "<product><sku>M\(i)</sku><name>Mug \(i)</name><description>\(description)</description><price>\(i % 90 + 1).50</price></product>"
+            }
+            xml += "</products>"
+            #expect(xml.utf8.count > 10_000_000)
+            let r = try await Self.upload(app, xml)
+            #expect(r.status == .ok && r.int("data", "products_created") == 20_000, "\(r.json.serializedString().prefix(300))")
+        }
+    }
+
     @Test func validateOnlyWritesNoProducts() async throws {
         try await TestApp.with(.sqlite) { app in
             let r = try await Self.upload(app, Self.feed, extra: "true")
