@@ -19,6 +19,8 @@ public struct Offer: Sendable, Hashable {
     public var pointsRequired: Int64
     /// Coupons that may ever be issued; nil: unlimited.
     public var stock: Int64?
+    /// Coupons issued from it. Stored as the stock counter only while `stock` is set (an
+    /// unlimited offer takes no lock on its row when claimed); reads count the coupons.
     public var claimedCount: Int64
     /// Coupons one member may hold from this offer in total; nil: unlimited.
     public var perMemberLimit: Int64?

@@ -6,7 +6,7 @@ public enum RewardFacts {
     public static func offer(_ o: Offer) -> JSON {
         .object([
             ("offer_id", .int(o.id)), ("type", .string(o.type.rawValue)), ("title", .optional(o.title.en ?? o.title.lt)),
-            ("points_required", .int(o.pointsRequired)), ("stock", .optional(o.stock)), ("claimed_count", .int(o.claimedCount)),
+            ("points_required", .int(o.pointsRequired)), ("stock", .optional(o.stock)),
             ("is_active", .bool(o.isActive)), ("starts_at", o.startsAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
             ("ends_at", o.endsAt.map { .string(Timestamp.iso8601($0)) } ?? .null),
         ])

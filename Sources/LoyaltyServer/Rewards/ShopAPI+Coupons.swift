@@ -32,10 +32,16 @@ extension ShopAPI {
     /// The coupon a scanned or typed text names: a coupon QR payload, or a code in any
     /// spelling a person might type (case, dashes, O for 0).
     func couponByText(_ text: String, call: APICall) async throws -> CouponView {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let code = try await services.couponQR.code(in: trimmed, partnerID: call.partnerID) ?? CouponCode.normalize(trimmed)
-        guard let code, let view = try await services.coupons.coupon(partnerID: call.partnerID, code: code) else { throw RewardError.couponNotFound }
+        guard let code = try await couponCode(in: text, call: call),
+            let view = try await services.coupons.coupon(partnerID: call.partnerID, code: code)
+        else { throw RewardError.couponNotFound }
         return view
+    }
+
+    /// The normalised code in a coupon QR payload (signature checked) or a typed code; nil when it cannot be one.
+    func couponCode(in text: String, call: APICall) async throws -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await services.couponQR.code(in: trimmed, partnerID: call.partnerID) ?? CouponCode.normalize(trimmed)
     }
 
     func couponByID(_ id: Int64, call: APICall) async throws -> CouponView {
@@ -64,8 +70,12 @@ extension ShopAPI {
         let amount = f.money("purchase_amount")
         try f.throwIfInvalid()
         let shop = try f.required(shopID, "shop_id")
-        try await requireShop(shop, call: call)
-        let view = try await couponByText(try f.required(text, field), call: call)
+        // One query: the coupon, its offer, member, card template, open coupons and the shop.
+        guard let code = try await couponCode(in: try f.required(text, field), call: call),
+            let till = try await services.coupons.tillView(partnerID: call.partnerID, code: code, shopID: shop)
+        else { throw RewardError.couponNotFound }
+        guard till.shopFound else { throw LoyaltyError.shopNotFound }
+        let view = till.coupon
         let status = view.coupon.status(at: now)
         switch status {
         case .used: throw RewardError.couponAlreadyUsed
@@ -79,13 +89,7 @@ extension ShopAPI {
                 ("purchase_amount", [Messages.text("v_min", call.locale, ["field": "purchase_amount", "min": Money.decimalString(minor: minimum)])])
             ])
         }
-        let card = try await customers.card(partnerID: call.partnerID, id: view.coupon.cardID)
-        let template = try await card.asyncMap { try await tenants.template(partnerID: call.partnerID, id: $0.templateID) } ?? nil
-        let open = try await services.coupons.coupons(
-            partnerID: call.partnerID,
-            filter: CouponFilter(customerID: view.customer.id, status: .active),
-            page: PageRequest(page: 1, perPage: 1)
-        )
+        let template: CardTemplate? = till.template
         let rule = template?.earning
         return APIResult(
             messageKey: "coupon_valid",
@@ -114,7 +118,7 @@ extension ShopAPI {
                         ("euro_per_point", .null),
                     ])
                 ),
-                ("games_count", .int(0)), ("coupons_count", .int(Int64(open.total))),
+                ("games_count", .int(0)), ("coupons_count", .int(till.openCoupons)),
                 ("minimum_purchase", view.offer.minimumPurchaseMinor.map(JSON.money) ?? .null),
             ])
         )

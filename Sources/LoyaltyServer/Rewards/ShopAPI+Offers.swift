@@ -202,7 +202,7 @@ extension ShopAPI {
                     ])
                 ),
                 ("coupon", Present.coupon(view, qr: qr, locale: call.locale, now: now)),
-                ("offer", Present.offer(o, partner: nil, locale: call.locale)),
+                ("offer", Present.couponOffer(o, locale: call.locale)),
             ])
         )
     }

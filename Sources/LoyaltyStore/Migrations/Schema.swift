@@ -315,6 +315,7 @@ enum Schema {
                 "CREATE UNIQUE INDEX coupons_code_idx ON coupons (code)",
                 "CREATE INDEX coupons_member_idx ON coupons (partner_id, customer_id, offer_id)",
                 "CREATE INDEX coupons_partner_idx ON coupons (partner_id, id)",
+                "CREATE INDEX coupons_offer_idx ON coupons (partner_id, offer_id)",
                 "CREATE INDEX coupons_open_expiry_idx ON coupons (expires_at) WHERE status IN ('active', 'pending')",
                 """
                 CREATE TABLE products (

@@ -16,6 +16,10 @@ public protocol CouponRepository: Sendable {
     func coupon(partnerID: Int64, id: Int64) async throws -> CouponView?
     func coupon(partnerID: Int64, code: String) async throws -> CouponView?
     func coupons(partnerID: Int64, filter: CouponFilter, page: PageRequest) async throws -> Page<CouponView>
+    /// What a till's verify shows, in one query: the coupon named by `code` with its
+    /// offer and member, whether `shopID` is the partner's, the card's template and the
+    /// member's open coupons. Nil when no such coupon.
+    func tillView(partnerID: Int64, code: String, shopID: Int64) async throws -> TillView?
     /// Holds the coupon for one shop's till (S42).
     func setPending(partnerID: Int64, couponID: Int64, shopID: Int64, productID: Int64?) async throws -> Coupon
     /// Releases the hold (S43); only the holding shop may.
@@ -89,6 +93,14 @@ public struct CouponView: Sendable {
         self.cardNumber = cardNumber
         self.balance = balance
     }
+}
+
+public struct TillView: Sendable {
+    public var coupon: CouponView
+    public var shopFound: Bool
+    public var template: CardTemplate
+    /// The member's coupons that are open now.
+    public var openCoupons: Int64
 }
 
 public struct CouponFilter: Sendable {
@@ -186,18 +198,6 @@ public struct SQLCouponRepository: CouponRepository {
             let tier = TierDecision.effectiveName(program.tiers, card.tierState, now: now)
             // Where a coupon may be used is checked at the till, not here: a member may claim anywhere.
             if let why = offer.unavailability(at: now, tier: tier, claimedByMember: Int64(held)) { throw RewardError.offerUnavailable(why) }
-            // One unit of stock, atomically: the row lock orders concurrent claims and the
-            // condition is re-checked after the wait.
-            guard
-                let taken = try await db.raw(
-                    """
-                    UPDATE offers SET claimed_count = claimed_count + 1 WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: offer.id)
-                      AND (stock IS NULL OR claimed_count < stock) RETURNING claimed_count
-                    """
-                ).first()
-            else { throw RewardError.offerUnavailable(.soldOut) }
-            var issuedOffer = offer
-            issuedOffer.claimedCount = try taken.decode(column: "claimed_count", as: Int64.self)
             let balanceBefore = card.balance
             let command = TransactionCommand(
                 partnerID: c.partnerID,
@@ -259,7 +259,7 @@ public struct SQLCouponRepository: CouponRepository {
             let coupon = try await Self.insertCoupon(
                 db,
                 partnerID: c.partnerID,
-                offer: issuedOffer,
+                offer: offer,
                 customerID: r.customer.id,
                 cardID: card.id,
                 transactionID: id,
@@ -272,9 +272,22 @@ public struct SQLCouponRepository: CouponRepository {
                 data: RewardFacts.coupon(coupon, shopID: c.shopID, balance: card.balance),
                 now: now
             )
+            // One unit of stock, last: the offer's row lock orders concurrent claims (the
+            // condition is re-checked after the wait, so stock never oversells) and is held
+            // only until this transaction commits. An unlimited offer takes no lock at all.
+            if offer.stock != nil {
+                guard
+                    try await db.raw(
+                        """
+                        UPDATE offers SET claimed_count = claimed_count + 1 WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: offer.id)
+                          AND claimed_count < stock RETURNING claimed_count
+                        """
+                    ).first() != nil
+                else { throw RewardError.offerUnavailable(.soldOut) }
+            }
             return ClaimOutcome(
                 coupon: coupon,
-                offer: issuedOffer,
+                offer: offer,
                 card: card,
                 customer: r.customer,
                 transactionID: id,
@@ -353,6 +366,33 @@ public struct SQLCouponRepository: CouponRepository {
             ).first().map(Self.view)
         }
     }
+
+    public func tillView(partnerID: Int64, code: String, shopID: Int64) async throws -> TillView? {
+        let now = clock.nowMillis()
+        return try await database.read { db in
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT \(unsafeRaw: Self.viewColumns), \(unsafeRaw: Self.tillColumns), s.id AS shop_found,
+                      (SELECT COUNT(*) FROM coupons o2 WHERE o2.partner_id = k.partner_id AND o2.customer_id = k.customer_id
+                        AND o2.status IN ('active', 'pending') AND (o2.expires_at IS NULL OR o2.expires_at > \(bind: now))) AS open_coupons
+                    FROM \(unsafeRaw: Self.viewFrom)
+                    JOIN card_templates t ON t.partner_id = lc.partner_id AND t.id = lc.template_id
+                    LEFT JOIN shops s ON s.partner_id = k.partner_id AND s.id = \(bind: shopID)
+                    WHERE k.code = \(bind: code) AND k.partner_id = \(bind: partnerID)
+                    """
+                ).first()
+            else { return nil }
+            return TillView(
+                coupon: try Self.view(row),
+                shopFound: try row.decode(column: "shop_found", as: Int64?.self) != nil,
+                template: try Rows.template(row, prefix: "t_"),
+                openCoupons: try row.decode(column: "open_coupons", as: Int64.self)
+            )
+        }
+    }
+
+    static let tillColumns = Rows.aliased(Rows.templateColumns, table: "t", prefix: "t_")
 
     public func coupons(partnerID: Int64, filter: CouponFilter, page: PageRequest) async throws -> Page<CouponView> {
         let now = clock.nowMillis()

@@ -7,6 +7,7 @@ import SQLKit
 /// each node's ``EarningOfferCache`` reloads on its next purchase.
 public protocol OfferRepository: Sendable {
     /// Stores a new offer (`id`, counts and times are assigned) and appends `offer.created`.
+    /// Every offer read here carries `claimedCount` = the coupons issued from it.
     func create(_ offer: Offer) async throws -> Offer
     /// Rewrites an offer's terms (not its claimed count) and appends `offer.updated`.
     func update(_ offer: Offer) async throws -> Offer
@@ -67,6 +68,25 @@ public struct SQLOfferRepository: OfferRepository {
         self.clock = clock
     }
 
+    /// Sets each offer's `claimedCount` to the coupons issued from it (one query).
+    static func withIssuedCounts(_ db: any SQLDatabase, partnerID: Int64, _ offers: [Offer]) async throws -> [Offer] {
+        guard !offers.isEmpty else { return offers }
+        let list = offers.map { String($0.id) }.joined(separator: ", ")
+        var counts: [Int64: Int64] = [:]
+        for r in try await db.raw(
+            """
+            SELECT offer_id, COUNT(*) AS n FROM coupons WHERE partner_id = \(bind: partnerID) AND offer_id IN (\(unsafeRaw: list)) GROUP BY offer_id
+            """
+        ).all() {
+            counts[try r.decode(column: "offer_id", as: Int64.self)] = try r.decode(column: "n", as: Int64.self)
+        }
+        return offers.map {
+            var o = $0
+            o.claimedCount = counts[o.id] ?? 0
+            return o
+        }
+    }
+
     static func bumpVersion(_ db: any SQLDatabase, partnerID: Int64) async throws {
         try await db.raw(
             """
@@ -112,6 +132,8 @@ public struct SQLOfferRepository: OfferRepository {
                       category_id = \(bind: o.categoryID), image_url = \(bind: o.imageURL), value = \(bind: o.value),
                       maximum_discount_minor = \(bind: o.maximumDiscountMinor), minimum_purchase_minor = \(bind: o.minimumPurchaseMinor),
                       points_required = \(bind: o.pointsRequired), stock = \(bind: o.stock), per_member_limit = \(bind: o.perMemberLimit),
+                      claimed_count = CASE WHEN stock IS NULL THEN (SELECT COUNT(*) FROM coupons k WHERE k.partner_id = offers.partner_id
+                        AND k.offer_id = offers.id) ELSE claimed_count END,
                       starts_at = \(bind: o.startsAt), ends_at = \(bind: o.endsAt), is_active = \(bind: o.isActive),
                       is_featured = \(bind: o.isFeatured), tiers = \(bind: OfferRows.json(o.tiers)), shop_ids = \(bind: OfferRows.json(o.shopIDs)),
                       product_ids = \(bind: OfferRows.json(o.productIDs)), coupon_validity_days = \(bind: o.couponValidityDays),
@@ -122,7 +144,7 @@ public struct SQLOfferRepository: OfferRepository {
                     """
                 ).first()
             else { throw RewardError.offerNotFound }
-            let offer = try OfferRows.offer(row)
+            let offer = try await Self.withIssuedCounts(db, partnerID: o.partnerID, [OfferRows.offer(row)])[0]
             try await Self.bumpVersion(db, partnerID: o.partnerID)
             try await Outbox.append(db, partnerID: o.partnerID, type: EventType.offerUpdated, data: RewardFacts.offer(offer), now: now)
             return offer
@@ -149,11 +171,13 @@ public struct SQLOfferRepository: OfferRepository {
 
     public func offer(partnerID: Int64, id: Int64) async throws -> Offer? {
         try await database.read { db in
-            try await db.raw(
+            let offer = try await db.raw(
                 """
                 SELECT \(unsafeRaw: OfferRows.columns) FROM offers WHERE partner_id = \(bind: partnerID) AND id = \(bind: id) AND deleted_at IS NULL
                 """
             ).first().map(OfferRows.offer)
+            guard let offer else { return nil }
+            return try await Self.withIssuedCounts(db, partnerID: partnerID, [offer])[0]
         }
     }
 
@@ -189,7 +213,7 @@ public struct SQLOfferRepository: OfferRepository {
                 ORDER BY is_featured DESC, id DESC LIMIT \(literal: page.perPage) OFFSET \(literal: page.offset)
                 """
             ).all().map(OfferRows.offer)
-            return Page(items: items, request: page, total: total)
+            return Page(items: try await Self.withIssuedCounts(db, partnerID: partnerID, items), request: page, total: total)
         }
     }
 
