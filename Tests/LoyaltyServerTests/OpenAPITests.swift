@@ -58,6 +58,11 @@ struct MethodNotAllowedTests {
             let hooks = try await app.call(.patch, "/en/partners/webhooks/7")
             #expect(hooks.status == .methodNotAllowed && hooks.headers[.allow] == "GET, PUT, DELETE")
             #expect(try await app.call(.get, "/en/shop/no-such-thing").status == .notFound)
+            // A literal segment is served by its own route only, never by a `{id}` sibling's.
+            let literal = try await app.call(.put, "/en/shop/offers/coupons")
+            #expect(literal.status == .methodNotAllowed && literal.headers[.allow] == "GET")
+            #expect(try await app.call(.delete, "/en/shop/xml-import/stats").headers[.allow] == "GET")
+            #expect(try await app.call(.put, "/en/shop/offers/7").headers[.allow] == nil, "PUT offers/{id} is served")
         }
     }
 }

@@ -176,6 +176,9 @@ enum Messages {
         ),
         "coupon_minimum_purchase": ("The coupon needs a purchase of at least {minimum}.", "Kuponui reikia bent {minimum} pirkinio."),
         "coupon_purchase_only": ("A coupon can only be applied to a purchase.", "Kuponas taikomas tik pirkiniui."),
+        "coupon_needs_total": (
+            "The order_total is required when a coupon is applied.", "Taikant kuponą, privaloma nurodyti order_total."
+        ),
         "coupon_valid": ("Coupon is valid", "Kuponas galioja"),
         "coupon_redeemed": ("Coupon redeemed", "Kuponas panaudotas"),
         "coupon_pending": ("Coupon reserved for this shop", "Kuponas rezervuotas šiai parduotuvei"),

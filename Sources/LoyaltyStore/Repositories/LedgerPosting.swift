@@ -120,4 +120,15 @@ enum Outbox {
             """
         ).run()
     }
+
+    /// Appends several events in one statement, in order.
+    static func append(_ db: any SQLDatabase, partnerID: Int64, events: [(type: String, data: JSON)], now: Int64) async throws {
+        guard !events.isEmpty else { return }
+        var sql: SQLQueryString = "INSERT INTO outbox (partner_id, event_type, payload, created_at) VALUES "
+        for (i, e) in events.enumerated() {
+            let payload = Self.payload(partnerID: partnerID, type: e.type, data: e.data)
+            sql += "\(unsafeRaw: i == 0 ? "" : ", ")(\(bind: partnerID), \(bind: e.type), \(bind: payload), \(bind: now))"
+        }
+        try await db.raw(sql).run()
+    }
 }

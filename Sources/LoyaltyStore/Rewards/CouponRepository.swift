@@ -179,27 +179,39 @@ public struct SQLCouponRepository: CouponRepository {
             // The card lock serialises this member's claims (the per-member limit).
             var card = try await SQLLedgerRepository.lockCards(db, partnerID: c.partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id]
                 .required("the locked card")
+            // The offer and the member's coupons of it, in one round trip.
             guard
-                let offer = try await db.raw(
+                let row = try await db.raw(
                     """
-                    SELECT \(unsafeRaw: OfferRows.columns) FROM offers WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: c.offerID)
-                      AND deleted_at IS NULL
-                    """
-                ).first().map(OfferRows.offer)
-            else { throw RewardError.offerNotFound }
-            let held = try Rows.count(
-                try await db.raw(
-                    """
-                    SELECT COUNT(*) AS n FROM coupons WHERE partner_id = \(bind: c.partnerID) AND customer_id = \(bind: r.customer.id)
-                      AND offer_id = \(bind: offer.id) AND status <> 'cancelled'
+                    SELECT \(unsafeRaw: OfferRows.columns), (SELECT COUNT(*) FROM coupons WHERE partner_id = \(bind: c.partnerID)
+                        AND customer_id = \(bind: r.customer.id) AND offer_id = offers.id AND status <> 'cancelled') AS n
+                    FROM offers WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: c.offerID) AND deleted_at IS NULL
                     """
                 ).first()
-            )
+            else { throw RewardError.offerNotFound }
+            var offer = try OfferRows.offer(row)
+            let held = try Rows.count(row)
             let program = try await programs.config(db, partnerID: c.partnerID, version: r.programVersion)
             let tier = TierDecision.effectiveName(program.tiers, card.tierState, now: now)
             // Where a coupon may be used is checked at the till, not here: a member may claim anywhere.
             if let why = offer.unavailability(at: now, tier: tier, claimedByMember: Int64(held)) { throw RewardError.offerUnavailable(why) }
+            // One unit of stock before any other write: the offer's row lock orders racing
+            // claims and the condition is re-checked after the wait, so stock never
+            // oversells, and in a race for the last units the losers stop here, having
+            // written nothing. An unlimited offer takes no lock at all.
+            if offer.stock != nil {
+                guard
+                    let taken = try await db.raw(
+                        """
+                        UPDATE offers SET claimed_count = claimed_count + 1 WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: offer.id)
+                          AND claimed_count < stock RETURNING claimed_count
+                        """
+                    ).first()
+                else { throw RewardError.offerUnavailable(.soldOut) }
+                offer.claimedCount = try taken.decode(column: "claimed_count", as: Int64.self)
+            }
             let balanceBefore = card.balance
+            var events: [(type: String, data: JSON)] = []
             let command = TransactionCommand(
                 partnerID: c.partnerID,
                 shopID: c.shopID,
@@ -249,13 +261,7 @@ public struct SQLCouponRepository: CouponRepository {
                 }
                 card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id)
                 let tx = Self.rewardTransaction(command, id: id, cardID: card.id, customerID: r.customer.id, originalID: nil, now: now)
-                try await Outbox.append(
-                    db,
-                    partnerID: c.partnerID,
-                    type: EventType.transactionCreated,
-                    data: EventFact.transaction(tx, card: card),
-                    now: now
-                )
+                events.append((EventType.transactionCreated, EventFact.transaction(tx, card: card)))
             }
             let coupon = try await Self.insertCoupon(
                 db,
@@ -266,26 +272,8 @@ public struct SQLCouponRepository: CouponRepository {
                 transactionID: id,
                 now: now
             )
-            try await Outbox.append(
-                db,
-                partnerID: c.partnerID,
-                type: EventType.couponCreated,
-                data: RewardFacts.coupon(coupon, shopID: c.shopID, balance: card.balance),
-                now: now
-            )
-            // One unit of stock, last: the offer's row lock orders concurrent claims (the
-            // condition is re-checked after the wait, so stock never oversells) and is held
-            // only until this transaction commits. An unlimited offer takes no lock at all.
-            if offer.stock != nil {
-                guard
-                    try await db.raw(
-                        """
-                        UPDATE offers SET claimed_count = claimed_count + 1 WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: offer.id)
-                          AND claimed_count < stock RETURNING claimed_count
-                        """
-                    ).first() != nil
-                else { throw RewardError.offerUnavailable(.soldOut) }
-            }
+            events.append((EventType.couponCreated, RewardFacts.coupon(coupon, shopID: c.shopID, balance: card.balance)))
+            try await Outbox.append(db, partnerID: c.partnerID, events: events, now: now)
             return ClaimOutcome(
                 coupon: coupon,
                 offer: offer,
@@ -509,6 +497,8 @@ public struct SQLCouponRepository: CouponRepository {
             let (coupon, _) = try await Self.locked(db, partnerID: partnerID, couponID: couponID, forUpdate: lock)
             guard coupon.status == .pending else { throw RewardError.couponNotPending }
             guard coupon.pendingShopID == shopID else { throw RewardError.couponNotPendingHere }
+            // Past its expiry the hold is moot: the coupon is expired either way.
+            guard coupon.status(at: now) != .expired else { throw RewardError.couponExpired }
             let row = try await db.raw(
                 """
                 UPDATE coupons SET status = 'active', pending_shop_id = NULL, pending_at = NULL, updated_at = \(bind: now)

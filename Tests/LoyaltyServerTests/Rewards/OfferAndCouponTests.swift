@@ -266,6 +266,12 @@ struct OfferAndCouponTests {
             )
             #expect(theirs.status == .notFound, "another member's coupon")
             #expect(try await app.get("/en/shop/transactions?user_id=\(other)").int("meta", "total") == 0, "nothing written")
+            let noTotal = try await app.post(
+                "/en/shop/transactions/create",
+                #"{"order_id":"C-00","user_id":\#(member),"points":5,"coupon_code":"\#(code)"}"#
+            )
+            #expect(noTotal.status == .unprocessableContent && noTotal.json["errors"]?["order_total"] != nil, "a coupon is priced against a total")
+            #expect(try await app.get("/en/shop/transactions?user_id=\(member)&order_id=C-00").int("meta", "total") == 0)
             let bought = try await app.post(
                 "/en/shop/transactions/create",
                 #"{"order_id":"C-1","user_id":\#(member),"order_total":30,"coupon_code":"\#(code)"}"#

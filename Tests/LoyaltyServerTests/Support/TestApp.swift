@@ -146,6 +146,23 @@ func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) a
     }
 }
 
+/// Runs `body` for `0..<count` with at most `width` calls in flight, results in index
+/// order: for setting up many objects without making the setup itself the stress test.
+func inBatches<T: Sendable>(_ count: Int, width: Int = 16, _ body: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
+    var out: [T] = []
+    for start in stride(from: 0, to: count, by: width) {
+        let end = min(count, start + width)
+        let batch = try await withThrowingTaskGroup(of: (Int, T).self) { group in
+            for i in start..<end { group.addTask { (i, try await body(i)) } }
+            var part: [(Int, T)] = []
+            for try await r in group { part.append(r) }
+            return part.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        out += batch
+    }
+    return out
+}
+
 /// Today's UTC date as `YYYY-MM-DD`.
 func todayUTC() -> String {
     String(ISO8601DateFormatter().string(from: Date()).prefix(10))

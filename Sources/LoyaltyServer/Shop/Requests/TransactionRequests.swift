@@ -42,6 +42,10 @@ struct CreateTransactionRequest {
         metadata = f.object("meta_data")
         couponCode = f.string("coupon_code", maxLength: 200)
         if couponCode != nil && type != .purchase { f.fail("coupon_code", "coupon_purchase_only") }
+        // A coupon is priced against the purchase: without a total it would be spent for nothing.
+        if couponCode != nil && type == .purchase && total == nil && !f.has("order_total") && !f.has("amount") {
+            f.fail("order_total", "coupon_needs_total")
+        }
         if userID == nil && email == nil && cardID == nil
             && !f.errors.contains(where: { ["user_id", "user_email", "loyalty_card_id"].contains($0.0) })
         {
