@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Rewards benchmark: in ONE run, next to this machine's ceilings (../shared/perf/LIMITS.md):
 #   - offer claims via HTTP on PostgreSQL (points debited through the ledger, coupon
-#     issued, one transaction)       vs  pgbench's award transaction (c32)
+#     issued, one transaction)       vs  pgbench's award transaction (c32); once for an
+#     unlimited offer and once for an offer with a stock (every claim takes a unit from
+#     the one offer row)
 #   - coupon verifications via HTTP on PostgreSQL (POST coupons/verify as the SDKs
 #     send it)                       vs  nginx serving a static 75-byte JSON (c64)
 #   - a 100,000-product XML feed imported from a file, on PostgreSQL and on SQLite:
@@ -114,8 +116,11 @@ PY
     export BENCH_KEY=$KEY BENCH_SECRET=$SECRET BENCH_CUSTOMERS=$CUSTOMERS BENCH_FIRST_CUSTOMER=1 BENCH_OFFER=$OFFER BENCH_CODES=$ROOT/codes.txt
     BENCH_SHOP=$(api shops | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])'); export BENCH_SHOP
     wrk -t2 -c32 -d3s -s Benchmarks/claim.lua "http://127.0.0.1:$APIPORT" >/dev/null
-    echo "$label: offer claim via HTTP (c32, ${DUR}s)..."
+    echo "$label: offer claim via HTTP, unlimited and limited offers (c32, ${DUR}s each)..."
     wrk -t2 -c32 -d"${DUR}s" --latency -s Benchmarks/claim.lua "http://127.0.0.1:$APIPORT" > $ROOT/claim-$label.txt
+    # The same with a stock: every claim takes a unit from one offer row (the hot row).
+    BENCH_OFFER=$(api offers -d '{"title":"Limited","type":"discount_amount","discount_value":1,"points_required":1,"stock":10000000}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])') \
+      wrk -t2 -c32 -d"${DUR}s" --latency -s Benchmarks/claim.lua "http://127.0.0.1:$APIPORT" > $ROOT/claim-stock-$label.txt
     echo "$label: coupon verify via HTTP (c64, ${DUR}s)..."
     wrk -t2 -c64 -d"${DUR}s" --latency -s Benchmarks/verify.lua "http://127.0.0.1:$APIPORT" > $ROOT/verify-$label.txt
     local claims coupons bad
@@ -133,7 +138,7 @@ createdb loyalty
 measure postgres --database-url "postgres://postgres@127.0.0.1:$PGPORT/loyalty"
 measure sqlite --data-dir $ROOT/sqlite
 
-CLAIM=$(wrk_rps $ROOT/claim-postgres.txt); VERIFY=$(wrk_rps $ROOT/verify-postgres.txt)
+CLAIM=$(wrk_rps $ROOT/claim-postgres.txt); CLAIM_STOCK=$(wrk_rps $ROOT/claim-stock-postgres.txt); VERIFY=$(wrk_rps $ROOT/verify-postgres.txt)
 cat <<REPORT
 
 ## Rewards benchmark $(date -u +%Y-%m-%dT%H:%MZ) ($(nproc) cores, ${DUR}s per measurement, wrk and servers share the cores)
@@ -141,6 +146,7 @@ cat <<REPORT
 | measurement | req/s | p50 | p99 | non-2xx | ceiling (same run) | ratio |
 |---|---|---|---|---|---|---|
 | offer claim via HTTP, PostgreSQL, c32 | $CLAIM | $(wrk_p50 $ROOT/claim-postgres.txt) | $(wrk_p99 $ROOT/claim-postgres.txt) | $(wrk_errors $ROOT/claim-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$CLAIM" "$PGBENCH") |
+| offer claim, an offer with a stock (one hot offer row), PostgreSQL, c32 | $CLAIM_STOCK | $(wrk_p50 $ROOT/claim-stock-postgres.txt) | $(wrk_p99 $ROOT/claim-stock-postgres.txt) | $(wrk_errors $ROOT/claim-stock-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$CLAIM_STOCK" "$PGBENCH") |
 | coupon verify via HTTP, PostgreSQL, c64 | $VERIFY | $(wrk_p50 $ROOT/verify-postgres.txt) | $(wrk_p99 $ROOT/verify-postgres.txt) | $(wrk_errors $ROOT/verify-postgres.txt) | nginx static JSON c64: $NGINX_RPS | $(ratio "$VERIFY" "$NGINX_RPS") |
 
 | XML import ($PRODUCTS products, $FEED_BYTES bytes, multipart upload) | wall time | server RSS before | peak RSS after the import |

@@ -118,7 +118,14 @@ final class AwardBatcher: Sendable {
         awards = GroupBatcher(maxInFlight: 2, key: { "\($0.command.partnerID):\($0.command.businessKey)" }) { items in
             try await Self.write(items, database: database)
         }
-        lookups = GroupBatcher(maxInFlight: 2) { lookups in
+        lookups = Self.resolver(database: database)
+    }
+
+    /// Batches concurrent resolve reads (customer, first card, template, open hold, shop,
+    /// versions) into one prepared ``PostgresStatements/ResolveBatch``; answers the row
+    /// of each lookup, nil when no such customer.
+    static func resolver(database: any PreparedStatementRunner) -> GroupBatcher<Lookup, PostgresRandomAccessRow?> {
+        GroupBatcher(maxInFlight: 2) { lookups in
             let rows = try await database.all(PostgresStatements.ResolveBatch(lookups: lookups))
             var out = [PostgresRandomAccessRow?](repeating: nil, count: lookups.count)
             for row in rows.map({ $0.makeRandomAccess() }) { out[Int(try row[0].decode(Int64.self, context: .default))] = row }

@@ -2,6 +2,7 @@ import Foundation
 import LoyaltyCore
 import LoyaltyModels
 import PostgresKit
+import PostgresNIO
 import SQLKit
 
 /// Coupons: claiming an offer (points debited through the ledger and the coupon issued
@@ -149,11 +150,16 @@ public struct SQLCouponRepository: CouponRepository {
     let database: any DatabaseClient
     let clock: any WallClock
     let programs: ProgramCache
+    /// PostgreSQL: the member's resolve read as a batched prepared statement, outside the
+    /// claim's transaction (measured: planning the resolve join was a third of
+    /// PostgreSQL's CPU per claim). Nil on SQLite.
+    let resolver: GroupBatcher<AwardBatcher.Lookup, PostgresRandomAccessRow?>?
 
     public init(database: any DatabaseClient, programs: ProgramCache = ProgramCache(), clock: any WallClock = SystemWallClock()) {
         self.database = database
         self.programs = programs
         self.clock = clock
+        self.resolver = database.preparedStatements.map { AwardBatcher.resolver(database: $0) }
     }
 
     var forUpdate: String { database.features.forUpdate }
@@ -163,22 +169,36 @@ public struct SQLCouponRepository: CouponRepository {
     public func claim(_ c: ClaimCommand) async throws -> ClaimOutcome {
         let lock = forUpdate
         let programs = programs
+        // Who and which card, read ahead where it can be batched; the card is locked and
+        // read again inside the transaction, so nothing that can change is trusted from it.
+        var early: SQLLedgerRepository.Resolved?
+        if let resolver, case let .id(customerID) = c.customer, c.cardID == nil {
+            let lookup = AwardBatcher.Lookup(partnerID: c.partnerID, customerID: customerID, orderID: c.reference, shopID: c.shopID)
+            guard let row = try await resolver.submit(lookup) else { throw LoyaltyError.customerNotFound }
+            early = try SQLLedgerRepository.decodeResolved(row, shopID: c.shopID)
+        }
+        let resolved = early
         return try await database.write { db in
             let now = clock.nowMillis()
-            let r = try await SQLLedgerRepository.resolve(
-                db,
-                partnerID: c.partnerID,
-                customer: c.customer,
-                cardID: c.cardID,
-                orderID: nil,
-                shopID: c.shopID,
-                now: now
-            ).required("a card for the customer")
+            let r: SQLLedgerRepository.Resolved
+            if let resolved {
+                r = resolved
+            } else {
+                r = try await SQLLedgerRepository.resolve(
+                    db,
+                    partnerID: c.partnerID,
+                    customer: c.customer,
+                    cardID: c.cardID,
+                    orderID: nil,
+                    shopID: c.shopID,
+                    now: now
+                ).required("a card for the customer")
+            }
             guard r.shopKnown else { throw LoyaltyError.shopNotFound }
-            try r.card.requireUsable(at: now)
             // The card lock serialises this member's claims (the per-member limit).
             var card = try await SQLLedgerRepository.lockCards(db, partnerID: c.partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id]
                 .required("the locked card")
+            try card.requireUsable(at: now)
             // The offer and the member's coupons of it, in one round trip.
             guard
                 let row = try await db.raw(
