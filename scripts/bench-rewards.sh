@@ -19,38 +19,11 @@ CUSTOMERS=${BENCH_CUSTOMERS:-1000}
 PRODUCTS=${BENCH_PRODUCTS:-100000}
 
 . scripts/lib.sh
-[ -x /usr/sbin/nginx ] && export PATH="$PATH:/usr/sbin"
-install_missing wrk:wrk nginx:nginx-light pgbench:postgresql-contrib
-NGINX=$(command -v nginx)
-release_binary
-
-cleanup() {
-  stop_all_servers
-  [ -f $ROOT/nginx.pid ] && kill "$(cat $ROOT/nginx.pid)" 2>/dev/null || true
-  stop_pg $ROOT
-}
-trap cleanup EXIT
-start_pg $ROOT $PGPORT
+. scripts/bench-lib.sh
+bench_begin $ROOT $PGPORT
 mkdir -p $ROOT/www
 
-wrk_rps() { grep -E '^Requests/sec' "$1" | awk '{print $2}'; }
-wrk_p99() { grep -E '^ +99%' "$1" | awk '{print $2}'; }
-wrk_p50() { grep -E '^ +50%' "$1" | awk '{print $2}'; }
-wrk_errors() { local e; e=$(grep -E 'non-2xx' "$1" | awk '{print $NF}'); echo "${e:-0}"; }
-ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
-
-echo "pgbench award (c32, ${DUR}s)..."
-createdb bench
-psql -q bench <<'SQL'
-CREATE TABLE accounts (aid int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0);
-INSERT INTO accounts SELECT g, 0 FROM generate_series(1,100000) g;
-CREATE TABLE ledger (id bigserial PRIMARY KEY, account int NOT NULL, delta int NOT NULL,
-  idempotency_key text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now());
-CREATE INDEX ledger_account_idx ON ledger(account);
-VACUUM ANALYZE accounts;
-SQL
-pgbench -n -f Benchmarks/pgbench-award.sql -c 32 -j 2 -T "$DUR" bench > $ROOT/pgbench.txt 2>&1
-PGBENCH=$(grep -E '^tps' $ROOT/pgbench.txt | head -1 | sed -E 's/tps = ([0-9.]+).*/\1/')
+pgbench_award_ceiling "$DUR"
 
 echo "nginx static JSON (c64, ${DUR}s)..."
 printf '{"success":true,"data":{"card_id":1,"card_number":"123-456-789","points":1}}' > $ROOT/www/b.json

@@ -17,36 +17,10 @@ PGPORT=25432; NGINXPORT=18090; APIPORT=18091
 CUSTOMERS=${BENCH_CUSTOMERS:-1000}
 
 . scripts/lib.sh
-[ -x /usr/sbin/nginx ] && export PATH="$PATH:/usr/sbin"
-install_missing wrk:wrk nginx:nginx-light pgbench:postgresql-contrib
-NGINX=$(command -v nginx)
-release_binary
+. scripts/bench-lib.sh
+bench_begin $ROOT $PGPORT
 
-cleanup() {
-  stop_all_servers
-  [ -f $ROOT/nginx.pid ] && kill "$(cat $ROOT/nginx.pid)" 2>/dev/null || true
-  stop_pg $ROOT
-}
-trap cleanup EXIT
-start_pg $ROOT $PGPORT
-
-wrk_rps() { grep -E '^Requests/sec' "$1" | awk '{print $2}'; }
-wrk_p99() { grep -E '^ +99%' "$1" | awk '{print $2}'; }
-wrk_p50() { grep -E '^ +50%' "$1" | awk '{print $2}'; }
-wrk_errors() { local e; e=$(grep -E 'non-2xx' "$1" | awk '{print $NF}'); echo "${e:-0}"; }
-
-echo "pgbench award (c32, ${DUR}s)..."
-createdb bench
-psql -q bench <<'SQL'
-CREATE TABLE accounts (aid int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0);
-INSERT INTO accounts SELECT g, 0 FROM generate_series(1,100000) g;
-CREATE TABLE ledger (id bigserial PRIMARY KEY, account int NOT NULL, delta int NOT NULL,
-  idempotency_key text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now());
-CREATE INDEX ledger_account_idx ON ledger(account);
-VACUUM ANALYZE accounts;
-SQL
-pgbench -n -f Benchmarks/pgbench-award.sql -c 32 -j 2 -T "$DUR" bench > $ROOT/pgbench.txt 2>&1
-PGBENCH=$(grep -E '^tps' $ROOT/pgbench.txt | head -1 | sed -E 's/tps = ([0-9.]+).*/\1/')
+pgbench_award_ceiling "$DUR"
 
 echo "nginx static JSON (c64, ${DUR}s)..."
 mkdir -p $ROOT/www
@@ -144,7 +118,6 @@ if [ -z "${BENCH_NO_HOOKS:-}" ]; then
   measure_api loyalty_hooks-hooks --database-url "postgres://postgres@127.0.0.1:$PGPORT/loyalty_hooks"
 fi
 
-ratio() { python3 -c "print(f'{float($1)/float($2):.2f}')"; }
 AWARD_PG=$(wrk_rps $ROOT/award-postgres.txt); BAL_PG=$(wrk_rps $ROOT/balance-postgres.txt)
 AWARD_SQ=$(wrk_rps $ROOT/award-sqlite.txt); BAL_SQ=$(wrk_rps $ROOT/balance-sqlite.txt)
 BULK_PG=$(python3 -c "print(round(float('$(wrk_rps $ROOT/bulk-postgres.txt)') * 100))"); BULK_SQ=$(python3 -c "print(round(float('$(wrk_rps $ROOT/bulk-sqlite.txt)') * 100))")
