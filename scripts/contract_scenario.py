@@ -96,7 +96,7 @@ class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200); self.send_header('Content-Type', 'application/xml'); self.end_headers(); self.wfile.write(feed)
     def log_message(self, *a): pass
-srv = http.server.HTTPServer(('127.0.0.1', 0), H); threading.Thread(target=srv.serve_forever, daemon=True).start()
+srv = http.server.HTTPServer(('127.0.0.1', int(os.environ.get('FEED_PORT', '18693'))), H); threading.Thread(target=srv.serve_forever, daemon=True).start()
 furl = f'http://127.0.0.1:{srv.server_port}/feed.xml'
 call('POST', E + 'xml-import/from-url', {'url': furl, 'auto_publish': True}, expect=200)
 call('POST', E + 'xml-import/from-url', {'xml_url': furl, 'validate_only': True}, expect=200)
