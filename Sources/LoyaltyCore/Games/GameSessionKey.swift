@@ -1,3 +1,5 @@
+import LoyaltyModels
+
 /// A game session's key as the platform spells it: `game_session_` and 32 lower-case hex
 /// digits (128 bits from the system CSPRNG), the member's handle on the session in
 /// J31-J33.
@@ -5,9 +7,7 @@ public enum GameSessionKey {
     static let prefix = "game_session_"
 
     public static func generate() -> String {
-        var rng = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef")
-        return prefix + String((0..<32).map { _ in digits[Int(rng.next(upperBound: UInt8(16)))] })
+        prefix + Hex.random(bytes: 16)
     }
 
     /// Whether `text` can be a key (checked before any lookup).

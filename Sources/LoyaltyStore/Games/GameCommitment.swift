@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LoyaltyModels
 
 /// Commit-reveal for chance games: the outcome is drawn when the session starts and
 /// only its commitment, `hex(SHA-256(outcome + ":" + salt))`, is shown then; claiming
@@ -18,9 +19,7 @@ public struct GameCommitment: Sendable, Equatable {
 
     /// Commits to `outcome` under a fresh salt.
     public init(outcome: String) {
-        var rng = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
-        self.init(outcome: outcome, salt: Self.hex(bytes))
+        self.init(outcome: outcome, salt: Hex.random(bytes: 32))
     }
 
     /// Recomputes the commitment of a stored outcome and salt.
@@ -36,17 +35,6 @@ public struct GameCommitment: Sendable, Equatable {
     }
 
     static func hash(outcome: String, salt: String) -> String {
-        hex(Array(SHA256.hash(data: Data("\(outcome):\(salt)".utf8))))
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
-        return out
+        Hex.encode(SHA256.hash(data: Data("\(outcome):\(salt)".utf8)))
     }
 }

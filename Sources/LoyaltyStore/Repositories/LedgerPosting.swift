@@ -112,13 +112,7 @@ enum Outbox {
     }
 
     static func append(_ db: any SQLDatabase, partnerID: Int64, type: String, data: JSON, now: Int64) async throws {
-        let payload = Self.payload(partnerID: partnerID, type: type, data: data)
-        try await db.raw(
-            """
-            INSERT INTO outbox (partner_id, event_type, payload, created_at) VALUES (\(bind: partnerID), \(bind: type), \(bind: payload),
-              \(bind: now))
-            """
-        ).run()
+        try await append(db, partnerID: partnerID, events: [(type, data)], now: now)
     }
 
     /// Appends several events in one statement, in order.

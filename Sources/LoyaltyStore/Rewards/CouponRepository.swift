@@ -169,20 +169,12 @@ public struct SQLCouponRepository: CouponRepository {
     public func claim(_ c: ClaimCommand) async throws -> ClaimOutcome {
         let lock = forUpdate
         let programs = programs
-        // Who and which card, read ahead where it can be batched; the card is locked and
-        // read again inside the transaction, so nothing that can change is trusted from it.
-        var early: SQLLedgerRepository.Resolved?
-        if let resolver, case let .id(customerID) = c.customer, c.cardID == nil {
-            let lookup = AwardBatcher.Lookup(partnerID: c.partnerID, customerID: customerID, orderID: c.reference, shopID: c.shopID)
-            guard let row = try await resolver.submit(lookup) else { throw LoyaltyError.customerNotFound }
-            early = try SQLLedgerRepository.decodeResolved(row, shopID: c.shopID)
-        }
-        let resolved = early
+        let ahead = try await resolveAhead(c)
         return try await database.write { db in
             let now = clock.nowMillis()
             let r: SQLLedgerRepository.Resolved
-            if let resolved {
-                r = resolved
+            if let ahead {
+                r = ahead
             } else {
                 r = try await SQLLedgerRepository.resolve(
                     db,
@@ -303,6 +295,17 @@ public struct SQLCouponRepository: CouponRepository {
                 balanceBefore: balanceBefore
             )
         }
+    }
+
+    /// Who and which card, read before the transaction where it can be batched (a member
+    /// named by id, on PostgreSQL); nil: resolve inside the transaction (which also issues
+    /// a first card). The card is locked and read again inside, so nothing that can
+    /// change is trusted from this read.
+    func resolveAhead(_ c: ClaimCommand) async throws -> SQLLedgerRepository.Resolved? {
+        guard let resolver, case let .id(customerID) = c.customer, c.cardID == nil else { return nil }
+        let lookup = AwardBatcher.Lookup(partnerID: c.partnerID, customerID: customerID, orderID: c.reference, shopID: c.shopID)
+        guard let row = try await resolver.submit(lookup) else { throw LoyaltyError.customerNotFound }
+        return try SQLLedgerRepository.decodeResolved(row, shopID: c.shopID)
     }
 
     /// Inserts a coupon under a fresh code (a collision of 80 random bits is retried).
