@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Rewards benchmark: in ONE run, next to this machine's ceilings (../shared/perf/LIMITS.md):
 #   - offer claims via HTTP on PostgreSQL (points debited through the ledger, coupon
-#     issued, one transaction)       vs  pgbench's award transaction (c32); once for an
-#     unlimited offer and once for an offer with a stock (every claim takes a unit from
-#     the one offer row)
+#     issued, one transaction)       vs  pgbench's award transaction (c32); for an
+#     unlimited offer by user_id, by user_email and with the member's own token, and for
+#     an offer with a stock (every claim takes a unit from the one offer row)
 #   - coupon verifications via HTTP on PostgreSQL (POST coupons/verify as the SDKs
 #     send it)                       vs  nginx serving a static 75-byte JSON (c64)
 #   - a 100,000-product XML feed imported from a file, on PostgreSQL and on SQLite:
@@ -89,8 +89,16 @@ PY
     export BENCH_KEY=$KEY BENCH_SECRET=$SECRET BENCH_CUSTOMERS=$CUSTOMERS BENCH_FIRST_CUSTOMER=1 BENCH_OFFER=$OFFER BENCH_CODES=$ROOT/codes.txt
     BENCH_SHOP=$(api shops | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])'); export BENCH_SHOP
     wrk -t2 -c32 -d3s -s Benchmarks/claim.lua "http://127.0.0.1:$APIPORT" >/dev/null
-    echo "$label: offer claim via HTTP, unlimited and limited offers (c32, ${DUR}s each)..."
+    # Customer tokens for the member's own claims (J22): the first 200 members.
+    : > $ROOT/tokens.txt
+    for c in $(seq 1 200); do
+      api "customers/$c/token" -d '{}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["token"])' >> $ROOT/tokens.txt
+    done
+    echo "$label: offer claim via HTTP by user_id, user_email and member token, unlimited and limited offers (c32, ${DUR}s each)..."
     wrk -t2 -c32 -d"${DUR}s" --latency -s Benchmarks/claim.lua "http://127.0.0.1:$APIPORT" > $ROOT/claim-$label.txt
+    BENCH_CLAIM_BY=email wrk -t2 -c32 -d"${DUR}s" --latency -s Benchmarks/claim.lua "http://127.0.0.1:$APIPORT" > $ROOT/claim-email-$label.txt
+    BENCH_CLAIM_BY=token BENCH_TOKENS=$ROOT/tokens.txt \
+      wrk -t2 -c32 -d"${DUR}s" --latency -s Benchmarks/claim.lua "http://127.0.0.1:$APIPORT" > $ROOT/claim-token-$label.txt
     # The same with a stock: every claim takes a unit from one offer row (the hot row).
     BENCH_OFFER=$(api offers -d '{"title":"Limited","type":"discount_amount","discount_value":1,"points_required":1,"stock":10000000}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])') \
       wrk -t2 -c32 -d"${DUR}s" --latency -s Benchmarks/claim.lua "http://127.0.0.1:$APIPORT" > $ROOT/claim-stock-$label.txt
@@ -111,14 +119,17 @@ createdb loyalty
 measure postgres --database-url "postgres://postgres@127.0.0.1:$PGPORT/loyalty"
 measure sqlite --data-dir $ROOT/sqlite
 
-CLAIM=$(wrk_rps $ROOT/claim-postgres.txt); CLAIM_STOCK=$(wrk_rps $ROOT/claim-stock-postgres.txt); VERIFY=$(wrk_rps $ROOT/verify-postgres.txt)
+CLAIM=$(wrk_rps $ROOT/claim-postgres.txt); CLAIM_EMAIL=$(wrk_rps $ROOT/claim-email-postgres.txt); CLAIM_TOKEN=$(wrk_rps $ROOT/claim-token-postgres.txt)
+CLAIM_STOCK=$(wrk_rps $ROOT/claim-stock-postgres.txt); VERIFY=$(wrk_rps $ROOT/verify-postgres.txt)
 cat <<REPORT
 
 ## Rewards benchmark $(date -u +%Y-%m-%dT%H:%MZ) ($(nproc) cores, ${DUR}s per measurement, wrk and servers share the cores)
 
 | measurement | req/s | p50 | p99 | non-2xx | ceiling (same run) | ratio |
 |---|---|---|---|---|---|---|
-| offer claim via HTTP, PostgreSQL, c32 | $CLAIM | $(wrk_p50 $ROOT/claim-postgres.txt) | $(wrk_p99 $ROOT/claim-postgres.txt) | $(wrk_errors $ROOT/claim-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$CLAIM" "$PGBENCH") |
+| offer claim via HTTP by user_id, PostgreSQL, c32 | $CLAIM | $(wrk_p50 $ROOT/claim-postgres.txt) | $(wrk_p99 $ROOT/claim-postgres.txt) | $(wrk_errors $ROOT/claim-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$CLAIM" "$PGBENCH") |
+| offer claim by user_email, PostgreSQL, c32 | $CLAIM_EMAIL | $(wrk_p50 $ROOT/claim-email-postgres.txt) | $(wrk_p99 $ROOT/claim-email-postgres.txt) | $(wrk_errors $ROOT/claim-email-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$CLAIM_EMAIL" "$PGBENCH") |
+| offer claim with the member's own token (J22), PostgreSQL, c32 | $CLAIM_TOKEN | $(wrk_p50 $ROOT/claim-token-postgres.txt) | $(wrk_p99 $ROOT/claim-token-postgres.txt) | $(wrk_errors $ROOT/claim-token-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$CLAIM_TOKEN" "$PGBENCH") |
 | offer claim, an offer with a stock (one hot offer row), PostgreSQL, c32 | $CLAIM_STOCK | $(wrk_p50 $ROOT/claim-stock-postgres.txt) | $(wrk_p99 $ROOT/claim-stock-postgres.txt) | $(wrk_errors $ROOT/claim-stock-postgres.txt) | pgbench award c32: $PGBENCH TPS | $(ratio "$CLAIM_STOCK" "$PGBENCH") |
 | coupon verify via HTTP, PostgreSQL, c64 | $VERIFY | $(wrk_p50 $ROOT/verify-postgres.txt) | $(wrk_p99 $ROOT/verify-postgres.txt) | $(wrk_errors $ROOT/verify-postgres.txt) | nginx static JSON c64: $NGINX_RPS | $(ratio "$VERIFY" "$NGINX_RPS") |
 
