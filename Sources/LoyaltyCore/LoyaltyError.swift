@@ -130,7 +130,7 @@ public struct TransactionCommand: Sendable {
         case .purchase, .bonus: "purchase:\(orderID)"
         case .refund: refundID.map { "refund:\(orderID):\($0)" } ?? "refund:\(orderID)"
         case .cancellation: "cancellation:\(orderID)"
-        case .activity, .transfer, .adjustment, .rewardClaim, .rewardReturn: "\(type.rawValue):\(orderID)"
+        case .activity, .transfer, .adjustment, .rewardClaim, .rewardReturn, .gamePlay, .gameReward: "\(type.rawValue):\(orderID)"
         }
     }
 }

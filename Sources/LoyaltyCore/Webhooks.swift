@@ -189,6 +189,10 @@ public enum EventType {
     public static let offerCreated = "offer.created"
     public static let offerUpdated = "offer.updated"
     public static let offerDeleted = "offer.deleted"
+    public static let gameSessionStarted = "game.session_started"
+    public static let gameCompleted = "game.completed"
+    public static let gameRewardClaimed = "game.reward_claimed"
+    public static let stampAdded = "stamp.added"
     public static let cardIssued = "card.issued"
     public static let customerCreated = "customer.created"
     public static let webhookDisabled = "webhook.disabled"
@@ -210,6 +214,10 @@ public enum EventType {
         (offerCreated, "An offer was created"),
         (offerUpdated, "An offer's terms changed"),
         (offerDeleted, "An offer was withdrawn"),
+        (gameSessionStarted, "A member started a game session (its outcome committed, its cost paid)"),
+        (gameCompleted, "A game was completed: a stamp card filled, a session finished, a collection or challenge done"),
+        (gameRewardClaimed, "A game's prize was granted (points or a coupon)"),
+        (stampAdded, "Stamps were added to a card's stamp game"),
         (cardIssued, "A loyalty card was issued to a customer"),
         (customerCreated, "A customer was created"),
         (webhookDisabled, "A webhook endpoint was disabled after repeated failed deliveries"),

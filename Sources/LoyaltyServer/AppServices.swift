@@ -24,6 +24,7 @@ public struct AppServices: Sendable {
     public let offers: any OfferRepository
     public let coupons: any CouponRepository
     public let catalog: any CatalogRepository
+    public let games: any GameRepository
     let couponQR: CouponQR
     public let signingKeys: any SigningKeyRepository
     public let qrSessions: any QRSessionRepository
@@ -85,6 +86,7 @@ public struct AppServices: Sendable {
         self.signingKeys = SQLSigningKeyRepository(database: database, clock: clock)
         self.offers = SQLOfferRepository(database: database, clock: clock)
         self.coupons = SQLCouponRepository(database: database, programs: programCache, clock: clock)
+        self.games = SQLGameRepository(database: database, programs: programCache, clock: clock)
         self.catalog = SQLCatalogRepository(database: database, clock: clock)
         self.couponQR = CouponQR(keys: KeyRing(purpose: "coupon_qr", keyBytes: 32, repository: signingKeys, clock: clock))
         self.qrSessions = SQLQRSessionRepository(database: database)

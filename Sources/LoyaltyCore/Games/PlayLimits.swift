@@ -5,6 +5,10 @@ public enum PlayRefusal: Error, Equatable, Sendable {
     case ended
     case dailyLimitReached(limit: Int64)
     case totalLimitReached(limit: Int64)
+    /// The game does not run at the named shop.
+    case notAtShop
+    /// Played another way: a stamp card or challenge has no sessions.
+    case notSessionGame
 }
 
 /// A game's window and its per-member play limits.
@@ -64,7 +68,7 @@ public struct PrizeBudget: Sendable, Equatable {
         return drawn
     }
 
-    static func nothing(instead drawn: Prize) -> Prize {
+    public static func nothing(instead drawn: Prize) -> Prize {
         Prize(position: drawn.position, kind: .nothing, weight: drawn.weight, label: LocalizedText(lt: "Be prizo", en: "No prize"))
     }
 }

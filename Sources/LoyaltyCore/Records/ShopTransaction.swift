@@ -14,6 +14,10 @@ public enum TransactionType: String, Sendable, CaseIterable {
     case rewardClaim = "reward_claim"
     /// Points given back for a coupon cancelled or expired unused.
     case rewardReturn = "reward_return"
+    /// Points paid to play a game.
+    case gamePlay = "game_play"
+    /// A game's prize (points, or the record a coupon prize is issued under).
+    case gameReward = "game_reward"
 }
 
 public struct ShopTransaction: Sendable, Hashable {
@@ -102,7 +106,7 @@ public struct ShopTransaction: Sendable, Hashable {
         switch type {
         case .purchase, .bonus, .activity: pointsAwarded - pointsRedeemed
         case .refund, .cancellation: pointsRedeemed - pointsAwarded
-        case .transfer, .adjustment, .rewardClaim, .rewardReturn: pointsAwarded - pointsRedeemed
+        case .transfer, .adjustment, .rewardClaim, .rewardReturn, .gamePlay, .gameReward: pointsAwarded - pointsRedeemed
         }
     }
 }

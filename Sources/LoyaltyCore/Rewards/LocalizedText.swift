@@ -1,5 +1,5 @@
 /// A text in the platform's two languages; either may be missing.
-public struct LocalizedText: Sendable, Hashable {
+public struct LocalizedText: Sendable, Hashable, Codable {
     public var lt: String?
     public var en: String?
 

@@ -36,6 +36,8 @@ public struct AppConfig: Sendable {
     public var maxBulkBodyBytes: Int = 8 << 20
     /// The largest XML product feed, uploaded or fetched (the spec's 10 MB).
     public var xmlMaxBytes: Int = 10 << 20
+    /// The largest stamp image a partner may upload (P18).
+    public var gameImageMaxBytes: Int = 2 << 20
     public var databaseTimeoutSeconds: Double = 10
     public var postgresMaxConnections: Int = 40
     /// How long a verified credential is trusted without a database look-up: a key
@@ -122,6 +124,7 @@ public struct AppConfig: Sendable {
         c.webhookPollMillis = r.integer("LOYALTY_WEBHOOK_POLL_MS", default: c.webhookPollMillis, in: 1...3_600_000)
         c.webhookAllowLoopback = r.flag("LOYALTY_WEBHOOK_ALLOW_LOOPBACK", default: c.webhookAllowLoopback)
         c.xmlMaxBytes = r.integer("LOYALTY_XML_MAX_BYTES", default: c.xmlMaxBytes, in: 1_024...(512 << 20))
+        c.gameImageMaxBytes = r.integer("LOYALTY_GAME_IMAGE_MAX_BYTES", default: c.gameImageMaxBytes, in: 1_024...(32 << 20))
         c.bodyTimeoutSeconds = r.number("LOYALTY_BODY_TIMEOUT_SECONDS", default: c.bodyTimeoutSeconds, in: 0.001...3_600)
         c.idleTimeoutSeconds = r.number("LOYALTY_IDLE_TIMEOUT_SECONDS", default: c.idleTimeoutSeconds, in: 0.001...86_400)
         c.eventRetentionDays = r.number("LOYALTY_EVENT_RETENTION_DAYS", default: c.eventRetentionDays, in: 0.0001...36_500)

@@ -13,6 +13,7 @@ enum ErrorMapping {
         case let e as APIError: return e
         case let e as LoyaltyError: return map(e)
         case let e as RewardError: return map(e)
+        case let e as GameError: return map(e)
         case is DatabaseUnavailableError:
             logger.error("database unavailable: \(error)")
             return .unavailable
@@ -218,6 +219,75 @@ enum ErrorMapping {
                 args: ["minimum": Money.decimalString(minor: minimum)],
                 details: [("minimum_purchase", .money(minimum))]
             )
+        }
+    }
+
+    static func map(_ error: GameError) -> APIError {
+        switch error {
+        case .gameNotFound: return .notFound("game_not_found", code: 1209, stringCode: .resourceNotFound)
+        case .sessionNotFound: return .notFound("game_session_not_found", code: 1212, stringCode: .resourceNotFound)
+        case let .notPlayable(why):
+            let reason = playReason(why)
+            return APIError(
+                status: .forbidden,
+                code: 1320,
+                stringCode: .gameNotPlayable,
+                messageKey: "game_not_playable",
+                args: ["reason": reason],
+                details: [("reason", .string(reason))]
+            )
+        case let .wrongType(expected):
+            return APIError(
+                status: .unprocessableContent,
+                code: 1321,
+                stringCode: .operationNotAllowed,
+                messageKey: "game_wrong_type",
+                args: ["type": expected]
+            )
+        case .sessionExpired: return APIError(status: .gone, code: 1323, stringCode: .gameSessionExpired, messageKey: "game_session_expired")
+        case .rewardAlreadyClaimed: return .conflict("game_reward_claimed", code: 1324, stringCode: .rewardAlreadyClaimed)
+        case let .stamps(refusal):
+            switch refusal {
+            case .nonPositive: return .validation([("stamps_count", [Messages.text("stamp_not_positive", .en)])])
+            case let .overVisitLimit(limit):
+                return APIError(
+                    status: .unprocessableContent,
+                    code: 1325,
+                    stringCode: .stampLimitReached,
+                    messageKey: "stamp_visit_limit",
+                    args: ["limit": String(limit)],
+                    details: [("per_visit_limit", .int(limit))]
+                )
+            case let .overDayLimit(limit, today):
+                return APIError(
+                    status: .unprocessableContent,
+                    code: 1325,
+                    stringCode: .stampLimitReached,
+                    messageKey: "stamp_day_limit",
+                    args: ["limit": String(limit), "today": String(today)],
+                    details: [("per_day_limit", .int(limit)), ("stamps_today", .int(today))]
+                )
+            case .cardCompleted: return .conflict("game_already_completed", code: 1326, stringCode: .gameAlreadyCompleted)
+            }
+        case .alreadyCompleted: return .conflict("game_already_completed", code: 1326, stringCode: .gameAlreadyCompleted)
+        case .activeCouponHeld: return .conflict("game_active_coupon", code: 1327, stringCode: .operationNotAllowed)
+        case let .prizeOfferNotFound(position):
+            return .validation([("prizes.\(position).offer_id", [Messages.text("game_prize_offer", .en)])])
+        case .invalidPrizeTable: return .validation([("prizes", [Messages.text("v_required", .en, ["field": "prizes"])])])
+        case .questionNotFound: return .validation([("answers", [Messages.text("game_question_not_found", .en)])])
+        }
+    }
+
+    /// The wire name of why a game cannot be played (`details.reason`, `play_restriction`).
+    static func playReason(_ why: PlayRefusal) -> String {
+        switch why {
+        case .inactive: "inactive"
+        case .notStarted: "not_started"
+        case .ended: "ended"
+        case .dailyLimitReached: "daily_limit_reached"
+        case .totalLimitReached: "total_limit_reached"
+        case .notAtShop: "not_at_shop"
+        case .notSessionGame: "not_a_session_game"
         }
     }
 }

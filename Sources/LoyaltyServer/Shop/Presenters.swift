@@ -180,7 +180,7 @@ enum Present {
                 ("points_shortfall", .int(t.shortfall)),
                 ("points_lapsed", .int(t.lapsed)), ("refund_id", .optional(t.refundID)),
             ]
-        case .transfer, .adjustment, .rewardClaim, .rewardReturn:
+        case .transfer, .adjustment, .rewardClaim, .rewardReturn, .gamePlay, .gameReward:
             members += [("points", .int(t.pointsAwarded - t.pointsRedeemed)), ("reason", .optional(t.reason))]
         }
         members += [

@@ -37,10 +37,14 @@ struct ShopAPI {
         registerOffers(credentials: routes, either: either, customer: customer)
         registerCoupons(credentials: routes, either: either, customer: customer)
         registerCatalog(routes)
+        registerGames(credentials: routes, either: either)
+        registerGameSessions(customer: customer)
         registerQRSessions(routes)
         registerCustomerAPI(customer: families.customerToken("shop"), open: families.open("shop"))
         // The Partner API's webhook endpoints (P26-P33), on the same credentials.
-        registerWebhooks(families.credentials("partners"))
+        let partners = families.credentials("partners")
+        registerWebhooks(partners)
+        registerPartnerGames(partners)
     }
 
     var tenants: any TenantRepository { services.tenants }

@@ -34,6 +34,11 @@ public struct GameCommitment: Sendable, Equatable {
         hash(outcome: outcome, salt: salt) == commitment.lowercased()
     }
 
+    /// Lower-case hex SHA-256 of `bytes` (an uploaded image's fingerprint).
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        Hex.encode(SHA256.hash(data: bytes))
+    }
+
     static func hash(outcome: String, salt: String) -> String {
         Hex.encode(SHA256.hash(data: Data("\(outcome):\(salt)".utf8)))
     }

@@ -338,5 +338,77 @@ enum Schema {
                 "CREATE INDEX xml_imports_partner_idx ON xml_imports (partner_id, id)",
             ]
         ),
+        // Issue 13: games (stamp cards, chance games, quizzes, collections, challenges).
+        Step(
+            version: 6,
+            statements: [
+                """
+                CREATE TABLE games (
+                  id {ID}, partner_id BIGINT NOT NULL REFERENCES partners(id), game_type TEXT NOT NULL,
+                  name_lt TEXT, name_en TEXT, description_lt TEXT, description_en TEXT, reward_description_lt TEXT,
+                  reward_description_en TEXT, image_url TEXT, category TEXT, is_active {BOOL} NOT NULL DEFAULT TRUE,
+                  is_featured {BOOL} NOT NULL DEFAULT FALSE, starts_at BIGINT, ends_at BIGINT, shop_ids TEXT NOT NULL DEFAULT '[]',
+                  product_ids TEXT NOT NULL DEFAULT '[]', points_cost BIGINT NOT NULL DEFAULT 0, daily_limit BIGINT, total_limit BIGINT,
+                  session_ttl_seconds BIGINT NOT NULL DEFAULT 600, allow_multiple_active_coupons {BOOL} NOT NULL DEFAULT TRUE,
+                  coupon_validity_days BIGINT, budget_period TEXT, budget_points BIGINT, budget_coupons BIGINT,
+                  prizes TEXT NOT NULL DEFAULT '[]', settings TEXT NOT NULL DEFAULT '{}', stamp_image_type TEXT,
+                  deleted_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX games_partner_idx ON games (partner_id, id)",
+                """
+                CREATE TABLE game_images (
+                  partner_id BIGINT NOT NULL, game_id BIGINT NOT NULL, content_type TEXT NOT NULL, data TEXT NOT NULL,
+                  bytes BIGINT NOT NULL, sha256 TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (partner_id, game_id))
+                """,
+                // One row per game and budget period: a conditional UPDATE takes from it.
+                """
+                CREATE TABLE game_budgets (
+                  partner_id BIGINT NOT NULL, game_id BIGINT NOT NULL, period_start BIGINT NOT NULL,
+                  points_used BIGINT NOT NULL DEFAULT 0, coupons_used BIGINT NOT NULL DEFAULT 0,
+                  PRIMARY KEY (partner_id, game_id, period_start))
+                """,
+                """
+                CREATE TABLE game_sessions (
+                  id {ID}, partner_id BIGINT NOT NULL, game_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, card_id BIGINT NOT NULL,
+                  session_key TEXT NOT NULL, outcome TEXT NOT NULL, salt TEXT NOT NULL, commitment TEXT NOT NULL, prize_position BIGINT,
+                  score BIGINT, level BIGINT, progress_data TEXT, points_cost BIGINT NOT NULL DEFAULT 0,
+                  points_earned BIGINT NOT NULL DEFAULT 0, coupon_id BIGINT, claimed_at BIGINT, started_at BIGINT NOT NULL,
+                  expires_at BIGINT NOT NULL, completed_at BIGINT)
+                """,
+                "CREATE UNIQUE INDEX game_sessions_key_idx ON game_sessions (session_key)",
+                "CREATE INDEX game_sessions_member_idx ON game_sessions (partner_id, customer_id, game_id, started_at)",
+                "CREATE INDEX game_sessions_game_idx ON game_sessions (partner_id, game_id, started_at)",
+                """
+                CREATE TABLE stamp_cards (
+                  partner_id BIGINT NOT NULL, game_id BIGINT NOT NULL, card_id BIGINT NOT NULL, customer_id BIGINT NOT NULL,
+                  round BIGINT NOT NULL DEFAULT 1, current_step BIGINT NOT NULL DEFAULT 0, waiting {BOOL} NOT NULL DEFAULT FALSE,
+                  completed_at BIGINT, completions BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL,
+                  PRIMARY KEY (partner_id, game_id, card_id))
+                """,
+                "CREATE INDEX stamp_cards_card_idx ON stamp_cards (partner_id, card_id)",
+                """
+                CREATE TABLE stamp_events (
+                  id {ID}, partner_id BIGINT NOT NULL, game_id BIGINT NOT NULL, card_id BIGINT NOT NULL, round BIGINT NOT NULL,
+                  action TEXT NOT NULL, value BIGINT NOT NULL, shop_id BIGINT, transaction_id BIGINT, coupon_id BIGINT,
+                  created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX stamp_events_card_idx ON stamp_events (partner_id, card_id, game_id, id)",
+                "CREATE INDEX stamp_events_game_idx ON stamp_events (partner_id, game_id, created_at)",
+                """
+                CREATE TABLE member_items (
+                  partner_id BIGINT NOT NULL, game_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, round BIGINT NOT NULL DEFAULT 1,
+                  item_key TEXT NOT NULL, quantity BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL,
+                  PRIMARY KEY (partner_id, game_id, customer_id, round, item_key))
+                """,
+                """
+                CREATE TABLE challenge_progress (
+                  partner_id BIGINT NOT NULL, game_id BIGINT NOT NULL, customer_id BIGINT NOT NULL, window_start BIGINT NOT NULL,
+                  value BIGINT NOT NULL DEFAULT 0, last_at BIGINT, completed_at BIGINT, updated_at BIGINT NOT NULL,
+                  PRIMARY KEY (partner_id, game_id, customer_id, window_start))
+                """,
+                "CREATE INDEX challenge_progress_member_idx ON challenge_progress (partner_id, customer_id, game_id, window_start)",
+                "ALTER TABLE coupons ADD COLUMN game_id BIGINT",
+            ]
+        ),
     ]
 }

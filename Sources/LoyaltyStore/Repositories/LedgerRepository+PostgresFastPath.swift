@@ -64,6 +64,16 @@ extension SQLLedgerRepository {
                 try await programs.earningOffers.offers(db, partnerID: c.partnerID, version: r.offersVersion)
             }
         }
+        if c.type == .purchase {
+            // Purchases that drive a game (stamps, collections, challenges) take the general path.
+            var games = programs.purchaseGames.cached(partnerID: c.partnerID, version: r.offersVersion)
+            if games == nil {
+                games = try await database.read { [programs] db in
+                    try await programs.purchaseGames.games(db, partnerID: c.partnerID, version: r.offersVersion)
+                }
+            }
+            if !(games ?? []).isEmpty { return nil }
+        }
         let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: r.card, at: moment, offers: offers ?? [])
         // The general path's plan; with nothing redeemed and no hold (the guards above) it cannot throw.
         let plan = try PurchasePlan(command: c, card: r.card, template: r.template, program: program, hold: r.hold, at: moment, earning: earning)

@@ -286,7 +286,7 @@ public struct SQLLedgerRepository: LedgerRepository {
         switch command.type {
         case .purchase, .bonus: return try await postPurchase(db, command, now: now, forUpdate: forUpdate, programs: programs)
         case .refund, .cancellation: return try await postReversal(db, command, now: now, forUpdate: forUpdate, programs: programs)
-        case .activity, .transfer, .adjustment, .rewardClaim, .rewardReturn: throw LoyaltyError.unsupportedTransactionType
+        case .activity, .transfer, .adjustment, .rewardClaim, .rewardReturn, .gamePlay, .gameReward: throw LoyaltyError.unsupportedTransactionType
         }
     }
 
@@ -458,7 +458,32 @@ public struct SQLLedgerRepository: LedgerRepository {
         if !summarised { card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id, spendDelta: plan.spendMinor) }
         card = try await Tiers.evaluate(db, card: card, program: program, now: now)
         let tx = plan.transaction(id: txID, customerID: r.customer.id, at: now)
-        try await Outbox.append(db, partnerID: c.partnerID, type: EventType.transactionCreated, data: EventFact.transaction(tx, card: card), now: now)
+        var events: [(type: String, data: JSON)] = [(EventType.transactionCreated, EventFact.transaction(tx, card: card))]
+        if c.type == .purchase {
+            let games = try await programs.purchaseGames.games(db, partnerID: c.partnerID, version: r.offersVersion)
+            if !games.isEmpty {
+                let purchase = GamePurchases.Purchase(
+                    partnerID: c.partnerID,
+                    card: card,
+                    template: r.template,
+                    program: program,
+                    amountMinor: c.orderTotalMinor,
+                    shopID: c.shopID,
+                    transactionID: txID,
+                    now: now
+                )
+                let gameEvents = try await GamePurchases.apply(db, games: games, purchase: purchase, forUpdate: forUpdate)
+                if !gameEvents.isEmpty {
+                    events += gameEvents
+                    // A prize may have moved the balance: answer with the card as it ends.
+                    card =
+                        try await db.raw(
+                            "SELECT \(unsafeRaw: Rows.cardColumns) FROM loyalty_cards WHERE partner_id = \(bind: c.partnerID) AND id = \(bind: card.id)"
+                        ).first().map { try Rows.card($0) } ?? card
+                }
+            }
+        }
+        try await Outbox.append(db, partnerID: c.partnerID, events: events, now: now)
         var outcome = TransactionOutcome(transaction: tx, card: card, customer: r.customer, rulesApplied: earning.lines)
         outcome.coupon = applied
         return outcome

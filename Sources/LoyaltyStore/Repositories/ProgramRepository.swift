@@ -54,6 +54,7 @@ public final class ProgramCache: Sendable {
     private let entries = Mutex<[Int64: (version: Int64, config: ProgramConfig)]>([:])
     /// The partners' running earning offers, cached the same way (by offers version).
     let earningOffers = EarningOfferCache()
+    let purchaseGames = PurchaseGameCache()
 
     public init() {}
 

@@ -23,7 +23,33 @@ struct APIRoutes {
         /// A file upload (multipart or a raw XML body) of at most `limit` bytes, handed
         /// to the handler as ``APICall/upload``; a JSON body is read as fields as usual.
         /// `reported` is the limit the 413 names (the file's, without form overhead).
-        case upload(limit: Int, reported: Int)
+        case upload(limit: Int, reported: Int, file: UploadFile)
+    }
+
+    /// What an upload carries, for the 413 that names it.
+    enum UploadFile: Equatable {
+        case xml, image
+
+        func tooLarge(reported: Int) -> APIError {
+            switch self {
+            case .xml:
+                APIError(
+                    status: .contentTooLarge,
+                    code: 1706,
+                    stringCode: .xmlFileTooLarge,
+                    messageKey: "xml_too_large",
+                    args: ["limit": String(reported)]
+                )
+            case .image:
+                APIError(
+                    status: .contentTooLarge,
+                    code: 1707,
+                    stringCode: .payloadTooLarge,
+                    messageKey: "image_too_large",
+                    args: ["max": "\(reported / 1_048_576) MB"]
+                )
+            }
+        }
     }
 
     typealias Handler = @Sendable (APICall) async throws -> APIResult
@@ -41,10 +67,10 @@ struct APIRoutes {
     }
 
     /// A POST that also takes an uploaded file (``BodyKind/upload(limit:)``).
-    func upload(_ path: String, limit: Int, reported: Int, _ handler: @escaping Handler) {
+    func upload(_ path: String, limit: Int, reported: Int, file: UploadFile = .xml, _ handler: @escaping Handler) {
         recorder.record("POST", prefix + path)
         group.post(RouterPath(path)) { [services] request, context in
-            try await Self.run(services, request, context, body: .upload(limit: limit, reported: reported), handler)
+            try await Self.run(services, request, context, body: .upload(limit: limit, reported: reported, file: file), handler)
         }
     }
 
@@ -78,14 +104,8 @@ struct APIRoutes {
             fields = Fields(query: query, locale: context.locale)
         case .json, .bulk, .upload:
             var body: RequestBody
-            if case let .upload(limit, reported) = kind {
-                let tooLarge = APIError(
-                    status: .contentTooLarge,
-                    code: 1706,
-                    stringCode: .xmlFileTooLarge,
-                    messageKey: "xml_too_large",
-                    args: ["limit": String(reported)]
-                )
+            if case let .upload(limit, reported, file) = kind {
+                let tooLarge = file.tooLarge(reported: reported)
                 let bytes = try await RequestBody.collect(request, limit: limit, timeoutSeconds: config.bodyTimeoutSeconds, tooLarge: tooLarge)
                 let type = request.headers[.contentType] ?? ""
                 if type.lowercased().hasPrefix("application/json") {
