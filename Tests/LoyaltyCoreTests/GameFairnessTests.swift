@@ -44,7 +44,9 @@ struct GameFairnessTests {
     }
 
     @Test func collectionItemsAreDrawnByWeightAndCompleteOnce() {
-        let items = [CollectionItem(key: "a", name: .init(lt: nil, en: "A"), weight: 1), CollectionItem(key: "b", name: .init(lt: nil, en: "B"), weight: 0)]
+        let items = [
+            CollectionItem(key: "a", name: .init(lt: nil, en: "A"), weight: 1), CollectionItem(key: "b", name: .init(lt: nil, en: "B"), weight: 0),
+        ]
         var rng = SeededGenerator(state: 11)
         for _ in 0..<1000 { #expect(CollectionItem.draw(items, using: &rng)?.key == "a") }
         #expect(!CollectionItem.isComplete(items, held: ["a": 3]))
@@ -72,7 +74,7 @@ struct GameFairnessTests {
 
     @Test func spendThisMonthCountsMinorUnits() {
         let goal = ChallengeGoal(metric: .spend, target: 10_000, period: .month)
-        let jan5: Int64 = 1799107200000  // 2027-01-05
+        let jan5: Int64 = 1_799_107_200_000  // 2027-01-05
         var step = goal.advance(nil, amountMinor: 6000, at: Self.at(jan5))!
         #expect(!step.completedNow)
         step = goal.advance(step.progress, amountMinor: 4000, at: Self.at(jan5 + Self.day))!
@@ -83,7 +85,7 @@ struct GameFairnessTests {
 
     @Test func weeklyStreakNeedsConsecutiveWeeks() {
         let goal = ChallengeGoal(metric: .weeklyStreak, target: 3)
-        let monday: Int64 = 1799020800000  // 2027-01-04, a Monday
+        let monday: Int64 = 1_799_020_800_000  // 2027-01-04, a Monday
         var p = goal.advance(nil, amountMinor: 100, at: Self.at(monday))!.progress
         #expect(goal.advance(p, amountMinor: 100, at: Self.at(monday + 2 * Self.day)) == nil, "one visit per week counts")
         p = goal.advance(p, amountMinor: 100, at: Self.at(monday + 8 * Self.day))!.progress

@@ -40,6 +40,8 @@ struct TenantIsolationTests {
         "POST /{locale}/shop/xml-import/from-file", "POST /{locale}/shop/xml-import/validate", "GET /{locale}/shop/xml-import/field-mappings",
         "GET /{locale}/shop/xml-import/stats", "GET /{locale}/shop/xml-import/history", "GET /{locale}/shop/xml-import",
         "GET /{locale}/shop/offers/coupons", "GET /{locale}/shop/coupons/expiring", "GET /{locale}/shop/coupons/statistics",
+        // Games: one's own lists and creates, the member's own history.
+        "GET /{locale}/shop/games", "GET /{locale}/partners/games", "POST /{locale}/partners/games", "GET /{locale}/shop/game-sessions/history",
     ]
 
     @Test(arguments: Backend.allCases)
@@ -72,6 +74,15 @@ struct TenantIsolationTests {
             let feed = "<products><product><sku>S1</sku><name>n</name><price>1</price></product></products>"
             let imported = try await app.call(.post, "/en/shop/xml-import/from-file", json: feed, headers: .of(["Content-Type": "application/xml"]))
             let importID = try #require(imported.int("data", "import_id"), "\(imported.json.serializedString())")
+            let stampGame = try await app.game(#"{"name":"Mine","game_type":"stamps","stamp_settings":{"stamps_required":5}}"#)
+            let wheel = try await app.game(#"{"name":"Wheel","game_type":"wheel","prizes":[{"kind":"points","points":1,"weight":1}]}"#)
+            try await app.stamps(stampGame, card: card)
+            let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3]).base64EncodedString()
+            try await app.post("/en/partners/games/\(stampGame)/upload-stamp-image", #"{"image_base64":"\#(png)"}"#)
+            let ownerToken = try await app.tokenHeaders(user)
+            let sessionKey = try #require(
+                try await app.asMember(ownerToken, .post, "/en/shop/games/\(wheel)/start-session").string("data", "session_key")
+            )
             let before = try await snapshot(app, user: user)
 
             let other = try await app.services.provisionShop(name: "Intruder")
@@ -323,7 +334,97 @@ struct TenantIsolationTests {
                     headers: asIntruder
                 ),
             ]
-            var all = cases.merging(rewards) { a, _ in a }
+            let gameCodes: Set<String> = ["RESOURCE_NOT_FOUND", "CARD_NOT_FOUND"]
+            let stampBody = #"{"card_id":\#(card),"shop_id":\#(shopA)}"#
+            let games: [String: Call] = [
+                "GET /{locale}/shop/games/{id}": Call(method: .get, path: "/en/shop/games/\(stampGame)", codes: gameCodes),
+                "GET /{locale}/shop/games/{id}/progress": Call(
+                    method: .get,
+                    path: "/en/shop/games/\(stampGame)/progress?card_id=\(card)",
+                    codes: gameCodes
+                ),
+                "POST /{locale}/shop/games/{id}/add-stamps": Call(
+                    method: .post,
+                    path: "/en/shop/games/\(stampGame)/add-stamps",
+                    body: stampBody,
+                    codes: gameCodes
+                ),
+                "POST /{locale}/shop/games/{id}/complete": Call(
+                    method: .post,
+                    path: "/en/shop/games/\(stampGame)/complete",
+                    body: stampBody,
+                    codes: gameCodes
+                ),
+                "POST /{locale}/shop/games/{id}/restart": Call(
+                    method: .post,
+                    path: "/en/shop/games/\(stampGame)/restart",
+                    body: stampBody,
+                    codes: gameCodes
+                ),
+                "GET /{locale}/shop/cards/{id}/games": Call(method: .get, path: "/en/shop/cards/\(card)/games", codes: gameCodes),
+                "GET /{locale}/shop/cards/{id}/games/history": Call(method: .get, path: "/en/shop/cards/\(card)/games/history", codes: gameCodes),
+                "POST /{locale}/shop/games/{id}/start-session": Call(
+                    method: .post,
+                    path: "/en/shop/games/\(wheel)/start-session",
+                    codes: gameCodes,
+                    headers: asIntruder
+                ),
+                "GET /{locale}/shop/game-sessions/{key}": Call(
+                    method: .get,
+                    path: "/en/shop/game-sessions/\(sessionKey)",
+                    codes: gameCodes,
+                    headers: asIntruder
+                ),
+                "PUT /{locale}/shop/game-sessions/{key}/progress": Call(
+                    method: .put,
+                    path: "/en/shop/game-sessions/\(sessionKey)/progress",
+                    body: #"{"score":5}"#,
+                    codes: gameCodes,
+                    headers: asIntruder
+                ),
+                "POST /{locale}/shop/game-sessions/{key}/claim-reward": Call(
+                    method: .post,
+                    path: "/en/shop/game-sessions/\(sessionKey)/claim-reward",
+                    codes: gameCodes,
+                    headers: asIntruder
+                ),
+                "GET /{locale}/partners/games/{id}": Call(method: .get, path: "/en/partners/games/\(stampGame)", codes: gameCodes),
+                "PUT /{locale}/partners/games/{id}": Call(
+                    method: .put,
+                    path: "/en/partners/games/\(stampGame)",
+                    body: #"{"name":"x"}"#,
+                    codes: gameCodes
+                ),
+                "DELETE /{locale}/partners/games/{id}": Call(method: .delete, path: "/en/partners/games/\(stampGame)", codes: gameCodes),
+                "PUT /{locale}/partners/games/{id}/toggle-status": Call(
+                    method: .put,
+                    path: "/en/partners/games/\(stampGame)/toggle-status",
+                    codes: gameCodes
+                ),
+                "GET /{locale}/partners/games/{id}/statistics": Call(
+                    method: .get,
+                    path: "/en/partners/games/\(stampGame)/statistics",
+                    codes: gameCodes
+                ),
+                "POST /{locale}/partners/games/{id}/upload-stamp-image": Call(
+                    method: .post,
+                    path: "/en/partners/games/\(stampGame)/upload-stamp-image",
+                    body: #"{"image_base64":"\#(png)"}"#,
+                    codes: gameCodes
+                ),
+                "GET /{locale}/partners/games/{id}/stamp-image": Call(
+                    method: .get,
+                    path: "/en/partners/games/\(stampGame)/stamp-image",
+                    codes: gameCodes
+                ),
+                "GET /{locale}/partners/games/{id}/collection-items": Call(
+                    method: .get,
+                    path: "/en/partners/games/\(stampGame)/collection-items",
+                    codes: gameCodes
+                ),
+                "GET /{locale}/partners/games/{id}/stamps": Call(method: .get, path: "/en/partners/games/\(stampGame)/stamps", codes: gameCodes),
+            ]
+            var all = cases.merging(rewards) { a, _ in a }.merging(games) { a, _ in a }
             for family in ["shop", "partners"] {
                 let hooks: [(String, HTTPRequest.Method, String, String?)] = [
                     ("GET /{locale}/\(family)/webhooks/{id}", .get, "webhooks/\(hook.id)", nil),
@@ -390,6 +491,9 @@ struct TenantIsolationTests {
             try await app.get("/en/shop/offers").data.serializedString(),
             try await app.get("/en/shop/coupons?shop_id=\(app.shop.shop.id)&status=all").data.serializedString(),
             try await app.get("/en/shop/xml-import/history").data.serializedString(),
+            try await app.get("/en/partners/games").data.serializedString(),
+            try await app.get("/en/shop/cards/\(try await app.cardID(user))/games").data.serializedString(),
+            try await app.get("/en/shop/cards/\(try await app.cardID(user))/games/history").data.serializedString(),
         ]
     }
 }

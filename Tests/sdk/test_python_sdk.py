@@ -262,3 +262,70 @@ def test_categories_and_xml_import(sdk):
     with pytest.raises(LoyaltyAPIError) as refused:
         sdk.import_from_url("http://169.254.169.254/latest/meta-data")
     assert refused.value.http_status == 422
+
+
+def partner_post(path, body):
+    """The Partner API's game management (the SDK is a shop client and has no call for it)."""
+    return requests.post(f"{BASE}/en/partners/{path}", json=body, headers={"X-API-Key": KEY, "X-API-Secret": SECRET}, timeout=10)
+
+
+def test_every_game_method(sdk, customer):
+    # A stamp card of 3 whose reward is a coupon of a game-only (inactive) offer.
+    offer = sdk.create_offer(title="Free coffee", type="free_item", is_active=False)
+    created = partner_post("games", {
+        "name": {"lt": "Kavos kortelė", "en": "Coffee card"}, "description": "Three coffees, the fourth is free",
+        "game_type": "stamps", "reward_description": "A free coffee",
+        "stamp_settings": {"stamps_required": 3, "reset_on_complete": False, "product_name": "Coffee"},
+        "prizes": [{"kind": "coupon", "offer_id": offer["id"]}],
+    })
+    assert created.status_code == 201, created.text
+    game_id = created.json()["data"]["id"]
+    shop_id = sdk.get_shops()["data"][0]["id"]
+    card_id = sdk.get_loyalty_card_info(user_id=customer["id"])["id"]
+
+    games = sdk.list_games(shop_id, type="stamps")
+    assert any(g["id"] == game_id for g in games["data"]) and games["meta"]["total"] >= 1
+    game = sdk.get_game(game_id, card_id)
+    assert game["game_type"] == "stamps" and game["stamps_required"] == 3 and game["name"]["en"] == "Coffee card"
+    added = sdk.add_stamps(game_id, card_id, shop_id, stamps_count=2)
+    assert added["current_step"] == 2 and added["is_completed"] is False and added["remaining"] == 1
+    done = sdk.add_stamps(game_id, card_id, shop_id)
+    assert done["is_completed"] is True and done["reward_generated"]["type"] == "coupon"
+    verified = sdk.verify_coupon(done["reward_generated"]["coupon_code"], shop_id)
+    assert verified["coupon"]["status"] == "active"
+    again = sdk.add_stamps(game_id, card_id, shop_id)
+    assert again["was_already_completed"] is True
+    progress = sdk.get_game_progress(game_id, card_id)
+    assert progress["progress"]["completed"] is True and progress["stamps_required"] == 3
+    assert [h["action"] for h in progress["progress"]["history"]] == ["stamp_added", "stamp_added", "game_completed"]
+    card_games = sdk.get_card_games(card_id, shop_id)
+    assert any(g["id"] == game_id and g["status"] == "completed" for g in card_games)
+    history = sdk.get_game_history(card_id, shop_id)
+    assert history["meta"]["total"] >= 1 and history["data"][0]["reward_claimed"]["type"] == "coupon"
+    restarted = sdk.restart_game(game_id, card_id, shop_id)
+    assert restarted["progress"]["current_step"] == 0
+    completed = sdk.complete_game(game_id, card_id)
+    assert completed["completed"] is True and completed["coupon"]["status"] == "active"
+    with pytest.raises(LoyaltyAPIError) as missing:
+        sdk.get_game(999_999, card_id)
+    assert missing.value.http_status == 404
+    with pytest.raises(LoyaltyAPIError) as blocked:
+        sdk.add_stamps(game_id, 999_999, shop_id)
+    assert blocked.value.http_status == 404
+
+
+def test_member_plays_a_fair_wheel(sdk, customer):
+    import hashlib
+    created = partner_post("games", {"name": "Wheel", "game_type": "wheel",
+                                     "prizes": [{"kind": "points", "points": 15, "weight": 3}, {"kind": "none", "weight": 1}]})
+    assert created.status_code == 201, created.text
+    token = customer_token(customer["id"])
+    start = app_call("POST", f"games/{created.json()['data']['id']}/start-session", token)
+    assert start.status_code == 200, start.text
+    key, commitment = start.json()["data"]["session_key"], start.json()["data"]["commitment"]
+    claim = app_call("POST", f"game-sessions/{key}/claim-reward", token)
+    assert claim.status_code == 200, claim.text
+    data = claim.json()["data"]
+    assert hashlib.sha256(f"{data['outcome']}:{data['salt']}".encode()).hexdigest() == commitment
+    assert data["points_earned"] in (0, 15)
+    assert app_call("POST", f"game-sessions/{key}/claim-reward", token).status_code == 409

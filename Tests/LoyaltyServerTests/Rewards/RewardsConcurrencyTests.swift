@@ -14,33 +14,35 @@ import Testing
 struct RewardsConcurrencyTests {
     @Test(arguments: Backend.allCases)
     func fiveHundredMembersRaceForAHundredCoupons(_ backend: Backend) async throws {
-        try await TestApp.with(backend, configure: { $0.shopRateLimitPerMinute = 0 }) { app in
-            let offer = try await app.offer(#"{"title":"Race","type":"discount_amount","discount_value":5,"points_required":30,"stock":100}"#)
-            // The members are made 16 at a time: the race under test is the claims below.
-            let members = try await inBatches(500) { i in try await app.customer("race\(i)@example.com") }
-            let items = members.map { #"{"customer_id":\#($0),"points":50}"# }.joined(separator: ",")
-            let bulk = try await app.post("/en/shop/points/bulk-award", #"{"awards":[\#(items)]}"#)
-            #expect(bulk.int("data", "awarded") == 500, "\(bulk.json.serializedString())")
-            let statuses = try await concurrently(500) { i in try await app.claim(offer, for: members[i]).status }
-            #expect(statuses.filter { $0 == .created }.count == 100)
-            #expect(statuses.filter { $0 == .conflict }.count == 400, "the rest are told it is sold out")
-            let coupons = try await app.services.coupons.coupons(
-                partnerID: app.partnerID,
-                filter: CouponFilter(offerID: offer),
-                page: PageRequest(page: 1, perPage: 1000)
-            )
-            #expect(coupons.total == 100)
-            let claims = try await app.services.ledger.transactions(
-                partnerID: app.partnerID,
-                filter: TransactionFilter(type: .rewardClaim),
-                page: PageRequest(page: 1, perPage: 1)
-            )
-            #expect(claims.total == 100, "exactly 100 debits")
-            var total: Int64 = 0
-            for m in members { total += try await app.balance(m) }
-            #expect(total == 500 * 50 - 100 * 30)
-            #expect(try await app.get("/en/shop/offers/\(offer)").int("data", "claimed_count") == 100)
-            try await app.expectLedgerConsistent()
+        try await HeavyLoad.exclusive {
+            try await TestApp.with(backend, configure: { $0.shopRateLimitPerMinute = 0 }) { app in
+                let offer = try await app.offer(#"{"title":"Race","type":"discount_amount","discount_value":5,"points_required":30,"stock":100}"#)
+                // The members are made 16 at a time: the race under test is the claims below.
+                let members = try await inBatches(500) { i in try await app.customer("race\(i)@example.com") }
+                let items = members.map { #"{"customer_id":\#($0),"points":50}"# }.joined(separator: ",")
+                let bulk = try await app.post("/en/shop/points/bulk-award", #"{"awards":[\#(items)]}"#)
+                #expect(bulk.int("data", "awarded") == 500, "\(bulk.json.serializedString())")
+                let statuses = try await concurrently(500) { i in try await app.claim(offer, for: members[i]).status }
+                #expect(statuses.filter { $0 == .created }.count == 100)
+                #expect(statuses.filter { $0 == .conflict }.count == 400, "the rest are told it is sold out")
+                let coupons = try await app.services.coupons.coupons(
+                    partnerID: app.partnerID,
+                    filter: CouponFilter(offerID: offer),
+                    page: PageRequest(page: 1, perPage: 1000)
+                )
+                #expect(coupons.total == 100)
+                let claims = try await app.services.ledger.transactions(
+                    partnerID: app.partnerID,
+                    filter: TransactionFilter(type: .rewardClaim),
+                    page: PageRequest(page: 1, perPage: 1)
+                )
+                #expect(claims.total == 100, "exactly 100 debits")
+                var total: Int64 = 0
+                for m in members { total += try await app.balance(m) }
+                #expect(total == 500 * 50 - 100 * 30)
+                #expect(try await app.get("/en/shop/offers/\(offer)").int("data", "claimed_count") == 100)
+                try await app.expectLedgerConsistent()
+            }
         }
     }
 
