@@ -137,6 +137,41 @@ print(f"offers and products before {rewards_before}, after {rewards_after}")
 if rewards_before != rewards_after: failures.append(f"rewards written: {rewards_before} -> {rewards_after}")
 cases += rewards
 
+# Games: bad game definitions and hostile stamp images; the partner's game count unchanged.
+def game_count():
+    return call("GET", "/en/partners/games")[1]["data"]["pagination"]["total"]
+games_before = game_count()
+s_, created = call("POST", "/en/partners/games", {"name": "Bad-input card", "game_type": "stamps", "stamp_settings": {"stamps_required": 3}})
+game = created["data"]["id"] if s_ == 201 else 0
+games_before += 1 if s_ == 201 else 0
+boundary = "----badinput"
+def multipart(data, name="image", filename="stamp.png"):
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\nContent-Type: image/png\r\n\r\n'.encode()
+    return head + data + f"\r\n--{boundary}--\r\n".encode()
+MP = {"X-API-Key": key, "X-API-Secret": secret, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+games = [
+    ("game: unknown type", "POST", "/en/partners/games", dict(body={"name": "x", "game_type": "roulette"}), range(422, 423), ["game_type"]),
+    ("game: negative weight", "POST", "/en/partners/games", dict(body={"name": "x", "game_type": "wheel", "prizes": [{"kind": "points", "points": 5, "weight": -3}]}), range(422, 423), ["prizes"]),
+    ("game: weights sum to 0", "POST", "/en/partners/games", dict(body={"name": "x", "game_type": "wheel", "prizes": [{"kind": "points", "points": 5, "weight": 0}, {"kind": "none", "weight": 0}]}), range(422, 423), ["prizes"]),
+    ("game: coupon prize of no offer", "POST", "/en/partners/games", dict(body={"name": "x", "game_type": "scratch", "prizes": [{"kind": "coupon", "offer_id": 99999999, "weight": 1}]}), range(422, 423), ["offer_id"]),
+    ("game: quiz answer out of range", "POST", "/en/partners/games", dict(body={"name": "x", "game_type": "quiz", "questions": [{"question": "q", "choices": ["a", "b"], "correct_index": 5}]}), range(422, 423), ["correct_index"]),
+    ("game: 20 MB image", "POST", f"/en/partners/games/{game}/upload-stamp-image", dict(raw=multipart(b"\x89PNG\r\n\x1a\n" + b"x" * (20 << 20)), headers=MP), range(413, 414), ["PAYLOAD_TOO_LARGE"]),
+    ("game: non-image upload", "POST", f"/en/partners/games/{game}/upload-stamp-image", dict(raw=multipart(b"#!/bin/sh\nrm -rf /\n", filename="stamp.png"), headers=MP), range(422, 423), ["IMAGE_INVALID"]),
+    ("game: stamps on a stranger's card", "POST", f"/en/shop/games/{game}/add-stamps", dict(body={"card_id": 99999999, "shop_id": 1}), range(404, 405), ["CARD_NOT_FOUND"]),
+    ("game: zero stamps", "POST", f"/en/shop/games/{game}/add-stamps", dict(body={"card_id": 1, "shop_id": 1, "stamps_count": 0}), range(422, 423), ["stamps_count"]),
+    ("game: session key of nothing", "GET", "/en/shop/game-sessions/game_session_' OR 1=1 --", dict(), range(401, 405), None),
+]
+for name, method, path, kw, rng, names in games:
+    try:
+        got = call(method, path.replace(" ", "%20").replace("'", "%27"), **kw)
+    except (ConnectionError, OSError) as e:  # a 20 MB upload may be cut short; it must answer 413 first
+        got = (0, str(e))
+    expect(name, rng, got, None, names)
+games_after = game_count()
+print(f"games before {games_before}, after {games_after}")
+if games_before != games_after: failures.append(f"games written: {games_before} -> {games_after}")
+cases += games
+
 after = count_transactions()
 alive = call("GET", "/health", headers={})[0]
 print(f"transactions before {before}, after {after}; /health {alive}")
