@@ -7,7 +7,7 @@ of data. Exits 1 on any undocumented status, schema mismatch or unexpected statu
 
 Usage: python3 scripts/contract_scenario.py BASE_URL API_KEY API_SECRET OPENAPI_YAML
 """
-import json, sys, os, urllib.request, urllib.error, uuid, yaml, http.server, threading
+import base64, json, sys, os, urllib.request, urllib.error, uuid, yaml, http.server, threading
 import jsonschema, referencing, referencing.jsonschema
 
 BASE = sys.argv[1]; KEY = sys.argv[2]; SECRET = sys.argv[3]; SPEC = sys.argv[4]
@@ -220,6 +220,72 @@ call('DELETE', E + f'offers/{o4}', expect=200)
 call('DELETE', E + f'offers/{o4}', expect=404)
 call('GET', E + 'xml-import/stats', expect=200)
 call('GET', E + 'sync-status', expect=200)
+
+# games: partner management, a stamp card at the till, member sessions of every kind
+P = '/en/partners/'
+st, j = call('POST', P + 'games', {'name': {'en': 'Coffee card', 'lt': 'Kavos kortelė'}, 'game_type': 'stamps', 'description': 'Ten coffees',
+    'stamp_settings': {'stamps_required': 3, 'per_visit_limit': 2, 'reset_on_complete': False}, 'prizes': [{'kind': 'coupon', 'offer_id': o3}],
+    'purchase_rule': {'min_order_total': 5}}, expect=201)
+gs = j['data']['id']
+st, j = call('POST', P + 'games', {'name': 'Wheel', 'game_type': 'wheel_of_fortune', 'points_cost': 2, 'daily_limit': 5,
+    'budget': {'period': 'day', 'points': 1000, 'coupons': 5}, 'prizes': [{'kind': 'points', 'points': 5, 'weight': 2}, {'kind': 'none', 'weight': 1}]}, expect=201)
+gw = j['data']['id']
+st, j = call('POST', P + 'games', {'name': 'Quiz', 'game_type': 'quiz', 'questions': [{'question': {'en': '2+2?'}, 'choices': ['3', '4'], 'correct_index': 1}],
+    'prizes': [{'kind': 'points', 'points': 3, 'min_score': 1}]}, expect=201)
+gq = j['data']['id']
+st, j = call('POST', P + 'games', {'name': 'Set', 'game_type': 'collection', 'items': [{'key': 'cup', 'name': 'Cup'}], 'prizes': [{'kind': 'points', 'points': 4}]}, expect=201)
+gc = j['data']['id']
+st, j = call('POST', P + 'games', {'name': 'Regular', 'game_type': 'challenge', 'goal': {'metric': 'spend', 'target': 10, 'period': 'month'},
+    'prizes': [{'kind': 'points', 'points': 9}]}, expect=201)
+gch = j['data']['id']
+call('POST', P + 'games', {'name': 'x', 'game_type': 'roulette'}, expect=422)
+call('POST', P + 'games', {'name': 'x', 'game_type': 'wheel', 'prizes': [{'kind': 'none', 'weight': 0}]}, expect=422)
+call('GET', P + 'games?active_only=true&game_type=wheel', expect=200)
+call('GET', P + f'games/{gw}', expect=200)
+call('PUT', P + f'games/{gw}', {'is_featured': True, 'description': 'Spin it'}, expect=200)
+call('PUT', P + f'games/{gch}/toggle-status', expect=200)
+call('PUT', P + f'games/{gch}/toggle-status', expect=200)
+call('GET', P + f'games/{gc}/collection-items', expect=200)
+call('GET', P + f'games/{gs}/stamps', expect=200)
+png = base64.b64encode(bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + b'0' * 32).decode()
+call('POST', P + f'games/{gs}/upload-stamp-image', {'image_base64': png}, expect=200)
+call('POST', P + f'games/{gs}/upload-stamp-image', {'image_base64': base64.b64encode(b'hello').decode()}, expect=422)
+call('GET', P + 'games/999999', expect=404)
+st, j = call('GET', E + 'loyalty-cards/info?user_id=%d' % c1, expect=200)
+card1 = j['data']['id']
+call('GET', E + f'games?shop_id={shop}&type=stamps', expect=200)
+call('GET', E + 'games', token=t1, expect=200)
+call('GET', E + f'games/{gs}?card_id={card1}', expect=200)
+call('GET', E + f'games/{gw}', token=t1, expect=200)
+call('POST', E + f'games/{gs}/add-stamps', {'card_id': card1, 'shop_id': shop, 'stamps_count': 2}, expect=200)
+call('POST', E + f'games/{gs}/add-stamps', {'card_id': card1, 'shop_id': shop, 'stamps_count': 3}, expect=422)
+call('POST', E + f'games/{gs}/add-stamps', {'card_id': card1, 'shop_id': shop}, expect=200)
+call('POST', E + f'games/{gs}/add-stamps', {'card_id': card1, 'shop_id': shop}, expect=200)
+call('POST', E + f'games/{gs}/complete', {'card_id': card1}, expect=409)
+call('GET', E + f'games/{gs}/progress?card_id={card1}', expect=200)
+call('GET', E + f'games/{gs}/progress', expect=422)
+call('GET', E + f'cards/{card1}/games?shop_id={shop}', expect=200)
+call('GET', E + f'cards/{card1}/games/history?status=completed', expect=200)
+call('POST', E + f'games/{gs}/restart', {'card_id': card1, 'shop_id': shop}, expect=200)
+call('POST', E + f'games/{gs}/complete', {'card_id': card1}, expect=200)
+call('POST', E + f'games/{gw}/add-stamps', {'card_id': card1, 'shop_id': shop}, expect=422)
+call('POST', E + 'transactions/create', {'user_id': c1, 'order_id': 'G-' + uuid.uuid4().hex[:6], 'amount': 12, 'shop_id': shop}, expect=201)
+for g in (gw, gq, gc):
+    st, j = call('POST', E + f'games/{g}/start-session', token=t1, expect=200)
+    key = j['data']['session_key']
+    call('GET', E + f'game-sessions/{key}', token=t1, expect=200)
+    call('GET', E + f'game-sessions/{key}', token=t2, expect=404)
+    call('PUT', E + f'game-sessions/{key}/progress', {'score': 1, 'progress_data': {'level': 1}, 'answers': [{'question_id': 1, 'answer_index': 1}]} if g == gq else {'score': 1}, token=t1, expect=200)
+    call('POST', E + f'game-sessions/{key}/claim-reward', token=t1, expect=200)
+    call('POST', E + f'game-sessions/{key}/claim-reward', token=t1, expect=409)
+    call('PUT', E + f'game-sessions/{key}/progress', {'score': 2}, token=t1, expect=409)
+call('POST', E + f'games/{gs}/start-session', token=t1, expect=403)
+call('GET', E + 'game-sessions/game_session_' + '0' * 32, token=t1, expect=404)
+call('GET', E + f'game-sessions/history?game_id={gw}&status=completed&date_from=2020-01-01', token=t1, expect=200)
+call('GET', E + 'game-sessions/history', expect=401)
+call('GET', P + f'games/{gw}/statistics?period=day', expect=200)
+call('DELETE', P + f'games/{gch}', expect=200)
+call('DELETE', P + f'games/{gch}', expect=404)
 
 # events feed and webhooks test
 st, j = call('GET', E + 'events?limit=200', expect=None)

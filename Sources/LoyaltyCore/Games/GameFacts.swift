@@ -30,10 +30,10 @@ public enum GameFacts {
     }
 
     /// `game.completed` of a stamp card, collection or challenge (sessions use ``session``).
-    public static func completion(game: Game, customerID: Int64, cardID: Int64, round: String, shopID: Int64?) -> JSON {
+    public static func completion(game: Game, customerID: Int64, cardID: Int64, round: Int64, shopID: Int64?) -> JSON {
         .object([
             ("game_id", .int(game.id)), ("game_type", .string(game.type.shopName)), ("user_id", .int(customerID)),
-            ("loyalty_card_id", .int(cardID)), ("shop_id", .optional(shopID)), ("round", .string(round)),
+            ("loyalty_card_id", .int(cardID)), ("shop_id", .optional(shopID)), ("round", .int(round)),
         ])
     }
 

@@ -60,7 +60,7 @@ enum GamePurchases {
                 events.append(
                     (
                         EventType.gameCompleted,
-                        GameFacts.completion(game: game, customerID: card.customerID, cardID: card.id, round: String(round), shopID: p.shopID)
+                        GameFacts.completion(game: game, customerID: card.customerID, cardID: card.id, round: round, shopID: p.shopID)
                     )
                 )
                 try await pay(
@@ -85,7 +85,7 @@ enum GamePurchases {
                             game: game,
                             customerID: card.customerID,
                             cardID: card.id,
-                            round: String(step.progress.windowStart),
+                            round: step.progress.windowStart,
                             shopID: p.shopID
                         )
                     )

@@ -280,7 +280,7 @@ extension SQLGameRepository {
                         events.append(
                             (
                                 EventType.gameCompleted,
-                                GameFacts.completion(game: game, customerID: customerID, cardID: card.id, round: String(round), shopID: nil)
+                                GameFacts.completion(game: game, customerID: customerID, cardID: card.id, round: round, shopID: nil)
                             )
                         )
                         prize = game.completionPrize

@@ -219,7 +219,7 @@ extension SQLGameRepository {
             ctx.events.append(
                 (
                     EventType.gameCompleted,
-                    GameFacts.completion(game: game, customerID: ctx.card.customerID, cardID: ctx.card.id, round: String(round), shopID: ctx.shopID)
+                    GameFacts.completion(game: game, customerID: ctx.card.customerID, cardID: ctx.card.id, round: round, shopID: ctx.shopID)
                 )
             )
         }
