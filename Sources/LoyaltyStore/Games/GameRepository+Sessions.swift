@@ -52,7 +52,9 @@ extension SQLGameRepository {
             var position: Int?
             switch game.type {
             case .wheel, .scratch, .slot:
-                var prize = try PrizeTable(game.prizes, chance: true).draw()
+                // Tables are validated when saved; one that is not drawable cannot be played.
+                guard let table = try? PrizeTable(game.prizes, chance: true) else { throw GameError.notPlayable(.inactive) }
+                var prize = table.draw()
                 if !(try await GamePrizes.takeBudget(db, game: game, prize: prize, moment: moment)) {
                     prize = PrizeBudget.nothing(instead: prize)
                 }
@@ -194,7 +196,9 @@ extension SQLGameRepository {
                     guard a.question >= 1, a.question <= Int64(questions.count) else { throw GameError.questionNotFound(a.question) }
                     if stored.answers[a.question] == nil { stored.answers[a.question] = a.choice }
                 }
+                // Answers stored before the partner shortened the quiz no longer count.
                 s.score = stored.answers.reduce(0) { sum, a in
+                    guard a.key >= 1, a.key <= Int64(questions.count) else { return sum }
                     let q = questions[Int(a.key) - 1]
                     return sum + (Int64(q.correct) == a.value ? q.points : 0)
                 }
