@@ -32,7 +32,9 @@ struct DatabaseDownTests {
             let call = try await client.execute(uri: "/en/shop/validate-credentials", method: .post, headers: headers)
             #expect(call.status == .serviceUnavailable)
             #expect(String(buffer: call.body).contains("SERVICE_UNAVAILABLE"))
-            #expect(Date().timeIntervalSince(started) < 10)
+            // A liveness bound, not a performance figure: each call has its 1 s deadline; a
+            // hang would never return. Generous because the whole suite shares two cores.
+            #expect(Date().timeIntervalSince(started) < 30)
         }
     }
 }

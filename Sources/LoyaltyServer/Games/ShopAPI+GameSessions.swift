@@ -24,11 +24,10 @@ extension ShopAPI {
         let start = try await services.games.start(partnerID: call.partnerID, gameID: try gameID(call), customerID: member.id)
         let g = start.game
         let now = services.clock.nowMillis()
-        let plays = try await services.games.plays(partnerID: call.partnerID, customerID: member.id, gameIDs: [g.id])[g.id]
         let game = Present.memberGame(
             g,
             locale: call.locale,
-            restriction: restriction(g, plays: plays, now: now),
+            restriction: restriction(g, plays: start.plays, now: now),
             imageURL: stampImageURL(g, call: call)
         )
         return APIResult(

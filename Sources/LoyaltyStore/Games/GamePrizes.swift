@@ -61,28 +61,16 @@ enum GamePrizes {
         case .nothing:
             return nil
         case let .points(points):
-            let command = TransactionCommand(
-                partnerID: game.partnerID,
-                shopID: shopID,
-                customer: .id(customerID),
-                orderID: reference,
-                type: .gameReward,
-                currency: template.currency,
-                points: points,
-                description: "Game prize: \(label)",
-                reason: "game_reward"
-            )
-            let txID = try await SQLLedgerRepository.insertTransaction(
+            let (command, txID) = try await record(
                 db,
-                command,
+                game: game,
                 cardID: card.id,
                 customerID: customerID,
                 currency: template.currency,
+                reference: reference,
+                shopID: shopID,
                 points: points,
-                redeemed: 0,
-                shortfall: 0,
-                discount: nil,
-                originalID: nil,
+                description: "Game prize: \(label)",
                 now: now
             )
             _ = try await LedgerPosting.post(
@@ -136,28 +124,16 @@ enum GamePrizes {
                     "SELECT \(unsafeRaw: OfferRows.columns) FROM offers WHERE partner_id = \(bind: game.partnerID) AND id = \(bind: offerID)"
                 ).first().map(OfferRows.offer)
             else { throw GameError.prizeOfferNotFound(position: prize.position) }
-            let command = TransactionCommand(
-                partnerID: game.partnerID,
-                shopID: shopID,
-                customer: .id(customerID),
-                orderID: reference,
-                type: .gameReward,
-                currency: template.currency,
-                points: 0,
-                description: "Game prize: \(label) (coupon of offer \(offer.id))",
-                reason: "game_reward"
-            )
-            let txID = try await SQLLedgerRepository.insertTransaction(
+            let (_, txID) = try await record(
                 db,
-                command,
+                game: game,
                 cardID: card.id,
                 customerID: customerID,
                 currency: template.currency,
+                reference: reference,
+                shopID: shopID,
                 points: 0,
-                redeemed: 0,
-                shortfall: 0,
-                discount: nil,
-                originalID: nil,
+                description: "Game prize: \(label) (coupon of offer \(offer.id))",
                 now: now
             )
             // A prize coupon costs nothing and lasts as the game says (else as its offer does).
@@ -192,6 +168,47 @@ enum GamePrizes {
             )
             return GrantedPrize(prize: prize, points: 0, coupon: coupon, offer: offer, transactionID: txID)
         }
+    }
+
+    /// The prize's `game_reward` transaction under `game_reward:<reference>`: the
+    /// business key that pays a prize once.
+    static func record(
+        _ db: any SQLDatabase,
+        game: Game,
+        cardID: Int64,
+        customerID: Int64,
+        currency: String,
+        reference: String,
+        shopID: Int64?,
+        points: Int64,
+        description: String,
+        now: Int64
+    ) async throws -> (TransactionCommand, Int64) {
+        let command = TransactionCommand(
+            partnerID: game.partnerID,
+            shopID: shopID,
+            customer: .id(customerID),
+            orderID: reference,
+            type: .gameReward,
+            currency: currency,
+            points: points,
+            description: description,
+            reason: "game_reward"
+        )
+        let id = try await SQLLedgerRepository.insertTransaction(
+            db,
+            command,
+            cardID: cardID,
+            customerID: customerID,
+            currency: currency,
+            points: points,
+            redeemed: 0,
+            shortfall: 0,
+            discount: nil,
+            originalID: nil,
+            now: now
+        )
+        return (command, id)
     }
 
     /// The card's template and the partner's programme, for a grant.

@@ -97,26 +97,16 @@ extension SQLGameRepository {
                     originalID: nil,
                     now: now
                 )
-                guard
-                    try await LedgerPosting.post(
-                        db,
-                        partnerID: partnerID,
-                        cardID: card.id,
-                        shopID: nil,
-                        transactionID: txID,
-                        type: .redeemed,
-                        points: -game.pointsCost,
-                        reference: command.orderID,
-                        description: command.description,
-                        now: now,
-                        allowNegative: false,
-                        touch: true
-                    ) != nil
-                else { throw LoyaltyError.insufficientPoints(available: card.available, requested: game.pointsCost) }
-                guard try await Lots.draw(db, partnerID: partnerID, cardID: card.id, points: game.pointsCost).uncovered == 0 else {
-                    throw LotShortage(cardID: card.id)
-                }
-                card = try await Lots.refreshCard(db, partnerID: partnerID, cardID: card.id)
+                card = try await LedgerPosting.payForReward(
+                    db,
+                    card: card,
+                    shopID: nil,
+                    transactionID: txID,
+                    points: game.pointsCost,
+                    reference: command.orderID,
+                    description: command.description,
+                    now: now
+                )
                 let tx = SQLCouponRepository.rewardTransaction(
                     command,
                     id: txID,
@@ -141,7 +131,12 @@ extension SQLGameRepository {
             let session = try GameRows.session(try row.required("the inserted session"))
             events.append((EventType.gameSessionStarted, GameFacts.session(session, game: game)))
             try await Outbox.append(db, partnerID: partnerID, events: events, now: now)
-            return SessionStart(session: session, game: game, balance: card.balance)
+            return SessionStart(
+                session: session,
+                game: game,
+                balance: card.balance,
+                plays: PlayCount(today: played.today + 1, total: played.total + 1)
+            )
         }
     }
 

@@ -194,6 +194,8 @@ public struct SessionStart: Sendable {
     public var session: GameSession
     public var game: Game
     public var balance: Int64
+    /// The member's plays of this game today and ever, this one included.
+    public var plays: PlayCount
 }
 
 public struct SessionReport: Sendable {

@@ -102,6 +102,44 @@ struct NewLot {
     var spendMinor: Int64
 }
 
+extension LedgerPosting {
+    /// Pays `points` from the member's locked card for a reward (an offer's price, a
+    /// game's play): a `redeemed` entry that may not overdraw (else
+    /// `INSUFFICIENT_POINTS`), the points drawn from the card's lots, earliest expiry
+    /// first, and the card's summary refreshed. Returns the card after it.
+    static func payForReward(
+        _ db: any SQLDatabase,
+        card: LoyaltyCard,
+        shopID: Int64?,
+        transactionID: Int64,
+        points: Int64,
+        reference: String,
+        description: String?,
+        now: Int64
+    ) async throws -> LoyaltyCard {
+        guard
+            try await post(
+                db,
+                partnerID: card.partnerID,
+                cardID: card.id,
+                shopID: shopID,
+                transactionID: transactionID,
+                type: .redeemed,
+                points: -points,
+                reference: reference,
+                description: description,
+                now: now,
+                allowNegative: false,
+                touch: true
+            ) != nil
+        else { throw LoyaltyError.insufficientPoints(available: card.available, requested: points) }
+        guard try await Lots.draw(db, partnerID: card.partnerID, cardID: card.id, points: points).uncovered == 0 else {
+            throw LotShortage(cardID: card.id)
+        }
+        return try await Lots.refreshCard(db, partnerID: card.partnerID, cardID: card.id)
+    }
+}
+
 /// Appends events to the transactional outbox, in the caller's transaction, so an
 /// event exists exactly when the change that caused it committed.
 enum Outbox {

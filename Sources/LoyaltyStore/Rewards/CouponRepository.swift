@@ -252,26 +252,16 @@ public struct SQLCouponRepository: CouponRepository {
                 now: now
             )
             if offer.pointsRequired > 0 {
-                guard
-                    try await LedgerPosting.post(
-                        db,
-                        partnerID: c.partnerID,
-                        cardID: card.id,
-                        shopID: c.shopID,
-                        transactionID: id,
-                        type: .redeemed,
-                        points: -offer.pointsRequired,
-                        reference: c.reference,
-                        description: command.description,
-                        now: now,
-                        allowNegative: false,
-                        touch: true
-                    ) != nil
-                else { throw LoyaltyError.insufficientPoints(available: card.available, requested: offer.pointsRequired) }
-                guard try await Lots.draw(db, partnerID: c.partnerID, cardID: card.id, points: offer.pointsRequired).uncovered == 0 else {
-                    throw LotShortage(cardID: card.id)
-                }
-                card = try await Lots.refreshCard(db, partnerID: c.partnerID, cardID: card.id)
+                card = try await LedgerPosting.payForReward(
+                    db,
+                    card: card,
+                    shopID: c.shopID,
+                    transactionID: id,
+                    points: offer.pointsRequired,
+                    reference: c.reference,
+                    description: command.description,
+                    now: now
+                )
                 let tx = Self.rewardTransaction(command, id: id, cardID: card.id, customerID: r.customer.id, originalID: nil, now: now)
                 events.append((EventType.transactionCreated, EventFact.transaction(tx, card: card)))
             }

@@ -229,6 +229,17 @@ struct GameTests {
             let text = Data("hello, not an image".utf8).base64EncodedString()
             let notImage = try await app.post("/en/partners/games/\(game)/upload-stamp-image", #"{"image_base64":"\#(text)"}"#)
             #expect(notImage.status == .unprocessableContent)
+            // The same as a multipart form part named `image`, as a browser sends it.
+            let boundary = "gameimage"
+            let form =
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"s.gif\"\r\nContent-Type: image/gif\r\n\r\nGIF89a0000\r\n--\(boundary)--\r\n"
+            let multipart = try await app.call(
+                .post,
+                "/en/partners/games/\(game)/upload-stamp-image",
+                json: form,
+                headers: .of(["Content-Type": "multipart/form-data; boundary=\(boundary)"])
+            )
+            #expect(multipart.status == .ok && multipart.string("data", "content_type") == "image/gif", "\(multipart.json.serializedString())")
             let settings = try await app.get("/en/partners/games/\(game)/stamps")
             #expect(settings.string("data", "stamp_icon_type") == "custom" && settings.int("data", "stamps_required") == 5)
             let list = try await app.get("/en/partners/games")
