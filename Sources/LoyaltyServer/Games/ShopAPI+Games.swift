@@ -124,6 +124,23 @@ extension ShopAPI {
                 ),
                 ("today_play_count", .int(plays?.today ?? 0)),
             ]
+            if g.type == .stamps, let card = try await customers.primaryCard(partnerID: call.partnerID, customerID: member.id) {
+                let p = try await services.games.progress(partnerID: call.partnerID, gameID: g.id, cardID: card.id)
+                members.append(("user_progress", Present.stampProgress(p, game: g)))
+            }
+            if g.type == .challenge, let goal = g.settings.goal {
+                let p = try await services.games.challenge(partnerID: call.partnerID, gameID: g.id, customerID: member.id)
+                members.append(
+                    (
+                        "challenge_progress",
+                        .object([
+                            ("value", goal.metric == .spend ? .money(p?.value ?? 0) : .int(p?.value ?? 0)),
+                            ("target", goal.metric == .spend ? .money(goal.target) : .int(goal.target)),
+                            ("window_start", Present.time(p?.windowStart)), ("completed_at", Present.time(p?.completedAt)),
+                        ])
+                    )
+                )
+            }
             if g.type == .collection {
                 let held = try await services.games.collection(partnerID: call.partnerID, gameID: g.id, customerID: member.id)
                 members.append(("collected", .object(held.sorted { $0.key < $1.key }.map { ($0.key, JSON.int($0.value)) })))

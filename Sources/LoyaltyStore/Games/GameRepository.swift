@@ -51,6 +51,8 @@ public protocol GameRepository: Sendable {
     func plays(partnerID: Int64, customerID: Int64, gameIDs: [Int64]) async throws -> [Int64: PlayCount]
     /// The member's items in the current round of a collection.
     func collection(partnerID: Int64, gameID: Int64, customerID: Int64) async throws -> [String: Int64]
+    /// The member's latest window of a challenge, if any purchase counted yet.
+    func challenge(partnerID: Int64, gameID: Int64, customerID: Int64) async throws -> ChallengeProgress?
 }
 
 public struct GameFilter: Sendable {
@@ -471,6 +473,12 @@ public struct SQLGameRepository: GameRepository {
                 budgetPointsUsed: bp,
                 budgetCouponsUsed: bc
             )
+        }
+    }
+
+    public func challenge(partnerID: Int64, gameID: Int64, customerID: Int64) async throws -> ChallengeProgress? {
+        try await database.read { db in
+            try await GamePurchases.challengeProgress(db, partnerID: partnerID, gameID: gameID, customerID: customerID)
         }
     }
 

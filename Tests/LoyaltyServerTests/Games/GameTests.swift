@@ -48,6 +48,9 @@ struct GameTests {
                 return
             }
             #expect(history.compactMap { $0["action"]?.string } == ["stamp_added", "stamp_added", "game_completed"])
+            // The member sees their own card's progress with their token.
+            let mine = try await app.asMember(try await app.tokenHeaders(member), .get, "/en/shop/games/\(game)")
+            #expect(mine.int("data", "user_progress", "round") == 2, "\(mine.json.serializedString())")
             let cards = try await app.get("/en/shop/cards/\(card)/games")
             #expect(cards.json["data"]?.arrayFirst?["id"] == .int(game))
             let events = try await app.eventTypes()
@@ -196,6 +199,8 @@ struct GameTests {
             }
             let progress = try await app.get("/en/shop/games/\(stamps)/progress?card_id=\(card)")
             #expect(progress.int("data", "progress", "completions") == 1, "two purchases of 10+ filled the card: \(progress.json.serializedString())")
+            let view = try await app.asMember(try await app.tokenHeaders(member), .get, "/en/shop/games/\(challenge)")
+            #expect(view.int("data", "challenge_progress", "value") == 3 && view.string("data", "challenge_progress", "completed_at") != nil)
             let stats = try await app.get("/en/partners/games/\(challenge)/statistics?period=month")
             #expect(stats.int("data", "prizes_given", "points") == 100, "\(stats.json.serializedString())")
             let balance = try await app.balance(member)
