@@ -1,6 +1,7 @@
 import Foundation
 import LoyaltyCore
 import LoyaltyModels
+import PostgresNIO
 import SQLKit
 
 /// Member sessions (J30-J34): the outcome is decided with the system CSPRNG when the
@@ -9,17 +10,23 @@ extension SQLGameRepository {
     public func start(partnerID: Int64, gameID: Int64, customerID: Int64) async throws -> SessionStart {
         let lock = forUpdate
         let programs = programs
+        let ahead = try await resolveAhead(partnerID: partnerID, customerID: customerID)
         return try await database.write { db in
             let now = clock.nowMillis()
-            let r = try await SQLLedgerRepository.resolve(
-                db,
-                partnerID: partnerID,
-                customer: .id(customerID),
-                cardID: nil,
-                orderID: nil,
-                shopID: nil,
-                now: now
-            ).required("a card for the member")
+            let r: SQLLedgerRepository.Resolved
+            if let ahead {
+                r = ahead
+            } else {
+                r = try await SQLLedgerRepository.resolve(
+                    db,
+                    partnerID: partnerID,
+                    customer: .id(customerID),
+                    cardID: nil,
+                    orderID: nil,
+                    shopID: nil,
+                    now: now
+                ).required("a card for the member")
+            }
             guard let game = try await Self.load(db, partnerID: partnerID, id: gameID) else { throw GameError.gameNotFound }
             guard game.isSessionGame else { throw GameError.notPlayable(.notSessionGame) }
             // The card lock serialises this member's starts: the limits are counted once.
@@ -28,14 +35,14 @@ extension SQLGameRepository {
             try card.requireUsable(at: now)
             let program = try await programs.config(db, partnerID: partnerID, version: r.programVersion)
             let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
-            let counts = try await Self.playCounts(
-                db,
-                partnerID: partnerID,
-                customerID: r.customer.id,
-                gameIDs: [gameID],
-                dayStart: moment.periodStart(.day)
-            )
-            let played = counts[gameID] ?? PlayCount(today: 0, total: 0)
+            // Counted only when a limit needs them (under the card lock, so racing starts agree).
+            var played = PlayCount(today: 0, total: 0)
+            if game.dailyLimit != nil || game.totalLimit != nil {
+                let dayStart = moment.periodStart(.day)
+                played =
+                    try await Self.playCounts(db, partnerID: partnerID, customerID: r.customer.id, gameIDs: [gameID], dayStart: dayStart)[gameID]
+                    ?? played
+            }
             if let why = game.limits.refusal(at: now, playsToday: played.today, playsTotal: played.total) { throw GameError.notPlayable(why) }
             if !game.allowMultipleActiveCoupons {
                 let open = try await db.raw(
@@ -140,6 +147,16 @@ extension SQLGameRepository {
         }
     }
 
+    /// The member and their card, read before the transaction where it can be batched
+    /// (PostgreSQL); nil: resolve inside it (which also issues a first card). The card is
+    /// locked and read again inside, so nothing that can change is trusted from this read.
+    func resolveAhead(partnerID: Int64, customerID: Int64) async throws -> SQLLedgerRepository.Resolved? {
+        guard let resolver else { return nil }
+        let lookup = AwardBatcher.Lookup(partnerID: partnerID, customerID: customerID, orderID: "", shopID: nil)
+        guard let row = try await resolver.submit(lookup) else { throw LoyaltyError.customerNotFound }
+        return try SQLLedgerRepository.decodeResolved(row, shopID: nil)
+    }
+
     public func session(partnerID: Int64, customerID: Int64, key: String) async throws -> GameSession? {
         try await database.read { db in
             try await db.raw(
@@ -242,23 +259,23 @@ extension SQLGameRepository {
         let programs = programs
         return try await database.write { db in
             let now = clock.nowMillis()
-            var s = try await Self.openSession(db, partnerID: partnerID, customerID: customerID, key: key, now: now, forUpdate: lock)
-            // The claim itself, once: of racing claims one row matches.
-            guard
-                try await db.raw(
-                    """
-                    UPDATE game_sessions SET claimed_at = \(bind: now), completed_at = \(bind: now)
-                    WHERE partner_id = \(bind: partnerID) AND id = \(bind: s.id) AND claimed_at IS NULL RETURNING id
-                    """
-                ).first() != nil
-            else { throw GameError.rewardAlreadyClaimed }
-            s.claimedAt = now
-            s.completedAt = now
+            var s = try await Self.claimOnce(db, partnerID: partnerID, customerID: customerID, key: key, now: now)
             guard let game = try await Self.loadAny(db, partnerID: partnerID, id: s.gameID) else { throw GameError.gameNotFound }
-            let card = try await SQLLedgerRepository.lockCards(db, partnerID: partnerID, ids: [s.cardID], forUpdate: lock, now: now)[s.cardID]
-                .required("the session's card")
-            let (template, program) = try await GamePrizes.context(db, card: card, programs: programs)
-            let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
+            // The member's card, its template and the programme: only when something is paid
+            // or counted (most chance plays win nothing and need none of it).
+            var held: (card: LoyaltyCard, template: CardTemplate, program: ProgramConfig)?
+            func member() async throws -> (card: LoyaltyCard, template: CardTemplate, program: ProgramConfig) {
+                if let held { return held }
+                let card = try await SQLLedgerRepository.lockCards(db, partnerID: partnerID, ids: [s.cardID], forUpdate: lock, now: now)[s.cardID]
+                    .required("the session's card")
+                let (template, program) = try await GamePrizes.context(db, card: card, programs: programs)
+                held = (card, template, program)
+                return (card, template, program)
+            }
+            func budgetTaken(_ p: Prize) async throws -> Bool {
+                let program = try await member().program
+                return try await GamePrizes.takeBudget(db, game: game, prize: p, moment: LocalMoment(epochMillis: now, timeZone: program.timeZone))
+            }
             var events: [(type: String, data: JSON)] = []
             var prize: Prize?
             var reference = "g\(game.id)-session-\(s.key)"
@@ -272,27 +289,28 @@ extension SQLGameRepository {
                 let drawn = Self.revealed(s.outcome, prefix: "item:")
                 if let drawn, let found = game.settings.items.first(where: { $0.key == drawn }) {
                     item = found
+                    _ = try await member()  // the card lock orders this member's claims
                     let round = try await Self.collectionRound(db, partnerID: partnerID, gameID: game.id, customerID: customerID)
-                    let held = try await Self.addItem(db, game: game, customerID: customerID, round: round, key: found.key, now: now)
-                    if CollectionItem.isComplete(game.settings.items, held: held) {
+                    let items = try await Self.addItem(db, game: game, customerID: customerID, round: round, key: found.key, now: now)
+                    if CollectionItem.isComplete(game.settings.items, held: items) {
                         try await Self.closeCollectionRound(db, game: game, customerID: customerID, round: round, now: now)
                         events.append(
                             (
                                 EventType.gameCompleted,
-                                GameFacts.completion(game: game, customerID: customerID, cardID: card.id, round: round, shopID: nil)
+                                GameFacts.completion(game: game, customerID: customerID, cardID: s.cardID, round: round, shopID: nil)
                             )
                         )
                         prize = game.completionPrize
                         reference = "g\(game.id)-collection-\(customerID)-\(round)"
                     }
                 }
-                if let p = prize, !(try await GamePrizes.takeBudget(db, game: game, prize: p, moment: moment)) {
+                if let p = prize, !(try await budgetTaken(p)) {
                     prize = nil
                     budgetExhausted = true
                 }
             default:
                 if let p = (try? PrizeTable(game.prizes, chance: false))?.prize(forScore: s.score ?? 0) {
-                    if try await GamePrizes.takeBudget(db, game: game, prize: p, moment: moment) {
+                    if try await budgetTaken(p) {
                         prize = p
                     } else {
                         budgetExhausted = true
@@ -300,33 +318,55 @@ extension SQLGameRepository {
                 }
             }
             var granted: GrantedPrize?
-            if let prize {
+            if let prize, prize.kind != .nothing {
+                let m = try await member()
                 granted = try await GamePrizes.grant(
                     db,
                     game: game,
                     prize: prize,
-                    card: card,
+                    card: m.card,
                     customerID: customerID,
-                    template: template,
-                    program: program,
+                    template: m.template,
+                    program: m.program,
                     reference: reference,
                     shopID: nil,
                     now: now,
                     events: &events
                 )
             }
-            s.pointsEarned = granted?.points ?? 0
-            s.couponID = granted?.coupon?.id
-            try await db.raw(
-                """
-                UPDATE game_sessions SET points_earned = \(bind: s.pointsEarned), coupon_id = \(bind: s.couponID)
-                WHERE partner_id = \(bind: partnerID) AND id = \(bind: s.id)
-                """
-            ).run()
+            if let granted {
+                s.pointsEarned = granted.points
+                s.couponID = granted.coupon?.id
+                try await db.raw(
+                    """
+                    UPDATE game_sessions SET points_earned = \(bind: s.pointsEarned), coupon_id = \(bind: s.couponID)
+                    WHERE partner_id = \(bind: partnerID) AND id = \(bind: s.id)
+                    """
+                ).run()
+            }
             events.insert((EventType.gameCompleted, GameFacts.session(s, game: game, reveal: true)), at: 0)
             try await Outbox.append(db, partnerID: partnerID, events: events, now: now)
             return SessionClaim(session: s, game: game, granted: granted, item: item, budgetExhausted: budgetExhausted)
         }
+    }
+
+    /// Marks the member's open session claimed, once: one conditional UPDATE, so of
+    /// racing claims exactly one matches. When none does, says why (unknown, already
+    /// claimed, expired).
+    static func claimOnce(_ db: any SQLDatabase, partnerID: Int64, customerID: Int64, key: String, now: Int64) async throws -> GameSession {
+        if let row = try await db.raw(
+            """
+            UPDATE game_sessions SET claimed_at = \(bind: now), completed_at = \(bind: now)
+            WHERE session_key = \(bind: key) AND partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID)
+              AND claimed_at IS NULL AND expires_at > \(bind: now)
+            RETURNING \(unsafeRaw: GameRows.sessionColumns)
+            """
+        ).first() {
+            return try GameRows.session(row)
+        }
+        _ = try await openSession(db, partnerID: partnerID, customerID: customerID, key: key, now: now, forUpdate: "")
+        // Open a moment ago but not now: another claim won in between.
+        throw GameError.rewardAlreadyClaimed
     }
 
     /// A game by id even when withdrawn (a started session is still claimed).
