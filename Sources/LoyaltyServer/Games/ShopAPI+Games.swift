@@ -39,6 +39,12 @@ extension ShopAPI {
         return card
     }
 
+    /// The game a stamp write read (it always sets it; the read is a fallback).
+    func gameOf(_ outcome: StampOutcome, _ call: APICall) async throws -> Game {
+        if let g = outcome.game { return g }
+        return try await loadGame(call)
+    }
+
     /// Why `customerID` cannot start `g` now (`play_restriction`), or nil.
     func restriction(_ g: Game, plays: PlayCount?, now: Int64) -> String? {
         guard g.isSessionGame else { return ErrorMapping.playReason(.notSessionGame) }
@@ -190,7 +196,7 @@ extension ShopAPI {
         let outcome = try await services.games.addStamps(
             StampCommand(partnerID: call.partnerID, gameID: id, cardID: try f.required(cardID, "card_id"), shopID: shopID, count: count)
         )
-        let g = try await loadGame(call)
+        let g = try await gameOf(outcome, call)
         let p = outcome.progress
         let completed = outcome.completedRounds > 0
         var data: [(String, JSON)] = [
@@ -219,7 +225,7 @@ extension ShopAPI {
             cardID: try f.required(cardID, "card_id"),
             shopID: shopID
         )
-        let g = try await loadGame(call)
+        let g = try await gameOf(outcome, call)
         let r = outcome.rewards.last
         let coupon: JSON =
             r?.coupon.map {

@@ -127,8 +127,9 @@ extension SQLGameRepository {
             try card.requireUsable(at: now)
             let program = try await programs.config(db, partnerID: partnerID, version: r.programVersion)
             var ctx = StampContext(game: game, card: card, template: r.template, program: program, shopID: shopID, now: now)
-            let outcome = try await body(db, &ctx)
+            var outcome = try await body(db, &ctx)
             try await Outbox.append(db, partnerID: partnerID, events: ctx.events, now: now)
+            outcome.game = game
             return outcome
         }
     }

@@ -191,6 +191,8 @@ public struct StampOutcome: Sendable {
     public var rewards: [GrantedPrize]
     /// Rounds this call completed.
     public var completedRounds: Int = 0
+    /// The game as the write read it.
+    public var game: Game? = nil
 }
 
 public struct SessionStart: Sendable {
