@@ -1,7 +1,6 @@
 import Foundation
 import LoyaltyCore
 import LoyaltyModels
-import PostgresNIO
 import SQLKit
 
 /// Member sessions (J30-J34): the outcome is decided with the system CSPRNG when the
@@ -10,7 +9,7 @@ extension SQLGameRepository {
     public func start(partnerID: Int64, gameID: Int64, customerID: Int64) async throws -> SessionStart {
         let lock = forUpdate
         let programs = programs
-        let ahead = try await resolveAhead(partnerID: partnerID, customerID: customerID)
+        let ahead = try await readAhead.read(partnerID: partnerID, customerID: customerID, reference: "", shopID: nil)
         return try await database.write { db in
             let now = clock.nowMillis()
             let r: SQLLedgerRepository.Resolved
@@ -145,16 +144,6 @@ extension SQLGameRepository {
                 plays: PlayCount(today: played.today + 1, total: played.total + 1)
             )
         }
-    }
-
-    /// The member and their card, read before the transaction where it can be batched
-    /// (PostgreSQL); nil: resolve inside it (which also issues a first card). The card is
-    /// locked and read again inside, so nothing that can change is trusted from this read.
-    func resolveAhead(partnerID: Int64, customerID: Int64) async throws -> SQLLedgerRepository.Resolved? {
-        guard let resolver else { return nil }
-        let lookup = AwardBatcher.Lookup(partnerID: partnerID, customerID: customerID, orderID: "", shopID: nil)
-        guard let row = try await resolver.submit(lookup) else { throw LoyaltyError.customerNotFound }
-        return try SQLLedgerRepository.decodeResolved(row, shopID: nil)
     }
 
     public func session(partnerID: Int64, customerID: Int64, key: String) async throws -> GameSession? {

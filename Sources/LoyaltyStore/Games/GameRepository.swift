@@ -1,7 +1,6 @@
 import Foundation
 import LoyaltyCore
 import LoyaltyModels
-import PostgresNIO
 import SQLKit
 
 /// Games: the partner's management (P11-P20), stamp cards (S34-S39), member sessions
@@ -247,15 +246,13 @@ public struct SQLGameRepository: GameRepository {
     let database: any DatabaseClient
     let clock: any WallClock
     let programs: ProgramCache
-    /// PostgreSQL: a member's card read as a batched prepared statement before a
-    /// session's transaction, as claims read it (``SQLCouponRepository``). Nil on SQLite.
-    let resolver: GroupBatcher<AwardBatcher.Lookup, PostgresRandomAccessRow?>?
+    let readAhead: MemberReadAhead
 
     public init(database: any DatabaseClient, programs: ProgramCache = ProgramCache(), clock: any WallClock = SystemWallClock()) {
         self.database = database
         self.programs = programs
         self.clock = clock
-        self.resolver = database.preparedStatements.map { AwardBatcher.resolver(database: $0) }
+        self.readAhead = MemberReadAhead(database: database)
     }
 
     var forUpdate: String { database.features.forUpdate }

@@ -150,16 +150,13 @@ public struct SQLCouponRepository: CouponRepository {
     let database: any DatabaseClient
     let clock: any WallClock
     let programs: ProgramCache
-    /// PostgreSQL: the member's resolve read as a batched prepared statement, outside the
-    /// claim's transaction (measured: planning the resolve join was a third of
-    /// PostgreSQL's CPU per claim). Nil on SQLite.
-    let resolver: GroupBatcher<AwardBatcher.Lookup, PostgresRandomAccessRow?>?
+    let readAhead: MemberReadAhead
 
     public init(database: any DatabaseClient, programs: ProgramCache = ProgramCache(), clock: any WallClock = SystemWallClock()) {
         self.database = database
         self.programs = programs
         self.clock = clock
-        self.resolver = database.preparedStatements.map { AwardBatcher.resolver(database: $0) }
+        self.readAhead = MemberReadAhead(database: database)
     }
 
     var forUpdate: String { database.features.forUpdate }
@@ -287,15 +284,10 @@ public struct SQLCouponRepository: CouponRepository {
         }
     }
 
-    /// Who and which card, read before the transaction where it can be batched (a member
-    /// named by id, on PostgreSQL); nil: resolve inside the transaction (which also issues
-    /// a first card). The card is locked and read again inside, so nothing that can
-    /// change is trusted from this read.
+    /// Who and which card, read ahead (``MemberReadAhead``) for a member named by id.
     func resolveAhead(_ c: ClaimCommand) async throws -> SQLLedgerRepository.Resolved? {
-        guard let resolver, case let .id(customerID) = c.customer, c.cardID == nil else { return nil }
-        let lookup = AwardBatcher.Lookup(partnerID: c.partnerID, customerID: customerID, orderID: c.reference, shopID: c.shopID)
-        guard let row = try await resolver.submit(lookup) else { throw LoyaltyError.customerNotFound }
-        return try SQLLedgerRepository.decodeResolved(row, shopID: c.shopID)
+        guard case let .id(customerID) = c.customer, c.cardID == nil else { return nil }
+        return try await readAhead.read(partnerID: c.partnerID, customerID: customerID, reference: c.reference, shopID: c.shopID)
     }
 
     /// Inserts a coupon under a fresh code (a collision of 80 random bits is retried).
