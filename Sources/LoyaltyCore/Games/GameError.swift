@@ -14,6 +14,5 @@ public enum GameError: Error, Equatable, Sendable {
     case activeCouponHeld
     /// A coupon prize names an offer that is not the partner's.
     case prizeOfferNotFound(position: Int)
-    case invalidPrizeTable(PrizeTableProblem)
     case questionNotFound(Int64)
 }

@@ -57,15 +57,22 @@ public struct PrizeBudget: Sendable, Equatable {
     /// prize when it fits, otherwise "no prize". Decided before the commitment, so the
     /// committed outcome is always one the budget pays, and the budget is never exceeded.
     public func settle(_ drawn: Prize, pointsUsed: Int64, couponsUsed: Int64) -> Prize {
-        switch drawn.kind {
-        case let .points(n):
-            if let cap = points, pointsUsed + n > cap { return Self.nothing(instead: drawn) }
-        case .coupon:
-            if let cap = coupons, couponsUsed + 1 > cap { return Self.nothing(instead: drawn) }
-        case .nothing:
-            break
+        fits(drawn, pointsUsed: pointsUsed, couponsUsed: couponsUsed) ? drawn : Self.nothing(instead: drawn)
+    }
+
+    /// What a prize takes from the budget: points, and coupons (1 for a coupon prize).
+    public static func cost(of prize: Prize) -> (points: Int64, coupons: Int64) {
+        switch prize.kind {
+        case let .points(n): (n, 0)
+        case .coupon: (0, 1)
+        case .nothing: (0, 0)
         }
-        return drawn
+    }
+
+    /// Whether the prize fits what the period has used (a missing cap never limits).
+    public func fits(_ prize: Prize, pointsUsed: Int64, couponsUsed: Int64) -> Bool {
+        let c = Self.cost(of: prize)
+        return pointsUsed + c.points <= (points ?? .max - c.points) && couponsUsed + c.coupons <= (coupons ?? .max - c.coupons)
     }
 
     public static func nothing(instead drawn: Prize) -> Prize {

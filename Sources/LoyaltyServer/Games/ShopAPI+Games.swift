@@ -320,10 +320,16 @@ extension ShopAPI {
         guard let cardID = call.parameters["id"].flatMap(Int64.init) else { throw LoyaltyError.cardNotFound }
         let card = try await gameCard(cardID, call: call)
         let progress = try await services.games.cardProgress(partnerID: call.partnerID, cardID: card.id)
+        // The partner's games in one read (a partner has few), then this card's among them.
+        let games = try await services.games.games(
+            partnerID: call.partnerID,
+            filter: GameFilter(type: .stamps, shopID: shopID),
+            page: PageRequest(page: 1, perPage: 10_000)
+        ).items
         var entries: [JSON] = []
-        for id in progress.keys.sorted(by: >) {
-            guard let g = try await services.games.game(partnerID: call.partnerID, id: id), g.runs(atShop: shopID) else { continue }
-            let entry = cardGame(g, progress: progress[id], call: call)
+        for g in games.sorted(by: { $0.id > $1.id }) {
+            guard let p = progress[g.id] else { continue }
+            let entry = cardGame(g, progress: p, call: call)
             if let status, entry["status"] != .string(status) { continue }
             entries.append(entry)
         }

@@ -273,7 +273,6 @@ enum ErrorMapping {
         case .activeCouponHeld: return .conflict("game_active_coupon", code: 1327, stringCode: .operationNotAllowed)
         case let .prizeOfferNotFound(position):
             return .validation([("prizes.\(position).offer_id", [Messages.text("game_prize_offer", .en)])])
-        case .invalidPrizeTable: return .validation([("prizes", [Messages.text("v_required", .en, ["field": "prizes"])])])
         case .questionNotFound: return .validation([("answers", [Messages.text("game_question_not_found", .en)])])
         }
     }

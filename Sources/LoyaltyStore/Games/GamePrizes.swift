@@ -12,14 +12,8 @@ enum GamePrizes {
     /// it does not fit. One conditional UPDATE on the period's row: concurrent plays
     /// wait on its lock and re-check, so the budget is never exceeded.
     static func takeBudget(_ db: any SQLDatabase, game: Game, prize: Prize, moment: LocalMoment) async throws -> Bool {
-        guard let budget = game.budget else { return true }
-        var points: Int64 = 0
-        var coupons: Int64 = 0
-        switch prize.kind {
-        case let .points(n): points = n
-        case .coupon: coupons = 1
-        case .nothing: return true
-        }
+        guard let budget = game.budget, prize.kind != .nothing else { return true }
+        let (points, coupons) = PrizeBudget.cost(of: prize)
         let start = moment.periodStart(budget.period)
         let capPoints = budget.points ?? Int64.max / 4
         let capCoupons = budget.coupons ?? Int64.max / 4
@@ -44,6 +38,49 @@ enum GamePrizes {
     /// `game_reward:<reference>` and returns it with the events to append (the caller
     /// appends them with its own). Nil for "no prize".
     static func grant(
+        _ db: any SQLDatabase,
+        game: Game,
+        prize: Prize,
+        card: LoyaltyCard,
+        customerID: Int64,
+        template: CardTemplate,
+        program: ProgramConfig,
+        reference: String,
+        shopID: Int64?,
+        now: Int64,
+        events: inout [(type: String, data: JSON)]
+    ) async throws -> GrantedPrize? {
+        guard
+            let granted = try await pay(
+                db,
+                game: game,
+                prize: prize,
+                card: card,
+                customerID: customerID,
+                template: template,
+                program: program,
+                reference: reference,
+                shopID: shopID,
+                now: now,
+                events: &events
+            )
+        else { return nil }
+        let fact = GameFacts.reward(
+            game: game,
+            customerID: customerID,
+            cardID: card.id,
+            points: granted.points,
+            couponID: granted.coupon?.id,
+            transactionID: granted.transactionID,
+            shopID: shopID
+        )
+        events.append((EventType.gameRewardClaimed, fact))
+        return granted
+    }
+
+    /// The prize's own writes and their ledger or coupon events (``grant`` adds
+    /// `game.reward_claimed`).
+    private static func pay(
         _ db: any SQLDatabase,
         game: Game,
         prize: Prize,
@@ -103,20 +140,6 @@ enum GamePrizes {
             after = try await Tiers.evaluate(db, card: after, program: program, now: now)
             let tx = SQLCouponRepository.rewardTransaction(command, id: txID, cardID: card.id, customerID: customerID, originalID: nil, now: now)
             events.append((EventType.transactionCreated, EventFact.transaction(tx, card: after)))
-            events.append(
-                (
-                    EventType.gameRewardClaimed,
-                    GameFacts.reward(
-                        game: game,
-                        customerID: customerID,
-                        cardID: card.id,
-                        points: points,
-                        couponID: nil,
-                        transactionID: txID,
-                        shopID: shopID
-                    )
-                )
-            )
             return GrantedPrize(prize: prize, points: points, coupon: nil, offer: nil, transactionID: txID)
         case let .coupon(offerID):
             guard
@@ -152,20 +175,6 @@ enum GamePrizes {
                 .run()
             coupon.pointsSpent = 0
             events.append((EventType.couponCreated, RewardFacts.coupon(coupon, shopID: shopID, balance: card.balance)))
-            events.append(
-                (
-                    EventType.gameRewardClaimed,
-                    GameFacts.reward(
-                        game: game,
-                        customerID: customerID,
-                        cardID: card.id,
-                        points: 0,
-                        couponID: coupon.id,
-                        transactionID: txID,
-                        shopID: shopID
-                    )
-                )
-            )
             return GrantedPrize(prize: prize, points: 0, coupon: coupon, offer: offer, transactionID: txID)
         }
     }

@@ -57,46 +57,21 @@ enum GamePurchases {
                 let held = try await SQLGameRepository.addItem(db, game: game, customerID: card.customerID, round: round, key: item.key, now: p.now)
                 guard CollectionItem.isComplete(game.settings.items, held: held) else { continue }
                 try await SQLGameRepository.closeCollectionRound(db, game: game, customerID: card.customerID, round: round, now: p.now)
-                events.append(
-                    (
-                        EventType.gameCompleted,
-                        GameFacts.completion(game: game, customerID: card.customerID, cardID: card.id, round: round, shopID: p.shopID)
-                    )
-                )
-                try await pay(
-                    db,
-                    game: game,
-                    card: card,
-                    purchase: p,
-                    moment: moment,
-                    reference: "g\(game.id)-collection-\(card.customerID)-\(round)",
-                    events: &events
-                )
+                try await complete(db, game: game, card: card, purchase: p, moment: moment, what: "collection", round: round, events: &events)
             case .challenge:
                 guard let goal = game.settings.goal else { continue }
                 let current = try await challengeProgress(db, partnerID: p.partnerID, gameID: game.id, customerID: card.customerID)
                 guard let step = goal.advance(current, amountMinor: p.amountMinor ?? 0, at: moment) else { continue }
                 try await saveChallenge(db, game: game, customerID: card.customerID, step.progress, now: p.now)
                 guard step.completedNow else { continue }
-                events.append(
-                    (
-                        EventType.gameCompleted,
-                        GameFacts.completion(
-                            game: game,
-                            customerID: card.customerID,
-                            cardID: card.id,
-                            round: step.progress.windowStart,
-                            shopID: p.shopID
-                        )
-                    )
-                )
-                try await pay(
+                try await complete(
                     db,
                     game: game,
                     card: card,
                     purchase: p,
                     moment: moment,
-                    reference: "g\(game.id)-challenge-\(card.customerID)-\(step.progress.windowStart)",
+                    what: "challenge",
+                    round: step.progress.windowStart,
                     events: &events
                 )
             default:
@@ -106,15 +81,23 @@ enum GamePurchases {
         return events
     }
 
-    static func pay(
+    /// A collection's round or a challenge's window completed by this purchase:
+    /// `game.completed`, then the first prize slot (within the budget) under the key
+    /// `g<game>-<what>-<member>-<round>`, which pays it once.
+    static func complete(
         _ db: any SQLDatabase,
         game: Game,
         card: LoyaltyCard,
         purchase p: Purchase,
         moment: LocalMoment,
-        reference: String,
+        what: String,
+        round: Int64,
         events: inout [(type: String, data: JSON)]
     ) async throws {
+        events.append(
+            (EventType.gameCompleted, GameFacts.completion(game: game, customerID: card.customerID, cardID: card.id, round: round, shopID: p.shopID))
+        )
+        let reference = "g\(game.id)-\(what)-\(card.customerID)-\(round)"
         guard let prize = game.completionPrize, try await GamePrizes.takeBudget(db, game: game, prize: prize, moment: moment) else { return }
         // The card after the purchase's own posting (the prize adds to its balance).
         let current =

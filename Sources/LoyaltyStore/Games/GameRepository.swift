@@ -357,10 +357,7 @@ public struct SQLGameRepository: GameRepository {
             let like = "%" + s.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
             condition += " AND (LOWER(COALESCE(name_lt, '')) LIKE \(bind: like) OR LOWER(COALESCE(name_en, '')) LIKE \(bind: like))"
         }
-        if let v = filter.shopID {
-            condition += " AND (shop_ids = '[]' OR shop_ids LIKE \(bind: "%[\(v)]%") OR shop_ids LIKE \(bind: "%[\(v),%")"
-            condition += " OR shop_ids LIKE \(bind: "%,\(v),%") OR shop_ids LIKE \(bind: "%,\(v)]%"))"
-        }
+        if let v = filter.shopID { condition += " AND " + OfferRows.runsAtShop("shop_ids", v) }
         if let now = filter.playableAt {
             condition +=
                 " AND is_active = \(bind: true) AND (starts_at IS NULL OR starts_at <= \(bind: now)) AND (ends_at IS NULL OR ends_at > \(bind: now))"

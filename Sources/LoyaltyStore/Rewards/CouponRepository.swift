@@ -405,11 +405,7 @@ public struct SQLCouponRepository: CouponRepository {
         if let v = filter.customerID { condition += " AND k.customer_id = \(bind: v)" }
         if let v = filter.cardID { condition += " AND k.card_id = \(bind: v)" }
         if let v = filter.offerID { condition += " AND k.offer_id = \(bind: v)" }
-        if let v = filter.shopID {
-            // shop_ids is a JSON array of ids: '[]' (every shop) or one that names this shop.
-            condition += " AND (o.shop_ids = '[]' OR o.shop_ids LIKE \(bind: "%[\(v)]%") OR o.shop_ids LIKE \(bind: "%[\(v),%")"
-            condition += " OR o.shop_ids LIKE \(bind: "%,\(v),%") OR o.shop_ids LIKE \(bind: "%,\(v)]%"))"
-        }
+        if let v = filter.shopID { condition += " AND " + OfferRows.runsAtShop("o.shop_ids", v) }
         switch filter.status {
         case .active?, .pending?:
             condition += " AND k.status = \(bind: filter.status!.rawValue) AND (k.expires_at IS NULL OR k.expires_at > \(bind: now))"

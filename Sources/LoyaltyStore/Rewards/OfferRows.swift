@@ -86,6 +86,15 @@ enum OfferRows {
         return items.compactMap { if case let .int(i) = $0 { i } else { nil } }
     }
 
+    /// `column` (a JSON array of shop ids, `'[]'` = every shop) names `shopID` or is empty:
+    /// the filter of offers and games that run at one shop.
+    static func runsAtShop(_ column: String, _ shopID: Int64) -> SQLQueryString {
+        var c: SQLQueryString = "(\(unsafeRaw: column) = '[]' OR \(unsafeRaw: column) LIKE \(bind: "%[\(shopID)]%")"
+        c += " OR \(unsafeRaw: column) LIKE \(bind: "%[\(shopID),%") OR \(unsafeRaw: column) LIKE \(bind: "%,\(shopID),%")"
+        c += " OR \(unsafeRaw: column) LIKE \(bind: "%,\(shopID)]%"))"
+        return c
+    }
+
     static func json(_ list: [String]) -> String { JSON.array(list.map(JSON.string)).serializedString() }
     static func json(_ list: [Int64]) -> String { JSON.array(list.map(JSON.int)).serializedString() }
 }
