@@ -12,20 +12,7 @@ extension SQLGameRepository {
         let ahead = try await readAhead.read(partnerID: partnerID, customerID: customerID, reference: "", shopID: nil)
         return try await database.write { db in
             let now = clock.nowMillis()
-            let r: SQLLedgerRepository.Resolved
-            if let ahead {
-                r = ahead
-            } else {
-                r = try await SQLLedgerRepository.resolve(
-                    db,
-                    partnerID: partnerID,
-                    customer: .id(customerID),
-                    cardID: nil,
-                    orderID: nil,
-                    shopID: nil,
-                    now: now
-                ).required("a card for the member")
-            }
+            let r = try await MemberReadAhead.resolved(ahead, db, partnerID: partnerID, customer: .id(customerID), cardID: nil, shopID: nil, now: now)
             guard let game = try await Self.load(db, partnerID: partnerID, id: gameID) else { throw GameError.gameNotFound }
             guard game.isSessionGame else { throw GameError.notPlayable(.notSessionGame) }
             // The card lock serialises this member's starts: the limits are counted once.

@@ -1,5 +1,6 @@
 import LoyaltyCore
 import PostgresNIO
+import SQLKit
 
 /// A member's customer, card and template read before a write transaction, batched with
 /// concurrent reads as one prepared statement (``AwardBatcher/resolver(database:)``):
@@ -21,5 +22,29 @@ struct MemberReadAhead: Sendable {
         let lookup = AwardBatcher.Lookup(partnerID: partnerID, customerID: customerID, orderID: reference, shopID: shopID)
         guard let row = try await batcher.submit(lookup) else { throw LoyaltyError.customerNotFound }
         return try SQLLedgerRepository.decodeResolved(row, shopID: shopID)
+    }
+
+    /// The member for a write: what ``read`` found ahead, else resolved inside the
+    /// transaction `db` (which issues a first card).
+    static func resolved(
+        _ ahead: SQLLedgerRepository.Resolved?,
+        _ db: any SQLDatabase,
+        partnerID: Int64,
+        customer: TransactionCommand.CustomerRef,
+        cardID: Int64?,
+        shopID: Int64?,
+        now: Int64
+    ) async throws -> SQLLedgerRepository.Resolved {
+        if let ahead { return ahead }
+        return try await SQLLedgerRepository.resolve(
+            db,
+            partnerID: partnerID,
+            customer: customer,
+            cardID: cardID,
+            orderID: nil,
+            shopID: shopID,
+            now: now
+        )
+        .required("a card for the member")
     }
 }

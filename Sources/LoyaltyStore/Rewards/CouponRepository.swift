@@ -169,20 +169,15 @@ public struct SQLCouponRepository: CouponRepository {
         let ahead = try await resolveAhead(c)
         return try await database.write { db in
             let now = clock.nowMillis()
-            let r: SQLLedgerRepository.Resolved
-            if let ahead {
-                r = ahead
-            } else {
-                r = try await SQLLedgerRepository.resolve(
-                    db,
-                    partnerID: c.partnerID,
-                    customer: c.customer,
-                    cardID: c.cardID,
-                    orderID: nil,
-                    shopID: c.shopID,
-                    now: now
-                ).required("a card for the customer")
-            }
+            let r = try await MemberReadAhead.resolved(
+                ahead,
+                db,
+                partnerID: c.partnerID,
+                customer: c.customer,
+                cardID: c.cardID,
+                shopID: c.shopID,
+                now: now
+            )
             guard r.shopKnown else { throw LoyaltyError.shopNotFound }
             // The card lock serialises this member's claims (the per-member limit).
             var card = try await SQLLedgerRepository.lockCards(db, partnerID: c.partnerID, ids: [r.card.id], forUpdate: lock, now: now)[r.card.id]
