@@ -30,6 +30,11 @@ public struct AppServices: Sendable {
     public let qrSessions: any QRSessionRepository
     let cardTokens: CardTokens
     let customerTokens: CustomerTokens
+    public let partners: any PartnerRepository
+    public let partnerUsers: any PartnerUserRepository
+    public let auditLog: any AuditLogRepository
+    let partnerTokens: PartnerTokens
+    let passwords: PasswordHasher
     /// This node's WebSocket subscribers, and the bus that reaches every node's.
     let realtimeHub: RealtimeHub
     let realtime: any RealtimeBus
@@ -96,10 +101,21 @@ public struct AppServices: Sendable {
         )
         self.customerTokens = CustomerTokens(
             keys: KeyRing(purpose: "customer_jwt", keyBytes: 64, repository: signingKeys, clock: clock),
-            refreshTokens: SQLRefreshTokenRepository(database: database, clock: clock),
+            refreshTokens: SQLRefreshTokenRepository(database: database, table: .customers, clock: clock),
             accessTTLSeconds: config.customerTokenTTLSeconds,
             refreshTTLSeconds: config.refreshTokenTTLDays * 86_400
         )
+        self.partners = SQLPartnerRepository(database: database, clock: clock)
+        self.partnerUsers = SQLPartnerUserRepository(database: database, clock: clock)
+        self.auditLog = SQLAuditLogRepository(database: database, clock: clock)
+        self.partnerTokens = PartnerTokens(
+            keys: KeyRing(purpose: "partner_jwt", keyBytes: 64, repository: signingKeys, clock: clock),
+            refreshTokens: SQLRefreshTokenRepository(database: database, table: .partnerUsers, clock: clock),
+            users: partnerUsers,
+            accessTTLSeconds: config.partnerTokenTTLSeconds,
+            refreshTTLSeconds: config.partnerRefreshTokenTTLDays * 86_400
+        )
+        self.passwords = PasswordHasher(cost: config.passwordHashCost)
         self.realtimeHub = RealtimeHub(maxConnections: config.realtimeMaxConnections)
         if let channel = database.notifications {
             self.realtime = PostgresRealtimeBus(database: channel, logger: logger.component("realtime"))

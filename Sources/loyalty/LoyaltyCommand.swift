@@ -16,7 +16,7 @@ struct LoyaltyCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Migrate.self, ShopCommand.self, KeysCommand.self, SigningKeysCommand.self, CustomersCommand.self, ProgramCommand.self,
-            ExpireCommand.self, CheckCommand.self,
+            ExpireCommand.self, CheckCommand.self, PartnerCommand.self,
         ],
         defaultSubcommand: Serve.self
     )

@@ -6,17 +6,19 @@ import LoyaltyServer
 import LoyaltyStore
 
 /// Rotation of the keys behind card QR tokens (`card_token`, ChaCha20-Poly1305) and
-/// customer tokens (`customer_jwt`, HS256). A fresh install creates each on first use.
+/// customer tokens (`customer_jwt`, HS256) and partner users' tokens (`partner_jwt`,
+/// HS256). A fresh install creates each on first use.
 struct SigningKeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signing-keys",
-        abstract: "List, rotate and retire the card-token and customer-token keys.",
+        abstract: "List, rotate and retire the card-token, customer-token and partner-token keys.",
         subcommands: [List.self, Rotate.self, Retire.self]
     )
 
     enum Purpose: String, ExpressibleByArgument, CaseIterable {
         case cardToken = "card_token"
         case customerJWT = "customer_jwt"
+        case partnerJWT = "partner_jwt"
         var bytes: Int { self == .cardToken ? 32 : 64 }
     }
 
@@ -44,7 +46,7 @@ struct SigningKeysCommand: AsyncParsableCommand {
                 "Add a new current key. Earlier keys keep verifying what they issued until retired; other nodes pick the new key up within a minute."
         )
         @OptionGroup var database: DatabaseOptions
-        @Option(help: "card_token or customer_jwt.") var purpose: Purpose
+        @Option(help: "card_token, customer_jwt or partner_jwt.") var purpose: Purpose
 
         func run() async throws {
             let purpose = self.purpose

@@ -15,6 +15,8 @@ public struct ApiCredential: Sendable, Hashable {
     public var createdAt: Int64
     public var expiresAt: Int64?
     public var revokedAt: Int64?
+    /// Whether the owning partner is active (a deactivated partner's keys are refused).
+    public var partnerActive: Bool
 
     public init(
         id: Int64,
@@ -26,7 +28,8 @@ public struct ApiCredential: Sendable, Hashable {
         name: String?,
         createdAt: Int64,
         expiresAt: Int64?,
-        revokedAt: Int64?
+        revokedAt: Int64?,
+        partnerActive: Bool = true
     ) {
         self.id = id
         self.partnerID = partnerID
@@ -38,5 +41,6 @@ public struct ApiCredential: Sendable, Hashable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.partnerActive = partnerActive
     }
 }

@@ -52,3 +52,23 @@ public struct Shop: Sendable, Hashable {
         self.updatedAt = updatedAt
     }
 }
+
+/// The fields of a shop that the Partner API writes; `nil` leaves a field as it is, an
+/// empty string clears an optional text, and `clearLocation` removes the coordinates.
+public struct ShopPatch: Sendable {
+    public var name: String?
+    public var address: String?
+    public var city: String?
+    public var phone: String?
+    public var email: String?
+    public var website: String?
+    public var description: String?
+    public var openingHours: String?
+    public var latitude: Double?
+    public var longitude: Double?
+    public var clearLocation = false
+    public var isActive: Bool?
+    public var isVirtual: Bool?
+
+    public init() {}
+}

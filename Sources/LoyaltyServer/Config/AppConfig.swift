@@ -74,6 +74,16 @@ public struct AppConfig: Sendable {
     public var qrSessionSeconds: Int64 = 300
     public var customerTokenTTLSeconds: Int64 = 3600
     public var refreshTokenTTLDays: Int64 = 30
+    /// Lifetime of a partner user's access token (short: a role change or sign-out
+    /// also ends it at once, through the token version).
+    public var partnerTokenTTLSeconds: Int64 = 900
+    public var partnerRefreshTokenTTLDays: Int64 = 14
+    /// bcrypt cost of partner users' password hashes (2^cost rounds).
+    public var passwordHashCost: Int = 12
+    /// Partner sign-in lock-out: failures before the first lock, its length (doubling per further failure) and its cap.
+    public var loginLockThreshold: Int64 = 5
+    public var loginLockSeconds: Int64 = 30
+    public var loginLockMaxSeconds: Int64 = 3600
     /// The Pusher app key clients connect with (`/app/{key}`); public by design.
     public var realtimeKey: String = "loyalty"
     /// What `realtime/config` advertises; `nil` = the host, port and scheme of the request.
@@ -132,6 +142,12 @@ public struct AppConfig: Sendable {
         c.qrSessionSeconds = r.integer("LOYALTY_QR_SESSION_SECONDS", default: c.qrSessionSeconds, in: 1...86_400)
         c.customerTokenTTLSeconds = r.integer("LOYALTY_CUSTOMER_TOKEN_TTL_SECONDS", default: c.customerTokenTTLSeconds, in: 1...(30 * 86_400))
         c.refreshTokenTTLDays = r.integer("LOYALTY_REFRESH_TOKEN_TTL_DAYS", default: c.refreshTokenTTLDays, in: 1...3_650)
+        c.partnerTokenTTLSeconds = r.integer("LOYALTY_PARTNER_TOKEN_TTL_SECONDS", default: c.partnerTokenTTLSeconds, in: 30...86_400)
+        c.partnerRefreshTokenTTLDays = r.integer("LOYALTY_PARTNER_REFRESH_TOKEN_TTL_DAYS", default: c.partnerRefreshTokenTTLDays, in: 1...365)
+        c.passwordHashCost = r.integer("LOYALTY_PASSWORD_HASH_COST", default: c.passwordHashCost, in: 4...16)
+        c.loginLockThreshold = r.integer("LOYALTY_LOGIN_LOCK_THRESHOLD", default: c.loginLockThreshold, in: 1...1_000)
+        c.loginLockSeconds = r.integer("LOYALTY_LOGIN_LOCK_SECONDS", default: c.loginLockSeconds, in: 1...86_400)
+        c.loginLockMaxSeconds = r.integer("LOYALTY_LOGIN_LOCK_MAX_SECONDS", default: c.loginLockMaxSeconds, in: 1...(30 * 86_400))
         c.realtimeKey = r.string("LOYALTY_REALTIME_KEY") ?? c.realtimeKey
         c.realtimeHost = r.string("LOYALTY_REALTIME_HOST")
         c.realtimePort = r.value("LOYALTY_REALTIME_PORT", default: nil, expected: "an integer from 1 to 65535") { text -> Int?? in

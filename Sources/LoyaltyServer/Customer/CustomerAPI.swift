@@ -51,7 +51,7 @@ extension ShopAPI {
     /// stay valid until they expire (at most `LOYALTY_CUSTOMER_TOKEN_TTL_SECONDS`).
     @Sendable func logout(_ call: APICall) async throws -> APIResult {
         let c = try await currentCustomer(call)
-        try await services.customerTokens.refreshTokens.revokeAll(partnerID: c.partnerID, customerID: c.id)
+        try await services.customerTokens.refreshTokens.revokeAll(partnerID: c.partnerID, subjectID: c.id)
         return APIResult(messageKey: "logged_out", data: .null)
     }
 

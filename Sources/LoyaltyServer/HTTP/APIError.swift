@@ -56,6 +56,7 @@ struct APIError: Error {
         APIError(status: .unprocessableContent, code: 1100, stringCode: .validationError, messageKey: "validation_failed", fieldErrors: fields)
     }
 
+    static let partnerInactive = APIError(status: .forbidden, code: 1109, stringCode: .partnerInactive, messageKey: "partner_inactive")
     static let unexpected = APIError(status: .internalServerError, code: 1500, stringCode: .internalError, messageKey: "internal_error")
     static let unavailable = APIError(status: .serviceUnavailable, code: 1503, stringCode: .serviceUnavailable, messageKey: "unavailable")
 }

@@ -1,6 +1,7 @@
 /// The string error codes of the wire (`error.code` in the seed FAQ's envelope), one
 /// case each: a handler names a case, never a literal.
 enum ErrorCode: String, Sendable {
+    case accountLocked = "ACCOUNT_LOCKED"
     case activityLimitReached = "ACTIVITY_LIMIT_REACHED"
     case activityNotFound = "ACTIVITY_NOT_FOUND"
     case alreadyReversed = "ALREADY_REVERSED"
@@ -46,6 +47,7 @@ enum ErrorCode: String, Sendable {
     case offerNotFound = "OFFER_NOT_FOUND"
     case offerSoldOut = "OFFER_SOLD_OUT"
     case operationNotAllowed = "OPERATION_NOT_ALLOWED"
+    case partnerInactive = "PARTNER_INACTIVE"
     case payloadTooLarge = "PAYLOAD_TOO_LARGE"
     case productNotSelectable = "PRODUCT_NOT_SELECTABLE"
     case productSelectionRequired = "PRODUCT_SELECTION_REQUIRED"
@@ -66,6 +68,8 @@ enum ErrorCode: String, Sendable {
     case shopNotFound = "SHOP_NOT_FOUND"
     case tierRequirementNotMet = "TIER_REQUIREMENT_NOT_MET"
     case tokenExpired = "TOKEN_EXPIRED"
+    case totpInvalid = "TOTP_INVALID"
+    case totpRequired = "TOTP_REQUIRED"
     case transactionNotFound = "TRANSACTION_NOT_FOUND"
     case unauthenticated = "UNAUTHENTICATED"
     case urlNotAllowed = "URL_NOT_ALLOWED"

@@ -4,6 +4,40 @@ import Foundation
 enum Messages {
     static let table: [String: (en: String, lt: String)] = [
         "ok": ("OK", "Gerai"),
+        "login_failed": ("Email or password is incorrect.", "Neteisingas el. paštas arba slaptažodis."),
+        "login_ok": ("Signed in", "Prisijungta"),
+        "account_locked": (
+            "Too many failed sign-ins; try again in {seconds} s.", "Per daug nesėkmingų bandymų prisijungti; bandykite po {seconds} s."
+        ),
+        "totp_required": (
+            "This account uses a second factor: send totp_code from your authenticator app.",
+            "Ši paskyra naudoja antrą veiksnį: atsiųskite totp_code iš autentifikavimo programėlės."
+        ),
+        "totp_invalid": ("The authenticator code is wrong or was used already.", "Autentifikavimo kodas neteisingas arba jau panaudotas."),
+        "totp_not_started": ("Start the second-factor set-up first (totp/setup).", "Pirmiausia pradėkite antro veiksnio sąranką (totp/setup)."),
+        "totp_enabled": ("Second factor enabled", "Antras veiksnys įjungtas"),
+        "totp_disabled": ("Second factor disabled", "Antras veiksnys išjungtas"),
+        "password_changed": ("Password changed; sign in again", "Slaptažodis pakeistas; prisijunkite iš naujo"),
+        "password_wrong": ("The current password is incorrect.", "Dabartinis slaptažodis neteisingas."),
+        "partner_token_invalid": ("The partner token is invalid or expired.", "Partnerio raktas neteisingas arba nebegalioja."),
+        "partner_token_required": (
+            "Sign in first: send Authorization: Bearer <partner token>.",
+            "Pirmiausia prisijunkite: siųskite Authorization: Bearer <partnerio raktas>."
+        ),
+        "role_forbidden": ("Your role ({role}) may not do this; it needs {needed}.", "Jūsų rolė ({role}) negali to atlikti; reikia: {needed}."),
+        "user_token_required": (
+            "This route needs a partner user's token; API credentials are not accepted here.",
+            "Šiam maršrutui reikia partnerio naudotojo rakto; API prisijungimo duomenys čia netinka."
+        ),
+        "partner_inactive": ("This partner is deactivated.", "Šis partneris išjungtas."),
+        "partner_not_found": ("Partner not found.", "Partneris nerastas."),
+        "partner_user_not_found": ("Partner user not found.", "Partnerio naudotojas nerastas."),
+        "email_taken": ("A user with this email exists.", "Naudotojas su šiuo el. paštu jau yra."),
+        "last_owner": (
+            "The partner must keep at least one active owner.", "Partneris turi turėti bent vieną aktyvų savininką."
+        ),
+        "partner_deactivated": ("Partner deactivated", "Partneris išjungtas"),
+        "shop_deactivated": ("Shop deactivated", "Parduotuvė išjungta"),
         "credentials_valid": ("Credentials are valid", "Prisijungimo duomenys galioja"),
         "credentials_required": ("API key and secret are required.", "Būtini API raktas ir slaptažodis."),
         "key_format": ("Invalid API key format. Must start with \"lty_\".", "Neteisingas API rakto formatas. Jis turi prasidėti \"lty_\"."),
@@ -232,6 +266,10 @@ enum Messages {
         "xml_too_large": ("The XML file is larger than {limit} bytes.", "XML failas didesnis nei {limit} baitų."),
         "xml_url_refused": ("The feed URL is not allowed: {detail}", "Šaltinio URL neleidžiamas: {detail}"),
         "xml_imported": ("XML import finished", "XML importas baigtas"),
+        "v_url": ("The {field} field must be an http(s) URL.", "Laukas {field} turi būti http(s) URL adresas."),
+        "password_short": ("The {field} must be at least 10 characters.", "Laukas {field} turi būti bent 10 simbolių."),
+        "password_long": ("The {field} must not be longer than 72 bytes.", "Laukas {field} negali būti ilgesnis nei 72 baitai."),
+        "password_weak": ("The {field} must use at least 4 different characters.", "Lauke {field} turi būti bent 4 skirtingi simboliai."),
         "v_in": ("The {field} field must be one of: {values}.", "Laukas {field} turi būti vienas iš: {values}."),
         "v_email": ("The {field} field must be a valid email address.", "Laukas {field} turi būti teisingas el. pašto adresas."),
         "v_currency": (

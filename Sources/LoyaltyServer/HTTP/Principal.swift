@@ -1,9 +1,9 @@
 import LoyaltyCore
 
-/// Who is calling: an API credential, a customer (customer token) or nobody (public
-/// routes), with the tenant the call is scoped to.
+/// Who is calling: an API credential, a customer (customer token), a partner user
+/// (partner token) or nobody (public routes), with the tenant the call is scoped to.
 struct Principal: Sendable {
-    enum Kind: Sendable { case credential, customer, anonymous }
+    enum Kind: Sendable { case credential, customer, partnerUser, anonymous }
 
     var kind: Kind = .credential
     var credentialID: Int64
@@ -11,10 +11,25 @@ struct Principal: Sendable {
     var shopID: Int64?
     var key: String
     var environment: DeploymentEnvironment
+    /// The signed-in partner user (``Kind/partnerUser``).
+    var user: PartnerUser?
 
     /// A customer of `partnerID`, as a customer token names them.
     static func customer(_ customerID: Int64, partnerID: Int64, environment: DeploymentEnvironment) -> Principal {
         Principal(kind: .customer, credentialID: -customerID, partnerID: partnerID, shopID: nil, key: "", environment: environment)
+    }
+
+    /// A partner user, as a partner token names them (an operator has partner 0).
+    static func partnerUser(_ user: PartnerUser, environment: DeploymentEnvironment) -> Principal {
+        Principal(
+            kind: .partnerUser,
+            credentialID: Self.userBucketBase - user.id,
+            partnerID: user.partnerID ?? 0,
+            shopID: nil,
+            key: "",
+            environment: environment,
+            user: user
+        )
     }
 
     /// The caller of a public route: no tenant.
@@ -22,6 +37,20 @@ struct Principal: Sendable {
         Principal(kind: .anonymous, credentialID: 0, partnerID: 0, shopID: nil, key: "", environment: environment)
     }
 
-    /// The rate-limit bucket: credentials by their id, customers by minus theirs.
+    /// Partner users' rate-limit buckets sit far below customers' (minus their ids).
+    static let userBucketBase: Int64 = -(1 << 52)
+
+    /// The rate-limit bucket: credentials by their id, customers by minus theirs,
+    /// partner users below both.
     var rateLimitBucket: Int64 { credentialID }
+
+    /// Who acted, for the audit log: kind, id and a label.
+    var actor: (kind: String, id: Int64, label: String) {
+        switch kind {
+        case .partnerUser: ("user", user?.id ?? 0, user?.email ?? "")
+        case .credential: ("credential", credentialID, ApiKeyFormat.masked(key))
+        case .customer: ("customer", -credentialID, "")
+        case .anonymous: ("anonymous", 0, "")
+        }
+    }
 }

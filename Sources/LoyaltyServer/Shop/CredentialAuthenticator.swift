@@ -74,6 +74,7 @@ final class CredentialAuthenticator: Sendable {
 
     private func principal(_ c: ApiCredential) throws -> Principal {
         if c.revokedAt != nil { throw APIError.unauthorized("credentials_invalid", code: 1101) }
+        if !c.partnerActive { throw APIError.partnerInactive }
         if let expires = c.expiresAt, expires <= clock.nowMillis() {
             throw APIError.unauthorized("credentials_expired", code: 1014, stringCode: .tokenExpired)
         }

@@ -41,10 +41,13 @@ struct ShopAPI {
         registerGameSessions(customer: customer)
         registerQRSessions(routes)
         registerCustomerAPI(customer: families.customerToken("shop"), open: families.open("shop"))
-        // The Partner API's webhook endpoints (P26-P33), on the same credentials.
-        let partners = families.credentials("partners")
-        registerWebhooks(partners)
-        registerPartnerGames(partners)
+        // The Partner API: partner users' tokens everywhere, the partner's API
+        // credentials (as a manager) where the spec gives them (games, webhooks).
+        let partners = families.partner("partners")
+        let programme = partners.requiring(read: .role(.staff, credentials: true), write: .role(.manager, credentials: true))
+        registerWebhooks(programme)
+        registerPartnerGames(programme)
+        PartnerAPI(services: services).register(open: families.open("partners"), partner: partners)
     }
 
     var tenants: any TenantRepository { services.tenants }

@@ -410,5 +410,44 @@ enum Schema {
                 "ALTER TABLE coupons ADD COLUMN game_id BIGINT",
             ]
         ),
+        // Issue 14: partner profiles, partner users and their sessions, the audit log.
+        Step(
+            version: 7,
+            statements: [
+                "ALTER TABLE partners ADD COLUMN description TEXT",
+                "ALTER TABLE partners ADD COLUMN contact_email TEXT",
+                "ALTER TABLE partners ADD COLUMN contact_phone TEXT",
+                "ALTER TABLE partners ADD COLUMN website TEXT",
+                "ALTER TABLE partners ADD COLUMN logo_url TEXT",
+                "ALTER TABLE partners ADD COLUMN is_active {BOOL} NOT NULL DEFAULT TRUE",
+                "ALTER TABLE partners ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0",
+                "UPDATE partners SET updated_at = created_at",
+                """
+                CREATE TABLE partner_users (
+                  id {ID}, partner_id BIGINT REFERENCES partners(id), email TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                  password_hash TEXT NOT NULL, role TEXT NOT NULL, is_operator {BOOL} NOT NULL DEFAULT FALSE,
+                  is_active {BOOL} NOT NULL DEFAULT TRUE, token_version BIGINT NOT NULL DEFAULT 1,
+                  totp_secret TEXT, totp_enabled {BOOL} NOT NULL DEFAULT FALSE, totp_last_step BIGINT NOT NULL DEFAULT 0,
+                  failed_logins BIGINT NOT NULL DEFAULT 0, locked_until BIGINT NOT NULL DEFAULT 0,
+                  last_login_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX partner_users_partner_idx ON partner_users (partner_id, id)",
+                """
+                CREATE TABLE partner_refresh_tokens (
+                  id {ID}, partner_id BIGINT NOT NULL, user_id BIGINT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+                  family TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+                  used_at BIGINT, revoked_at BIGINT)
+                """,
+                "CREATE INDEX partner_refresh_tokens_family_idx ON partner_refresh_tokens (family)",
+                "CREATE INDEX partner_refresh_tokens_user_idx ON partner_refresh_tokens (partner_id, user_id)",
+                """
+                CREATE TABLE audit_log (
+                  id {ID}, partner_id BIGINT NOT NULL, actor_kind TEXT NOT NULL, actor_id BIGINT NOT NULL, actor_label TEXT NOT NULL,
+                  action TEXT NOT NULL, target TEXT NOT NULL, status BIGINT NOT NULL, request_id TEXT NOT NULL,
+                  details TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX audit_log_partner_idx ON audit_log (partner_id, id)",
+            ]
+        ),
     ]
 }

@@ -42,7 +42,8 @@ enum Rows {
             name: try r.decode(column: "name", as: String?.self),
             createdAt: try r.decode(column: "created_at", as: Int64.self),
             expiresAt: try r.decode(column: "expires_at", as: Int64?.self),
-            revokedAt: try r.decode(column: "revoked_at", as: Int64?.self)
+            revokedAt: try r.decode(column: "revoked_at", as: Int64?.self),
+            partnerActive: r.contains(column: "partner_active") ? try r.decode(column: "partner_active", as: Bool.self) : true
         )
     }
 
@@ -225,6 +226,23 @@ enum Rows {
             sessionID: try r.decode(column: p + "session_id", as: String?.self),
             createdAt: try r.decode(column: p + "created_at", as: Int64.self),
             updatedAt: try r.decode(column: p + "updated_at", as: Int64.self)
+        )
+    }
+
+    static let partnerColumns = "id, name, description, contact_email, contact_phone, website, logo_url, is_active, created_at, updated_at"
+
+    static func partner(_ r: any SQLRow) throws -> Partner {
+        Partner(
+            id: try r.decode(column: "id", as: Int64.self),
+            name: try r.decode(column: "name", as: String.self),
+            createdAt: try r.decode(column: "created_at", as: Int64.self),
+            description: try r.decode(column: "description", as: String?.self),
+            contactEmail: try r.decode(column: "contact_email", as: String?.self),
+            contactPhone: try r.decode(column: "contact_phone", as: String?.self),
+            website: try r.decode(column: "website", as: String?.self),
+            logoURL: try r.decode(column: "logo_url", as: String?.self),
+            isActive: try r.decode(column: "is_active", as: Bool.self),
+            updatedAt: try r.decode(column: "updated_at", as: Int64.self)
         )
     }
 

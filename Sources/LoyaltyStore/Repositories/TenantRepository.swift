@@ -8,6 +8,10 @@ public protocol TenantRepository: Sendable {
     func createPartner(name: String) async throws -> Partner
     func partner(id: Int64) async throws -> Partner?
     func createShop(partnerID: Int64, name: String, address: String?, city: String?, isVirtual: Bool) async throws -> Shop
+    /// A new shop of `partnerID` from `patch` (`name` is required by the caller).
+    func createShop(partnerID: Int64, _ patch: ShopPatch) async throws -> Shop
+    /// Applies `patch` to a shop of `partnerID`; `nil` when it has no such shop.
+    func updateShop(partnerID: Int64, id: Int64, _ patch: ShopPatch) async throws -> Shop?
     /// A shop of `partnerID`, or `nil` (also when it belongs to another partner).
     func shop(partnerID: Int64, id: Int64) async throws -> Shop?
     func shops(partnerID: Int64, filter: ShopFilter, page: PageRequest) async throws -> Page<Shop>
@@ -71,19 +75,16 @@ public struct SQLTenantRepository: TenantRepository {
     public func createPartner(name: String) async throws -> Partner {
         let now = clock.nowMillis()
         return try await database.write { db in
-            let row = try await db.raw("INSERT INTO partners (name, created_at) VALUES (\(bind: name), \(bind: now)) RETURNING id").first()
+            let row = try await db.raw(
+                "INSERT INTO partners (name, created_at, updated_at) VALUES (\(bind: name), \(bind: now), \(bind: now)) RETURNING id"
+            ).first()
             return Partner(id: try row.required("the returned row").decode(column: "id", as: Int64.self), name: name, createdAt: now)
         }
     }
 
     public func partner(id: Int64) async throws -> Partner? {
         try await database.read { db in
-            guard let r = try await db.raw("SELECT id, name, created_at FROM partners WHERE id = \(bind: id)").first() else { return nil }
-            return Partner(
-                id: try r.decode(column: "id", as: Int64.self),
-                name: try r.decode(column: "name", as: String.self),
-                createdAt: try r.decode(column: "created_at", as: Int64.self)
-            )
+            try await db.raw("SELECT \(unsafeRaw: Rows.partnerColumns) FROM partners WHERE id = \(bind: id)").first().map(Rows.partner)
         }
     }
 
@@ -99,6 +100,48 @@ public struct SQLTenantRepository: TenantRepository {
                 """
             ).first()
             return try Rows.shop(try row.required("the returned row"))
+        }
+    }
+
+    public func createShop(partnerID: Int64, _ p: ShopPatch) async throws -> Shop {
+        let now = clock.nowMillis()
+        return try await database.write { db in
+            let row = try await db.raw(
+                """
+                INSERT INTO shops (partner_id, name, address, city, phone, email, website, description, opening_hours, latitude, longitude,
+                  is_active, is_virtual, created_at, updated_at)
+                VALUES (\(bind: partnerID), \(bind: p.name ?? ""), \(bind: p.address.nonEmpty), \(bind: p.city.nonEmpty), \(bind: p.phone.nonEmpty),
+                  \(bind: p.email.nonEmpty), \(bind: p.website.nonEmpty), \(bind: p.description.nonEmpty), \(bind: p.openingHours.nonEmpty),
+                  \(bind: p.latitude), \(bind: p.longitude), \(bind: p.isActive ?? true), \(bind: p.isVirtual ?? false), \(bind: now), \(bind: now))
+                RETURNING \(unsafeRaw: Rows.shopColumns)
+                """
+            ).first()
+            return try Rows.shop(try row.required("the returned row"))
+        }
+    }
+
+    public func updateShop(partnerID: Int64, id: Int64, _ p: ShopPatch) async throws -> Shop? {
+        var sets: SQLQueryString = "updated_at = \(bind: clock.nowMillis())"
+        let texts: [(String, String?)] = [
+            ("address", p.address), ("city", p.city), ("phone", p.phone), ("email", p.email), ("website", p.website),
+            ("description", p.description), ("opening_hours", p.openingHours),
+        ]
+        if let v = p.name { sets += ", name = \(bind: v)" }
+        for (column, value) in texts where value != nil { sets += ", \(unsafeRaw: column) = \(bind: value.nonEmpty)" }
+        if p.clearLocation {
+            sets += ", latitude = NULL, longitude = NULL"
+        } else if let lat = p.latitude, let lon = p.longitude {
+            sets += ", latitude = \(bind: lat), longitude = \(bind: lon)"
+        }
+        if let v = p.isActive { sets += ", is_active = \(bind: v)" }
+        if let v = p.isVirtual { sets += ", is_virtual = \(bind: v)" }
+        let finalSets = sets
+        return try await database.write { db in
+            try await db.raw(
+                """
+                UPDATE shops SET \(finalSets) WHERE partner_id = \(bind: partnerID) AND id = \(bind: id) RETURNING \(unsafeRaw: Rows.shopColumns)
+                """
+            ).first().map(Rows.shop)
         }
     }
 
@@ -236,9 +279,12 @@ public struct SQLTenantRepository: TenantRepository {
 
     public func credential(key: String) async throws -> ApiCredential? {
         try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Rows.credentialColumns) FROM api_credentials WHERE api_key = \(bind: key)").first().map(
-                Rows.credential
-            )
+            try await db.raw(
+                """
+                SELECT \(unsafeRaw: Rows.credentialColumns), (SELECT is_active FROM partners WHERE partners.id = api_credentials.partner_id)
+                  AS partner_active FROM api_credentials WHERE api_key = \(bind: key)
+                """
+            ).first().map(Rows.credential)
         }
     }
 

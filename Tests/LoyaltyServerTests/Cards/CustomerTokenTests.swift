@@ -25,7 +25,7 @@ struct CustomerTokenTests {
         try await TestApp.with(backend) { app in
             let (userID, token, _) = try await app.customerWithToken("jwt@example.com")
             #expect(try await app.call(.get, "/en/shop/auth/me", headers: app.bearer(token), auth: false).status == .ok)
-            let key = try await app.services.customerTokens.keys.current()
+            let key = try await app.services.customerTokens.signer.keys.current()
             let now = Int(Date().timeIntervalSince1970)
             let claims =
                 #"{"sub":"\#(userID)","pid":\#(app.partnerID),"iss":"loyalty-platform","aud":["customer"],"iat":\#(now),"exp":\#(now + 600),"jti":"x"}"#
@@ -67,12 +67,12 @@ struct CustomerTokenTests {
             #expect(try await app.call(.get, "/en/shop/auth/me", auth: false).status == .unauthorized)
 
             // Rotation keeps issued tokens; retirement ends them.
-            let rotated = try await app.services.customerTokens.keys.rotate()
+            let rotated = try await app.services.customerTokens.signer.keys.rotate()
             #expect(try await app.call(.get, "/en/shop/auth/me", headers: app.bearer(token), auth: false).status == .ok)
             let fresh = try await app.services.customerTokens.accessToken(partnerID: app.partnerID, customerID: userID)
             #expect(fresh.contains(".") && rotated.id != key.id)
             #expect(try await app.services.signingKeys.retire(id: key.id))
-            try await app.services.customerTokens.keys.reload()
+            try await app.services.customerTokens.signer.keys.reload()
             #expect(try await app.call(.get, "/en/shop/auth/me", headers: app.bearer(token), auth: false).status == .unauthorized)
             #expect(try await app.call(.get, "/en/shop/auth/me", headers: app.bearer(fresh), auth: false).status == .ok)
         }

@@ -8,6 +8,8 @@ import LoyaltyTestSupport
 /// template, see ``TestDatabases``) with the configuration that points at it.
 func makeDatabase(_ backend: Backend) async throws -> (any DatabaseClient, AppConfig) {
     var config = AppConfig()
+    // The lowest bcrypt cost: tests sign in often; the hash is as real, only cheaper.
+    config.passwordHashCost = 4
     var logger = Logger(label: "test")
     logger.logLevel = .warning
     switch backend {

@@ -47,6 +47,24 @@ struct APIRouter {
         )
     }
 
+    /// The Partner API: a partner user's token, or the partner's API credentials
+    /// (``PartnerAuthMiddleware``), rate limited per caller. Register each route through
+    /// ``APIRoutes/requiring(_:)`` with the access it needs.
+    func partner(_ family: String) -> APIRoutes {
+        routes(
+            family,
+            [
+                PartnerAuthMiddleware(
+                    tokens: services.partnerTokens,
+                    tenants: services.tenants,
+                    credentials: CredentialAuthMiddleware(authenticator: services.authenticator),
+                    environment: services.config.environment
+                ),
+                RateLimitMiddleware(limiter: services.rateLimiter),
+            ]
+        )
+    }
+
     /// Routes whose handler authenticates by the body (a refresh token), or none at all.
     func open(_ family: String) -> APIRoutes {
         routes(family, [])

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LoyaltyCore
 import LoyaltyModels
 import NIOCore
 
@@ -17,6 +18,28 @@ struct APIRoutes {
     let recorder: RouteRecorder
     /// The path the group is mounted at, as the route list and `openapi.yaml` spell it.
     let prefix: String
+    /// Who may call the routes registered through this value (Partner API), checked
+    /// before the body is read; `nil`: the group's authentication alone decides.
+    var readAccess: RouteAccess? = nil
+    /// The same for POST, PUT and DELETE routes.
+    var writeAccess: RouteAccess? = nil
+    /// Whether successful writes are recorded in the audit log (Partner API).
+    var audited = false
+
+    /// The same group, registering routes that require `access` and are audited.
+    func requiring(_ access: RouteAccess) -> APIRoutes {
+        requiring(read: access, write: access)
+    }
+
+    /// The same group, registering GET routes that require `read` and the others
+    /// `write`, audited.
+    func requiring(read: RouteAccess, write: RouteAccess) -> APIRoutes {
+        var copy = self
+        copy.readAccess = read
+        copy.writeAccess = write
+        copy.audited = true
+        return copy
+    }
 
     enum BodyKind: Equatable {
         case none, json, bulk
@@ -55,33 +78,50 @@ struct APIRoutes {
     typealias Handler = @Sendable (APICall) async throws -> APIResult
 
     func get(_ path: String, _ handler: @escaping Handler) {
-        recorder.record("GET", prefix + path)
-        group.get(RouterPath(path)) { [services] request, context in try await Self.run(services, request, context, body: .none, handler) }
+        recorder.record("GET", prefix + path, access: readAccess)
+        let policy = Policy(access: readAccess, audited: audited)
+        group.get(RouterPath(path)) { [services] request, context in
+            try await Self.run(services, request, context, body: .none, policy: policy, handler)
+        }
     }
 
     func post(_ path: String, bulk: Bool = false, _ handler: @escaping Handler) {
-        recorder.record("POST", prefix + path)
+        recorder.record("POST", prefix + path, access: writeAccess)
+        let policy = Policy(access: writeAccess, audited: audited)
         group.post(RouterPath(path)) { [services] request, context in
-            try await Self.run(services, request, context, body: bulk ? .bulk : .json, handler)
+            try await Self.run(services, request, context, body: bulk ? .bulk : .json, policy: policy, handler)
         }
     }
 
     /// A POST that also takes an uploaded file (``BodyKind/upload(limit:)``).
     func upload(_ path: String, limit: Int, reported: Int, file: UploadFile = .xml, _ handler: @escaping Handler) {
-        recorder.record("POST", prefix + path)
+        recorder.record("POST", prefix + path, access: writeAccess)
+        let policy = Policy(access: writeAccess, audited: audited)
         group.post(RouterPath(path)) { [services] request, context in
-            try await Self.run(services, request, context, body: .upload(limit: limit, reported: reported, file: file), handler)
+            try await Self.run(services, request, context, body: .upload(limit: limit, reported: reported, file: file), policy: policy, handler)
         }
     }
 
     func put(_ path: String, _ handler: @escaping Handler) {
-        recorder.record("PUT", prefix + path)
-        group.put(RouterPath(path)) { [services] request, context in try await Self.run(services, request, context, body: .json, handler) }
+        recorder.record("PUT", prefix + path, access: writeAccess)
+        let policy = Policy(access: writeAccess, audited: audited)
+        group.put(RouterPath(path)) { [services] request, context in
+            try await Self.run(services, request, context, body: .json, policy: policy, handler)
+        }
     }
 
     func delete(_ path: String, _ handler: @escaping Handler) {
-        recorder.record("DELETE", prefix + path)
-        group.delete(RouterPath(path)) { [services] request, context in try await Self.run(services, request, context, body: .none, handler) }
+        recorder.record("DELETE", prefix + path, access: writeAccess)
+        let policy = Policy(access: writeAccess, audited: audited)
+        group.delete(RouterPath(path)) { [services] request, context in
+            try await Self.run(services, request, context, body: .none, policy: policy, handler)
+        }
+    }
+
+    /// What ``run`` checks and records besides the handler.
+    struct Policy: Sendable {
+        var access: RouteAccess?
+        var audited: Bool
     }
 
     private static func run(
@@ -89,9 +129,11 @@ struct APIRoutes {
         _ request: Request,
         _ context: LoyaltyRequestContext,
         body kind: BodyKind,
+        policy: Policy,
         _ handler: Handler
     ) async throws -> Response {
         let principal = context.principal ?? .anonymous(environment: services.config.environment)
+        try policy.access?.check(principal)
         let config = services.config
         let fields: Fields
         var upload: Upload?
@@ -122,6 +164,13 @@ struct APIRoutes {
             switch principal.kind {
             case .credential:
                 idempotency = try await gate.admit(request, body: body.bytes, partnerID: principal.partnerID)
+            case .partnerUser:
+                idempotency = try await gate.admit(
+                    request,
+                    body: body.bytes,
+                    partnerID: principal.partnerID,
+                    scope: "user:\(principal.user?.id ?? 0):"
+                )
             case .customer:
                 // A member's retries (a claim from a flaky phone) are as idempotent as a till's.
                 idempotency = try await gate.admit(
@@ -176,6 +225,9 @@ struct APIRoutes {
             status = apiError.status
             body = Envelope.error(apiError, requestID: context.requestID, locale: context.locale)
             headers = apiError.headers
+        }
+        if policy.audited, request.method != .get, status.code < 400 {
+            try await Audit.record(services, principal: principal, request: request, context: context, status: Int(status.code), fields: fields)
         }
         if case let .claimed(key) = idempotency {
             try await gate.finish(

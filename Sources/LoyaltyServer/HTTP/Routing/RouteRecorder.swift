@@ -4,15 +4,21 @@ import Synchronization
 /// router and `openapi.yaml` to the same list.
 public final class RouteRecorder: Sendable {
     private let routes = Mutex<[String]>([])
+    private let accessByRoute = Mutex<[String: RouteAccess]>([:])
 
     public init() {}
 
-    func record(_ method: String, _ path: String) {
+    func record(_ method: String, _ path: String, access: RouteAccess? = nil) {
         let openAPIPath = path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-        routes.withLock { $0.append("\(method) /\(openAPIPath)") }
+        let route = "\(method) /\(openAPIPath)"
+        routes.withLock { $0.append(route) }
+        if let access { accessByRoute.withLock { $0[route] = access } }
     }
 
     public var all: [String] { routes.withLock { $0 } }
+
+    /// Who may call each Partner API route (``RouteAccess``), by `METHOD /path`.
+    public var access: [String: RouteAccess] { accessByRoute.withLock { $0 } }
 
     /// The methods served at `path` (`{param}` segments match any one segment). Like the
     /// router's trie, a literal segment wins over a parameter at the same position, with
