@@ -33,6 +33,7 @@ public struct AppServices: Sendable {
     public let partners: any PartnerRepository
     public let partnerUsers: any PartnerUserRepository
     public let auditLog: any AuditLogRepository
+    public let partnerCustomers: any PartnerCustomerViews
     let partnerTokens: PartnerTokens
     let passwords: PasswordHasher
     /// This node's WebSocket subscribers, and the bus that reaches every node's.
@@ -108,6 +109,7 @@ public struct AppServices: Sendable {
         self.partners = SQLPartnerRepository(database: database, clock: clock)
         self.partnerUsers = SQLPartnerUserRepository(database: database, clock: clock)
         self.auditLog = SQLAuditLogRepository(database: database, clock: clock)
+        self.partnerCustomers = SQLPartnerCustomerViews(database: database)
         self.partnerTokens = PartnerTokens(
             keys: KeyRing(purpose: "partner_jwt", keyBytes: 64, repository: signingKeys, clock: clock),
             refreshTokens: SQLRefreshTokenRepository(database: database, table: .partnerUsers, clock: clock),

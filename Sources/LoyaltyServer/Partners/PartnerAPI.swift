@@ -15,6 +15,7 @@ struct PartnerAPI {
         registerUsers(routes.requiring(.role(.owner, credentials: false)))
         registerPartners(routes)
         registerShops(routes.requiring(read: .role(.staff, credentials: true), write: .role(.manager, credentials: false)))
+        registerCustomers(routes.requiring(.role(.staff, credentials: false)))
     }
 
     var users: any PartnerUserRepository { services.partnerUsers }

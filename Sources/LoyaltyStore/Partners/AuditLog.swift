@@ -11,7 +11,7 @@ public struct AuditEntry: Sendable, Hashable {
     public var actorID: Int64
     /// The user's email or the key's masked form, as it was when acting.
     public var actorLabel: String
-    /// `METHOD /path` as routed (`PUT /partners/shops/:id`), or an event (`auth.login_failed`).
+    /// `METHOD /path` as routed (`PUT /partners/shops/{id}`), or an event (`auth.login_failed`).
     public var action: String
     /// The object acted on (`/partners/shops/7`).
     public var target: String

@@ -66,6 +66,11 @@ public struct TransactionFilter: Sendable {
     public var type: TransactionType?
     public var fromMillis: Int64?
     public var toMillis: Int64?
+    /// One transaction by id (the Partner API's detail view).
+    public var id: Int64?
+    public var status: String?
+    /// Part of the order id, or of the customer's name or email (case-insensitive).
+    public var search: String?
 
     public init(
         customerID: Int64? = nil,
@@ -611,6 +616,16 @@ public struct SQLLedgerRepository: LedgerRepository {
         if let v = filter.type { condition += " AND t.type = \(bind: v.rawValue)" }
         if let v = filter.fromMillis { condition += " AND t.created_at >= \(bind: v)" }
         if let v = filter.toMillis { condition += " AND t.created_at < \(bind: v)" }
+        if let v = filter.id { condition += " AND t.id = \(bind: v)" }
+        if let v = filter.status { condition += " AND t.status = \(bind: v)" }
+        if let v = filter.search, !v.isEmpty {
+            let like = "%\(v.lowercased())%"
+            condition +=
+                """
+                 AND (LOWER(t.order_id) LIKE \(bind: like) OR t.customer_id IN (SELECT id FROM customers WHERE partner_id = \(bind: partnerID)
+                   AND (LOWER(COALESCE(name, '')) LIKE \(bind: like) OR LOWER(COALESCE(email, '')) LIKE \(bind: like))))
+                """
+        }
         let finalCondition = condition
         let columns = Self.listColumns
         return try await database.read { db in
