@@ -42,6 +42,14 @@ struct TenantIsolationTests {
         "GET /{locale}/shop/offers/coupons", "GET /{locale}/shop/coupons/expiring", "GET /{locale}/shop/coupons/statistics",
         // Games: one's own lists and creates, the member's own history.
         "GET /{locale}/shop/games", "GET /{locale}/partners/games", "POST /{locale}/partners/games", "GET /{locale}/shop/game-sessions/history",
+        // Partner API: sign-in and one's own account, lists and creates. The operator
+        // routes act platform-wide by design (the role tests hold partner users off them).
+        "POST /{locale}/partners/auth/login", "POST /{locale}/partners/auth/refresh", "GET /{locale}/partners/auth/me",
+        "POST /{locale}/partners/auth/logout", "POST /{locale}/partners/auth/password", "POST /{locale}/partners/auth/totp/setup",
+        "POST /{locale}/partners/auth/totp/enable", "POST /{locale}/partners/auth/totp/disable", "GET /{locale}/partners/users",
+        "POST /{locale}/partners/users", "GET /{locale}/partners/audit-log", "GET /{locale}/partners/shops", "POST /{locale}/partners/shops",
+        "GET /{locale}/partners/customers", "GET /{locale}/partners/transactions", "GET /{locale}/partners", "POST /{locale}/partners",
+        "DELETE /{locale}/partners/{id}",
     ]
 
     @Test(arguments: Backend.allCases)
@@ -83,6 +91,7 @@ struct TenantIsolationTests {
             let sessionKey = try #require(
                 try await app.asMember(ownerToken, .post, "/en/shop/games/\(wheel)/start-session").string("data", "session_key")
             )
+            let staffUser = try await app.partnerUser("staff@example.com", role: .staff)
             let before = try await snapshot(app, user: user)
 
             let other = try await app.services.provisionShop(name: "Intruder")
@@ -424,7 +433,74 @@ struct TenantIsolationTests {
                 ),
                 "GET /{locale}/partners/games/{id}/stamps": Call(method: .get, path: "/en/partners/games/\(stampGame)/stamps", codes: gameCodes),
             ]
-            var all = cases.merging(rewards) { a, _ in a }.merging(games) { a, _ in a }
+            // Partner users: the intruding partner's owner, with the first partner's ids.
+            try await app.partnerUser("owner@intruder.example", partnerID: other.partner.id)
+            let intruderOwner = try #require(try await app.login("owner@intruder.example").string("data", "access_token"))
+            let asIntruderOwner = HTTPFields.of(["Authorization": "Bearer \(intruderOwner)"])
+            let txID = try #require(try await app.get("/en/shop/transactions?order_id=ISO-1").data.arrayFirst?["id"]?.int)
+            let shopID = app.shop.shop.id
+            let notFound: Set<String> = ["RESOURCE_NOT_FOUND"]
+            let partnerAPI: [String: Call] = [
+                "GET /{locale}/partners/{id}": Call(method: .get, path: "/en/partners/\(app.partnerID)", codes: notFound, headers: asIntruderOwner),
+                "PUT /{locale}/partners/{id}": Call(
+                    method: .put,
+                    path: "/en/partners/\(app.partnerID)",
+                    body: #"{"name":"x"}"#,
+                    codes: notFound,
+                    headers: asIntruderOwner
+                ),
+                "GET /{locale}/partners/users/{id}": Call(
+                    method: .get,
+                    path: "/en/partners/users/\(staffUser.id)",
+                    codes: notFound,
+                    headers: asIntruderOwner
+                ),
+                "PUT /{locale}/partners/users/{id}": Call(
+                    method: .put,
+                    path: "/en/partners/users/\(staffUser.id)",
+                    body: #"{"role":"owner"}"#,
+                    codes: notFound,
+                    headers: asIntruderOwner
+                ),
+                "DELETE /{locale}/partners/users/{id}": Call(
+                    method: .delete,
+                    path: "/en/partners/users/\(staffUser.id)",
+                    codes: notFound,
+                    headers: asIntruderOwner
+                ),
+                "GET /{locale}/partners/shops/{id}": Call(
+                    method: .get,
+                    path: "/en/partners/shops/\(shopID)",
+                    codes: ["SHOP_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
+                "PUT /{locale}/partners/shops/{id}": Call(
+                    method: .put,
+                    path: "/en/partners/shops/\(shopID)",
+                    body: #"{"name":"x"}"#,
+                    codes: ["SHOP_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
+                "DELETE /{locale}/partners/shops/{id}": Call(
+                    method: .delete,
+                    path: "/en/partners/shops/\(shopID)",
+                    codes: ["SHOP_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
+                "GET /{locale}/partners/customers/{id}": Call(
+                    method: .get,
+                    path: "/en/partners/customers/\(user)",
+                    codes: customerCodes,
+                    headers: asIntruderOwner
+                ),
+                "GET /{locale}/partners/transactions/{id}": Call(
+                    method: .get,
+                    path: "/en/partners/transactions/\(txID)",
+                    codes: ["TRANSACTION_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
+            ]
+            var all = cases.merging(rewards) { a, _ in a }.merging(games) { a, _ in a }.merging(partnerAPI) { a, _ in a }
             for family in ["shop", "partners"] {
                 let hooks: [(String, HTTPRequest.Method, String, String?)] = [
                     ("GET /{locale}/\(family)/webhooks/{id}", .get, "webhooks/\(hook.id)", nil),
@@ -464,6 +540,15 @@ struct TenantIsolationTests {
             #expect(try await app.call(.get, "/en/shop/customers?email=owner@example.com", headers: app.credentials(other)).data.array.isEmpty)
             #expect(try await app.call(.get, "/en/shop/transactions?user_id=\(user)", headers: app.credentials(other)).data.array.isEmpty)
             #expect(try await app.call(.get, "/en/shop/webhooks", headers: app.credentials(other)).data.array.isEmpty)
+            for list in ["customers?search=owner", "transactions?search=ISO", "users", "shops", "audit-log"] {
+                let r = try await app.call(.get, "/en/partners/\(list)", headers: asIntruderOwner, auth: false)
+                let foreign = r.data.array.filter {
+                    ["owner@example.com", "owner2@example.com", "staff@example.com"].contains($0["email"]?.string ?? "") || $0["id"]?.int == shopID
+                        || ($0["target"]?.string ?? "").contains("/\(shopID)")
+                }
+                #expect(r.status == .ok && foreign.isEmpty, "partners/\(list): \(r.json.serializedString())")
+            }
+            #expect(try await app.call(.get, "/en/partners/transactions?search=ISO", headers: asIntruderOwner, auth: false).data.array.isEmpty)
             let bulk = try await app.call(
                 .post,
                 "/en/shop/points/bulk-award",
@@ -492,6 +577,9 @@ struct TenantIsolationTests {
             try await app.get("/en/shop/coupons?shop_id=\(app.shop.shop.id)&status=all").data.serializedString(),
             try await app.get("/en/shop/xml-import/history").data.serializedString(),
             try await app.get("/en/partners/games").data.serializedString(),
+            try await app.get("/en/partners/shops").data.serializedString(),
+            try await app.services.partnerUsers.users(partnerID: app.partnerID).map { "\($0.id) \($0.role) \($0.isActive)" }.joined(),
+            String(describing: try await app.services.tenants.partner(id: app.partnerID)),
             try await app.get("/en/shop/cards/\(try await app.cardID(user))/games").data.serializedString(),
             try await app.get("/en/shop/cards/\(try await app.cardID(user))/games/history").data.serializedString(),
         ]
