@@ -39,6 +39,17 @@ shop_create() {
   PARTNER=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["partner_id"])' <<<"$out")
 }
 
+# partner_user EMAIL PASSWORD ROLE [loyalty flags...]: creates a user of $PARTNER with the CLI.
+partner_user() {
+  printf '%s\n' "$2" | "$BIN" partner create-user --partner-id "$PARTNER" --email "$1" --role "$3" --json "${@:4}" >/dev/null
+}
+
+# partner_login PORT EMAIL PASSWORD: signs in through the API and sets TOKEN.
+partner_login() {
+  TOKEN=$(curl -sf -X POST "http://127.0.0.1:$1/en/partners/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$2\",\"password\":\"$3\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["access_token"])')
+}
+
 # wait_healthy PORT [PID]: up to 15 s for /health on 127.0.0.1:PORT; fails when it never
 # answers, or at once when process PID (if given) has exited.
 wait_healthy() {
