@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import LoyaltyCore
 import LoyaltyModels
 import NIOCore
@@ -227,7 +228,13 @@ struct APIRoutes {
             headers = apiError.headers
         }
         if policy.audited, request.method != .get, status.code < 400 {
-            try await Audit.record(services, principal: principal, request: request, context: context, status: Int(status.code), fields: fields)
+            // The write has committed: a failure to record it is logged, not turned
+            // into an error answer that would invite a retry of a done write.
+            do {
+                try await Audit.record(services, principal: principal, request: request, context: context, status: Int(status.code), fields: fields)
+            } catch {
+                context.logger.error("audit log write failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            }
         }
         if case let .claimed(key) = idempotency {
             try await gate.finish(
