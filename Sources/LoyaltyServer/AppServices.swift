@@ -34,6 +34,7 @@ public struct AppServices: Sendable {
     public let partnerUsers: any PartnerUserRepository
     public let auditLog: any AuditLogRepository
     public let partnerCustomers: any PartnerCustomerViews
+    public let cardTemplates: any CardTemplateRepository
     let partnerTokens: PartnerTokens
     let passwords: PasswordHasher
     /// This node's WebSocket subscribers, and the bus that reaches every node's.
@@ -110,6 +111,7 @@ public struct AppServices: Sendable {
         self.partnerUsers = SQLPartnerUserRepository(database: database, clock: clock)
         self.auditLog = SQLAuditLogRepository(database: database, clock: clock)
         self.partnerCustomers = SQLPartnerCustomerViews(database: database)
+        self.cardTemplates = SQLCardTemplateRepository(database: database, clock: clock)
         self.partnerTokens = PartnerTokens(
             keys: KeyRing(purpose: "partner_jwt", keyBytes: 64, repository: signingKeys, clock: clock),
             refreshTokens: SQLRefreshTokenRepository(database: database, table: .partnerUsers, clock: clock),

@@ -49,7 +49,7 @@ struct TenantIsolationTests {
         "POST /{locale}/partners/auth/totp/enable", "POST /{locale}/partners/auth/totp/disable", "GET /{locale}/partners/users",
         "POST /{locale}/partners/users", "GET /{locale}/partners/audit-log", "GET /{locale}/partners/shops", "POST /{locale}/partners/shops",
         "GET /{locale}/partners/customers", "GET /{locale}/partners/transactions", "GET /{locale}/partners", "POST /{locale}/partners",
-        "DELETE /{locale}/partners/{id}",
+        "DELETE /{locale}/partners/{id}", "GET /{locale}/partners/cards", "POST /{locale}/partners/cards",
     ]
 
     @Test(arguments: Backend.allCases)
@@ -493,6 +493,25 @@ struct TenantIsolationTests {
                     codes: customerCodes,
                     headers: asIntruderOwner
                 ),
+                "GET /{locale}/partners/cards/{id}": Call(
+                    method: .get,
+                    path: "/en/partners/cards/\(template)",
+                    codes: ["CARD_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
+                "PUT /{locale}/partners/cards/{id}": Call(
+                    method: .put,
+                    path: "/en/partners/cards/\(template)",
+                    body: #"{"points_per_currency":9}"#,
+                    codes: ["CARD_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
+                "DELETE /{locale}/partners/cards/{id}": Call(
+                    method: .delete,
+                    path: "/en/partners/cards/\(template)",
+                    codes: ["CARD_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
                 "GET /{locale}/partners/transactions/{id}": Call(
                     method: .get,
                     path: "/en/partners/transactions/\(txID)",
@@ -578,6 +597,8 @@ struct TenantIsolationTests {
             try await app.get("/en/shop/xml-import/history").data.serializedString(),
             try await app.get("/en/partners/games").data.serializedString(),
             try await app.get("/en/partners/shops").data.serializedString(),
+            try await app.get("/en/shop/loyalty-cards?is_active=false").data.serializedString(),
+            try await app.get("/en/shop/loyalty-cards").data.serializedString(),
             try await app.services.partnerUsers.users(partnerID: app.partnerID).map { "\($0.id) \($0.role) \($0.isActive)" }.joined(),
             String(describing: try await app.services.tenants.partner(id: app.partnerID)),
             try await app.get("/en/shop/cards/\(try await app.cardID(user))/games").data.serializedString(),

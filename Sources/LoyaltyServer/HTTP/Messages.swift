@@ -266,6 +266,13 @@ enum Messages {
         "xml_too_large": ("The XML file is larger than {limit} bytes.", "XML failas didesnis nei {limit} baitų."),
         "xml_url_refused": ("The feed URL is not allowed: {detail}", "Šaltinio URL neleidžiamas: {detail}"),
         "xml_imported": ("XML import finished", "XML importas baigtas"),
+        "v_colour": ("The {field} field must be a colour like #29594B.", "Laukas {field} turi būti spalva, pvz. #29594B."),
+        "v_image_uri": (
+            "The {field} field must be an image as a data: URI (or an https URL for a background).",
+            "Laukas {field} turi būti paveikslėlis data: URI pavidalu (arba https URL fonui)."
+        ),
+        "v_foreign_shop": ("The {field} field names a shop that is not yours ({id}).", "Lauke {field} nurodyta ne jūsų parduotuvė ({id})."),
+        "card_deleted": ("Card template deleted", "Kortelės šablonas ištrintas"),
         "v_url": ("The {field} field must be an http(s) URL.", "Laukas {field} turi būti http(s) URL adresas."),
         "password_short": ("The {field} must be at least 10 characters.", "Laukas {field} turi būti bent 10 simbolių."),
         "password_long": ("The {field} must not be longer than 72 bytes.", "Laukas {field} negali būti ilgesnis nei 72 baitai."),

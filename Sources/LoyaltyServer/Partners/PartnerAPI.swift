@@ -16,6 +16,7 @@ struct PartnerAPI {
         registerPartners(routes)
         registerShops(routes.requiring(read: .role(.staff, credentials: true), write: .role(.manager, credentials: false)))
         registerCustomers(routes.requiring(.role(.staff, credentials: false)))
+        registerCards(routes.requiring(read: .role(.staff, credentials: false), write: .role(.manager, credentials: false)))
     }
 
     var users: any PartnerUserRepository { services.partnerUsers }

@@ -118,7 +118,8 @@ struct ShopAPI {
     }
 
     @Sendable func template(_ call: APICall) async throws -> APIResult {
-        guard let id = call.parameters["id"].flatMap(Int64.init), let t = try await tenants.template(partnerID: call.partnerID, id: id) else {
+        guard let id = call.parameters["id"].flatMap(Int64.init), let t = try await services.cardTemplates.live(partnerID: call.partnerID, id: id)
+        else {
             throw APIError.notFound("card_not_found", code: 1200, stringCode: .cardNotFound)
         }
         return APIResult(data: Present.template(t, partner: try await partner(call)))

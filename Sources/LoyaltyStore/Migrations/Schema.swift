@@ -447,6 +447,15 @@ enum Schema {
                   details TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL)
                 """,
                 "CREATE INDEX audit_log_partner_idx ON audit_log (partner_id, id)",
+                // P21-P25: soft-deleted templates, and what the Partner API shows of a
+                // template beyond the rules the ledger reads (kept out of the hot rows).
+                "ALTER TABLE card_templates ADD COLUMN deleted_at BIGINT",
+                """
+                CREATE TABLE card_template_details (
+                  partner_id BIGINT NOT NULL, template_id BIGINT NOT NULL, terms_lt TEXT, terms_en TEXT,
+                  design TEXT NOT NULL DEFAULT '{}', coupon_validity_days BIGINT, updated_at BIGINT NOT NULL,
+                  PRIMARY KEY (partner_id, template_id))
+                """,
             ]
         ),
     ]

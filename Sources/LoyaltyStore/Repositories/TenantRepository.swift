@@ -228,7 +228,7 @@ public struct SQLTenantRepository: TenantRepository {
     }
 
     public func templates(partnerID: Int64, filter: TemplateFilter, page: PageRequest) async throws -> Page<CardTemplate> {
-        var condition: SQLQueryString = "partner_id = \(bind: partnerID)"
+        var condition: SQLQueryString = "partner_id = \(bind: partnerID) AND deleted_at IS NULL"
         if let active = filter.isActive { condition += " AND is_active = \(bind: active)" }
         if let type = filter.cardType { condition += " AND card_type = \(bind: type)" }
         if let search = filter.search, !search.isEmpty {
