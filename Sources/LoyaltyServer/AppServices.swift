@@ -35,6 +35,7 @@ public struct AppServices: Sendable {
     public let auditLog: any AuditLogRepository
     public let partnerCustomers: any PartnerCustomerViews
     public let cardTemplates: any CardTemplateRepository
+    public let privacy: any CustomerPrivacyRepository
     let partnerTokens: PartnerTokens
     let passwords: PasswordHasher
     /// This node's WebSocket subscribers, and the bus that reaches every node's.
@@ -112,6 +113,7 @@ public struct AppServices: Sendable {
         self.auditLog = SQLAuditLogRepository(database: database, clock: clock)
         self.partnerCustomers = SQLPartnerCustomerViews(database: database)
         self.cardTemplates = SQLCardTemplateRepository(database: database, clock: clock)
+        self.privacy = SQLCustomerPrivacyRepository(database: database, clock: clock)
         self.partnerTokens = PartnerTokens(
             keys: KeyRing(purpose: "partner_jwt", keyBytes: 64, repository: signingKeys, clock: clock),
             refreshTokens: SQLRefreshTokenRepository(database: database, table: .partnerUsers, clock: clock),

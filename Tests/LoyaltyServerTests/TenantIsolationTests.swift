@@ -512,6 +512,19 @@ struct TenantIsolationTests {
                     codes: ["CARD_NOT_FOUND"],
                     headers: asIntruderOwner
                 ),
+                "GET /{locale}/partners/customers/{id}/export": Call(
+                    method: .get,
+                    path: "/en/partners/customers/\(user)/export",
+                    codes: customerCodes,
+                    headers: asIntruderOwner
+                ),
+                "POST /{locale}/partners/customers/{id}/erase": Call(
+                    method: .post,
+                    path: "/en/partners/customers/\(user)/erase",
+                    body: "{}",
+                    codes: customerCodes,
+                    headers: asIntruderOwner
+                ),
                 "GET /{locale}/partners/transactions/{id}": Call(
                     method: .get,
                     path: "/en/partners/transactions/\(txID)",
@@ -599,6 +612,7 @@ struct TenantIsolationTests {
             try await app.get("/en/partners/shops").data.serializedString(),
             try await app.get("/en/shop/loyalty-cards?is_active=false").data.serializedString(),
             try await app.get("/en/shop/loyalty-cards").data.serializedString(),
+            try await app.get("/en/shop/customers/\(user)").data.serializedString(),
             try await app.services.partnerUsers.users(partnerID: app.partnerID).map { "\($0.id) \($0.role) \($0.isActive)" }.joined(),
             String(describing: try await app.services.tenants.partner(id: app.partnerID)),
             try await app.get("/en/shop/cards/\(try await app.cardID(user))/games").data.serializedString(),
