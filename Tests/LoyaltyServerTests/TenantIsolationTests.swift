@@ -50,6 +50,7 @@ struct TenantIsolationTests {
         "POST /{locale}/partners/users", "GET /{locale}/partners/audit-log", "GET /{locale}/partners/shops", "POST /{locale}/partners/shops",
         "GET /{locale}/partners/customers", "GET /{locale}/partners/transactions", "GET /{locale}/partners", "POST /{locale}/partners",
         "DELETE /{locale}/partners/{id}", "GET /{locale}/partners/cards", "POST /{locale}/partners/cards",
+        "POST /{locale}/partners/customers/bulk-import", "POST /{locale}/partners/points/bulk-award",
     ]
 
     @Test(arguments: Backend.allCases)
@@ -581,6 +582,23 @@ struct TenantIsolationTests {
                 #expect(r.status == .ok && foreign.isEmpty, "partners/\(list): \(r.json.serializedString())")
             }
             #expect(try await app.call(.get, "/en/partners/transactions?search=ISO", headers: asIntruderOwner, auth: false).data.array.isEmpty)
+            let partnerBulk = try await app.call(
+                .post,
+                "/en/partners/points/bulk-award",
+                json: #"{"items":[{"customer_id":\#(user),"points":5,"order_id":"X-PB"}]}"#,
+                headers: asIntruderOwner,
+                auth: false
+            )
+            #expect(partnerBulk.int("data", "awarded") == 0 && partnerBulk.json.serializedString().contains("CUSTOMER_NOT_FOUND"))
+            let partnerImport = try await app.call(
+                .post,
+                "/en/partners/customers/bulk-import",
+                json: #"{"customers":[{"email":"owner@example.com","points":5}]}"#,
+                headers: asIntruderOwner,
+                auth: false
+            )
+            // The email is free in the intruder's own programme: a new customer there, never the first partner's.
+            #expect(partnerImport.json["data"]?["results"]?.array.first?["customer_id"]?.int != user)
             let bulk = try await app.call(
                 .post,
                 "/en/shop/points/bulk-award",

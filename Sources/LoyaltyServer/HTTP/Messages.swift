@@ -272,6 +272,10 @@ enum Messages {
             "Laukas {field} turi būti paveikslėlis data: URI pavidalu (arba https URL fonui)."
         ),
         "v_foreign_shop": ("The {field} field names a shop that is not yours ({id}).", "Lauke {field} nurodyta ne jūsų parduotuvė ({id})."),
+        "import_done": (
+            "Import processed: {ok} created, {duplicates} already there, {failed} failed",
+            "Importas atliktas: sukurta {ok}, jau buvo {duplicates}, nepavyko {failed}"
+        ),
         "customer_erased": ("Customer's personal data erased", "Kliento asmens duomenys ištrinti"),
         "card_deleted": ("Card template deleted", "Kortelės šablonas ištrintas"),
         "v_url": ("The {field} field must be an http(s) URL.", "Laukas {field} turi būti http(s) URL adresas."),
