@@ -23,7 +23,7 @@ for i in range(1, 1001): print(f'p-{i},p{i}@example.com,P {i}')" > $R/customers.
 export BENCH_KEY=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$creds")
 export BENCH_SECRET=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])' <<<"$creds")
 export BENCH_CUSTOMERS=1000 BENCH_FIRST_CUSTOMER=1
-start_server api $API $R/server.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 -- --database-url $URL || exit 1
+start_server api $API $R/server.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 -- --database-url $URL || exit 1
 BENCH_RUN=w wrk -t2 -c32 -d3s -s Benchmarks/award.lua http://127.0.0.1:$API >/dev/null
 psql -q loyalty -c "SELECT pg_stat_statements_reset()" >/dev/null
 if [ -n "${PERF:-}" ]; then (perf record -F 1999 -g -p ${SERVER_PIDS[api]} -o /tmp/perf-$L.data -- sleep 9 >/dev/null 2>&1 &); fi

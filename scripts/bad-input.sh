@@ -14,7 +14,7 @@ PORT=${PORT:-18781}
 DATA=$(mktemp -d /tmp/loyalty-bad-XXXXXX)
 trap 'stop_all_servers; [ -n "${KEEP:-}" ] || rm -rf "$DATA"' EXIT
 shop_create Bad --data-dir "$DATA"; key=$KEY; secret=$SECRET
-start_server api "$PORT" "$DATA/server.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_BODY_TIMEOUT_SECONDS=2 LOYALTY_LOG_LEVEL=trace LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 \
+start_server api "$PORT" "$DATA/server.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0 LOYALTY_BODY_TIMEOUT_SECONDS=2 LOYALTY_LOG_LEVEL=trace LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 \
   -- --data-dir "$DATA" || exit 1
 user=$(curl -s -X POST "http://127.0.0.1:$PORT/en/shop/customers" -H "X-API-Key: $key" -H "X-API-Secret: $secret" -H 'Content-Type: application/json' -d '{"email":"bad@example.com"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')
 python3 scripts/bad_input.py 127.0.0.1 "$PORT" "$key" "$secret" "$user" 2

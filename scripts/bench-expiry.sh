@@ -47,7 +47,7 @@ echo "generating $LOTS lapsed lots on $CARDS cards (PostgreSQL)..."
 generate_sql "$NOW" | psql -q loyalty
 psql -q loyalty -c "VACUUM ANALYZE"
 
-start_server api $APIPORT $ROOT/server.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_SWEEP_SECONDS=0 LOYALTY_PG_MAX_CONNECTIONS=32 \
+start_server api $APIPORT $ROOT/server.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0 LOYALTY_LOG_LEVEL=error LOYALTY_SWEEP_SECONDS=0 LOYALTY_PG_MAX_CONNECTIONS=32 \
   -- --database-url "$URL" || exit 1
 export BENCH_CUSTOMERS=1000 BENCH_FIRST_CUSTOMER=1
 BENCH_RUN=warm wrk -t2 -c32 -d3s -s Benchmarks/award.lua "http://127.0.0.1:$APIPORT" >/dev/null

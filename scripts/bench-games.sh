@@ -33,7 +33,7 @@ createdb loyalty
 DB=(--database-url "postgres://postgres@127.0.0.1:$PGPORT/loyalty")
 shop_create "Bench games" "${DB[@]}"
 "$BIN" customers import --partner-id "$PARTNER" --file $ROOT/customers.csv "${DB[@]}" >/dev/null
-start_server api $APIPORT $ROOT/server.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 -- "${DB[@]}" || exit 1
+start_server api $APIPORT $ROOT/server.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 -- "${DB[@]}" || exit 1
 python3 - "$CUSTOMERS" > $ROOT/award.json <<'PY'
 import json, sys
 print(json.dumps({"awards": [{"customer_id": i, "points": 1000000, "order_id": f"seed-{i}"} for i in range(1, int(sys.argv[1]) + 1)]}))

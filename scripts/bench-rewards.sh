@@ -60,7 +60,7 @@ measure() { # $1 label, remaining: database flags
   local label=$1; shift
   shop_create "Bench $label" "$@"
   "$BIN" customers import --partner-id "$PARTNER" --file $ROOT/customers.csv "$@" >/dev/null
-  start_server api $APIPORT $ROOT/server-$label.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 \
+  start_server api $APIPORT $ROOT/server-$label.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 \
     LOYALTY_XML_MAX_BYTES=$((64 << 20)) -- "$@" || exit 1
   local pid=$SERVER_PID
   # The feed first, on a fresh server: its time and the peak RSS it causes.

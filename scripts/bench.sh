@@ -52,7 +52,7 @@ measure_api() { # $1 label (a label ending in -hooks adds 3 webhook endpoints), 
   key=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$creds")
   secret=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])' <<<"$creds")
   "$BIN" customers import --partner-id 1 --file $ROOT/customers.csv "$@" >/dev/null
-  start_server api $APIPORT $ROOT/server-$label.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 \
+  start_server api $APIPORT $ROOT/server-$label.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=32 LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 \
     -- "$@" || exit 1
   local pid=$SERVER_PID
   if [[ $label == *-hooks ]]; then

@@ -23,7 +23,7 @@ trap cleanup EXIT
 fail() { echo "crash-test: $*" >&2; tail -20 "$WORK/server.log" >&2 || true; exit 1; }
 
 serve() { # (re)starts the server under test; the log keeps every run's output
-  start_server crash "$PORT" "$WORK/server.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_SWEEP_SECONDS=0 LOYALTY_LOG_LEVEL=error \
+  start_server crash "$PORT" "$WORK/server.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0 LOYALTY_SWEEP_SECONDS=0 LOYALTY_LOG_LEVEL=error \
     -- "${DBARGS[@]}" || fail "server did not start"
 }
 

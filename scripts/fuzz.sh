@@ -26,7 +26,7 @@ DATA=$(mktemp -d /tmp/loyalty-fuzz-XXXXXX)
 trap 'stop_all_servers; rm -rf "$DATA"' EXIT
 shop_create Fuzz --data-dir "$DATA"; key=$KEY; secret=$SECRET
 partner_user fuzz-owner@example.com fuzz-owner-password owner --data-dir "$DATA"
-start_server api "$PORT" "$DATA/server.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 -- --data-dir "$DATA" || exit 1
+start_server api "$PORT" "$DATA/server.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0 LOYALTY_LOG_LEVEL=error LOYALTY_WEBHOOK_ALLOW_LOOPBACK=1 -- --data-dir "$DATA" || exit 1
 partner_login "$PORT" fuzz-owner@example.com fuzz-owner-password
 set +e
 python3 -m schemathesis.cli run "${SPEC:-Sources/LoyaltyServer/Resources/openapi.yaml}" --url "http://127.0.0.1:$PORT" \

@@ -14,7 +14,7 @@ start_pg $ROOT $PORT -c shared_preload_libraries=pg_stat_statements -c pg_stat_s
 createdb loyalty
 URL="postgres://postgres@127.0.0.1:$PORT/loyalty"
 shop_create Profile --database-url "$URL"
-start_server api $API $ROOT/server.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error -- --database-url "$URL"
+start_server api $API $ROOT/server.log LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0 LOYALTY_LOG_LEVEL=error -- --database-url "$URL"
 api() { curl -sf -H "X-API-Key: $KEY" -H "X-API-Secret: $SECRET" -H 'Content-Type: application/json' "http://127.0.0.1:$API/en/shop/$1" "${@:2}"; }
 for i in $(seq 1 1000); do api customers -d "{\"email\":\"p$i@example.com\"}" >/dev/null; done
 python3 -c 'import json; print(json.dumps({"awards":[{"customer_id":i,"points":1000000,"order_id":f"s-{i}"} for i in range(1,1001)]}))' > $ROOT/awards.json

@@ -27,7 +27,7 @@ trap cleanup EXIT
 
 echo "realtime: $N subscribers on one node (SQLite)"
 shop_create RT --data-dir "$WORK/sqlite"
-start_server sqlite "$P1" "$WORK/sqlite.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error -- --data-dir "$WORK/sqlite" || exit 1
+start_server sqlite "$P1" "$WORK/sqlite.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0 LOYALTY_LOG_LEVEL=error -- --data-dir "$WORK/sqlite" || exit 1
 ROUNDS=2 python3 scripts/realtime_load.py "http://127.0.0.1:$P1" "$KEY" "$SECRET" "$N" "${SERVER_PIDS[sqlite]}" | tee "$WORK/one-node.json"
 stop_server sqlite
 
@@ -36,7 +36,7 @@ start_pg "$WORK/pgroot" "$PGP"
 URL="postgres://postgres@127.0.0.1:$PGP/postgres"
 shop_create RT2 --database-url "$URL"
 for p in $P1 $P2; do
-  start_server "node$p" "$p" "$WORK/node$p.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=16 -- --database-url "$URL" || exit 1
+  start_server "node$p" "$p" "$WORK/node$p.log" LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0 LOYALTY_LOG_LEVEL=error LOYALTY_PG_MAX_CONNECTIONS=16 -- --database-url "$URL" || exit 1
 done
 python3 scripts/realtime_load.py "http://127.0.0.1:$P1" "$KEY" "$SECRET" 200 "${SERVER_PIDS[node$P1]}" "http://127.0.0.1:$P2" | tee "$WORK/two-nodes.json"
 echo "realtime: passed"

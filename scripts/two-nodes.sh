@@ -55,7 +55,7 @@ http { access_log off;
 NGINX
 nginx -c "$WORK/nginx.conf"
 
-start_nodes LOYALTY_RATE_LIMIT_SHOP=0
+start_nodes LOYALTY_RATE_LIMIT_SHOP=0 LOYALTY_RATE_LIMIT_PARTNER=0 LOYALTY_RATE_LIMIT_MEMBER=0
 api() { curl -s -X "$1" "http://127.0.0.1:$LB/en/shop/$2" -H "X-API-Key: $key" -H "X-API-Secret: $secret" -H 'Content-Type: application/json' ${3:+-d "$3"}; }
 hook=$(api POST webhooks "{\"url\":\"http://127.0.0.1:$RPORT/hook\",\"events\":[\"points.awarded\"]}")
 hook_id=$(json '["data"]["id"]' <<<"$hook"); json '["data"]["secret"]' <<<"$hook" > "$SECRET_FILE"

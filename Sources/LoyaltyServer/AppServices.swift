@@ -46,7 +46,7 @@ public struct AppServices: Sendable {
     /// What the background loops last did, for the health endpoint.
     let heartbeats: Heartbeats
     let authenticator: CredentialAuthenticator
-    let rateLimiter: RateLimiter
+    let rateLimits: RateLimits
     /// The root logger, at ``AppConfig/logLevel``.
     public let logger: Logger
     /// The time every repository and service reads; tests may pin it.
@@ -89,7 +89,11 @@ public struct AppServices: Sendable {
             cacheSeconds: config.credentialCacheSeconds,
             clock: clock
         )
-        self.rateLimiter = RateLimiter(perMinute: config.shopRateLimitPerMinute)
+        self.rateLimits = RateLimits(
+            shop: RateLimiter(perMinute: config.shopRateLimitPerMinute),
+            partner: RateLimiter(limit: config.partnerRateLimitPerHour, windowSeconds: 3600),
+            member: RateLimiter(perMinute: config.memberRateLimitPerMinute)
+        )
         self.cards = SQLCardRepository(database: database, clock: clock)
         self.signingKeys = SQLSigningKeyRepository(database: database, clock: clock)
         self.offers = SQLOfferRepository(database: database, clock: clock)

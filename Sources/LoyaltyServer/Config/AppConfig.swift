@@ -31,6 +31,10 @@ public struct AppConfig: Sendable {
     public var environment: DeploymentEnvironment = .production
     /// Shop API requests per minute per credential (the newest Loyalty.lt docs say 300).
     public var shopRateLimitPerMinute: Int = 300
+    /// Partner API requests per hour per partner (its users and API credentials together).
+    public var partnerRateLimitPerHour: Int = 5_000
+    /// Member (customer-token) requests per minute per customer.
+    public var memberRateLimitPerMinute: Int = 120
     public var maxBodyBytes: Int = 1 << 20
     /// Bulk endpoints accept larger bodies (thousands of items).
     public var maxBulkBodyBytes: Int = 8 << 20
@@ -115,6 +119,8 @@ public struct AppConfig: Sendable {
         c.port = r.integer("LOYALTY_PORT", default: c.port, in: 0...65_535)
         c.environment = r.choice("LOYALTY_ENV", default: c.environment)
         c.shopRateLimitPerMinute = r.integer("LOYALTY_RATE_LIMIT_SHOP", default: c.shopRateLimitPerMinute, in: 0...10_000_000)
+        c.partnerRateLimitPerHour = r.integer("LOYALTY_RATE_LIMIT_PARTNER", default: c.partnerRateLimitPerHour, in: 0...100_000_000)
+        c.memberRateLimitPerMinute = r.integer("LOYALTY_RATE_LIMIT_MEMBER", default: c.memberRateLimitPerMinute, in: 0...10_000_000)
         c.maxBodyBytes = r.integer("LOYALTY_MAX_BODY_BYTES", default: c.maxBodyBytes, in: 1_024...(256 << 20))
         c.databaseTimeoutSeconds = r.number("LOYALTY_DB_TIMEOUT_SECONDS", default: c.databaseTimeoutSeconds, in: 0...3_600)
         c.postgresMaxConnections = r.integer("LOYALTY_PG_MAX_CONNECTIONS", default: c.postgresMaxConnections, in: 1...10_000)

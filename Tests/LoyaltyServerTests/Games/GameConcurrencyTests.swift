@@ -15,7 +15,13 @@ struct GameConcurrencyTests {
     @Test(arguments: Backend.allCases)
     func twoHundredPlayersShareABudgetOfTenPrizes(_ backend: Backend) async throws {
         try await HeavyLoad.exclusive {
-            try await TestApp.with(backend, configure: { $0.shopRateLimitPerMinute = 0 }) { app in
+            try await TestApp.with(
+                backend,
+                configure: {
+                    $0.shopRateLimitPerMinute = 0
+                    $0.memberRateLimitPerMinute = 0
+                }
+            ) { app in
                 // Every spin wins 10 points, and the day's budget pays 100: ten prizes.
                 let game = try await app.game(
                     #"{"name":"Budget wheel","game_type":"wheel","budget":{"period":"day","points":100},"prizes":[{"kind":"points","points":10,"weight":1}]}"#
@@ -50,7 +56,13 @@ struct GameConcurrencyTests {
     @Test(arguments: Backend.allCases)
     func thirtyTillsStampOneCardThatCompletesOnce(_ backend: Backend) async throws {
         try await HeavyLoad.exclusive {
-            try await TestApp.with(backend, configure: { $0.shopRateLimitPerMinute = 0 }) { app in
+            try await TestApp.with(
+                backend,
+                configure: {
+                    $0.shopRateLimitPerMinute = 0
+                    $0.memberRateLimitPerMinute = 0
+                }
+            ) { app in
                 let game = try await app.game(
                     #"{"name":"Race card","game_type":"stamps","stamp_settings":{"stamps_required":10,"reset_on_complete":false},"prizes":[{"kind":"points","points":50}]}"#
                 )
@@ -72,7 +84,13 @@ struct GameConcurrencyTests {
     @Test(arguments: Backend.allCases)
     func aDoubleClaimPaysOnce(_ backend: Backend) async throws {
         try await HeavyLoad.exclusive {
-            try await TestApp.with(backend, configure: { $0.shopRateLimitPerMinute = 0 }) { app in
+            try await TestApp.with(
+                backend,
+                configure: {
+                    $0.shopRateLimitPerMinute = 0
+                    $0.memberRateLimitPerMinute = 0
+                }
+            ) { app in
                 let offer = try await app.offer(#"{"title":"Prize","type":"discount_amount","discount_value":3,"is_active":false}"#)
                 let game = try await app.game(
                     #"{"name":"Scratch","game_type":"scratch","prizes":[{"kind":"coupon","offer_id":\#(offer),"weight":1}]}"#

@@ -15,7 +15,13 @@ struct RewardsConcurrencyTests {
     @Test(arguments: Backend.allCases)
     func fiveHundredMembersRaceForAHundredCoupons(_ backend: Backend) async throws {
         try await HeavyLoad.exclusive {
-            try await TestApp.with(backend, configure: { $0.shopRateLimitPerMinute = 0 }) { app in
+            try await TestApp.with(
+                backend,
+                configure: {
+                    $0.shopRateLimitPerMinute = 0
+                    $0.memberRateLimitPerMinute = 0
+                }
+            ) { app in
                 let offer = try await app.offer(#"{"title":"Race","type":"discount_amount","discount_value":5,"points_required":30,"stock":100}"#)
                 // The members are made 16 at a time: the race under test is the claims below.
                 let members = try await inBatches(500) { i in try await app.customer("race\(i)@example.com") }

@@ -2,17 +2,20 @@ import HTTPTypes
 import Hummingbird
 import LoyaltyModels
 
-/// Per-caller token buckets (``RateLimiter``) for authenticated route groups: every
-/// answer, errors included, carries `X-RateLimit-Limit/Remaining/Reset`; a caller over
-/// its limit gets 429 with `Retry-After`. Must run after an authentication middleware;
-/// a request without a principal passes untouched.
+/// Token buckets per caller and API family (``RateLimits``) for authenticated route
+/// groups: every answer, errors included, carries `X-RateLimit-Limit/Remaining/Reset`;
+/// a caller over its limit gets 429 with `Retry-After`. Must run after an
+/// authentication middleware; a request without a principal passes untouched.
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = LoyaltyRequestContext
-    let limiter: RateLimiter
+    let limits: RateLimits
+    let family: RateLimits.Family
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard limiter.enabled, let principal = context.principal else { return try await next(request, context) }
-        let decision = limiter.take(principal.rateLimitBucket)
+        guard let principal = context.principal else { return try await next(request, context) }
+        let (limiter, key) = limits.bucket(for: principal, family: family)
+        guard limiter.enabled else { return try await next(request, context) }
+        let decision = limiter.take(key)
         var headers: HTTPFields = [:]
         headers[HeaderName.rateLimitLimit] = String(decision.limit)
         headers[HeaderName.rateLimitRemaining] = String(decision.remaining)

@@ -15,7 +15,7 @@ struct APIRouter {
             family,
             [
                 CredentialAuthMiddleware(authenticator: services.authenticator),
-                RateLimitMiddleware(limiter: services.rateLimiter),
+                RateLimitMiddleware(limits: services.rateLimits, family: .shop),
             ]
         )
     }
@@ -27,7 +27,7 @@ struct APIRouter {
             family,
             [
                 CustomerTokenMiddleware(tokens: services.customerTokens, environment: services.config.environment),
-                RateLimitMiddleware(limiter: services.rateLimiter),
+                RateLimitMiddleware(limits: services.rateLimits, family: .shop),
             ]
         )
     }
@@ -42,7 +42,7 @@ struct APIRouter {
                     credentials: CredentialAuthMiddleware(authenticator: services.authenticator),
                     customer: CustomerTokenMiddleware(tokens: services.customerTokens, environment: services.config.environment)
                 ),
-                RateLimitMiddleware(limiter: services.rateLimiter),
+                RateLimitMiddleware(limits: services.rateLimits, family: .shop),
             ]
         )
     }
@@ -60,7 +60,7 @@ struct APIRouter {
                     credentials: CredentialAuthMiddleware(authenticator: services.authenticator),
                     environment: services.config.environment
                 ),
-                RateLimitMiddleware(limiter: services.rateLimiter),
+                RateLimitMiddleware(limits: services.rateLimits, family: .partner),
             ]
         )
     }
