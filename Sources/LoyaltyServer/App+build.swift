@@ -65,6 +65,7 @@ public func buildApplication(
             heartbeats: services.heartbeats
         ),
         WebhookDispatcherService(dispatcher: services.dispatcher, ready: services.migrated, heartbeats: services.heartbeats),
+        UsageFlushService(meter: services.usage, ready: services.migrated, logger: logger.component("usage")),
         QRSessionExpiryService(
             sessions: QRSessionService(services: services),
             logger: logger.component("qr_sessions"),

@@ -36,6 +36,8 @@ public struct AppServices: Sendable {
     public let partnerCustomers: any PartnerCustomerViews
     public let cardTemplates: any CardTemplateRepository
     public let privacy: any CustomerPrivacyRepository
+    /// API calls and active customers against each partner's plan.
+    let usage: UsageMeter
     let partnerTokens: PartnerTokens
     let passwords: PasswordHasher
     /// This node's WebSocket subscribers, and the bus that reaches every node's.
@@ -118,6 +120,7 @@ public struct AppServices: Sendable {
         self.partnerCustomers = SQLPartnerCustomerViews(database: database)
         self.cardTemplates = SQLCardTemplateRepository(database: database, clock: clock)
         self.privacy = SQLCustomerPrivacyRepository(database: database, clock: clock)
+        self.usage = UsageMeter(repository: SQLUsageRepository(database: database, clock: clock), clock: clock)
         self.partnerTokens = PartnerTokens(
             keys: KeyRing(purpose: "partner_jwt", keyBytes: 64, repository: signingKeys, clock: clock),
             refreshTokens: SQLRefreshTokenRepository(database: database, table: .partnerUsers, clock: clock),

@@ -50,7 +50,8 @@ struct TenantIsolationTests {
         "POST /{locale}/partners/users", "GET /{locale}/partners/audit-log", "GET /{locale}/partners/shops", "POST /{locale}/partners/shops",
         "GET /{locale}/partners/customers", "GET /{locale}/partners/transactions", "GET /{locale}/partners", "POST /{locale}/partners",
         "DELETE /{locale}/partners/{id}", "GET /{locale}/partners/cards", "POST /{locale}/partners/cards",
-        "POST /{locale}/partners/customers/bulk-import", "POST /{locale}/partners/points/bulk-award",
+        "POST /{locale}/partners/customers/bulk-import", "POST /{locale}/partners/points/bulk-award", "GET /{locale}/partners/usage",
+        "PUT /{locale}/partners/{id}/plan",
     ]
 
     @Test(arguments: Backend.allCases)
@@ -492,6 +493,12 @@ struct TenantIsolationTests {
                     method: .get,
                     path: "/en/partners/customers/\(user)",
                     codes: customerCodes,
+                    headers: asIntruderOwner
+                ),
+                "GET /{locale}/partners/{id}/usage": Call(
+                    method: .get,
+                    path: "/en/partners/\(app.partnerID)/usage",
+                    codes: notFound,
                     headers: asIntruderOwner
                 ),
                 "GET /{locale}/partners/cards/{id}": Call(

@@ -52,6 +52,7 @@ enum ErrorCode: String, Sendable {
     case productNotSelectable = "PRODUCT_NOT_SELECTABLE"
     case productSelectionRequired = "PRODUCT_SELECTION_REQUIRED"
     case qrExpired = "QR_EXPIRED"
+    case quotaExceeded = "QUOTA_EXCEEDED"
     case qrInvalid = "QR_INVALID"
     case qrSessionNotFound = "QR_SESSION_NOT_FOUND"
     case rateLimitExceeded = "RATE_LIMIT_EXCEEDED"

@@ -276,6 +276,10 @@ enum Messages {
             "Import processed: {ok} created, {duplicates} already there, {failed} failed",
             "Importas atliktas: sukurta {ok}, jau buvo {duplicates}, nepavyko {failed}"
         ),
+        "quota_exceeded": (
+            "The plan's monthly quota for {metric} ({quota}) is used up.", "Plano mėnesio kvota ({metric}, {quota}) išnaudota."
+        ),
+        "plan_updated": ("Plan updated", "Planas atnaujintas"),
         "customer_erased": ("Customer's personal data erased", "Kliento asmens duomenys ištrinti"),
         "card_deleted": ("Card template deleted", "Kortelės šablonas ištrintas"),
         "v_url": ("The {field} field must be an http(s) URL.", "Laukas {field} turi būti http(s) URL adresas."),

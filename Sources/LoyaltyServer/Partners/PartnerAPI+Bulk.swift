@@ -64,6 +64,7 @@ extension PartnerAPI {
         var status = "created"
         var customer: Customer
         do {
+            try await services.usage.admitNewCustomer(partnerID: call.partnerID)
             customer = try await services.customers.createCustomer(
                 partnerID: call.partnerID,
                 externalID: externalID,

@@ -17,6 +17,7 @@ struct PartnerAPI {
         registerShops(routes.requiring(read: .role(.staff, credentials: true), write: .role(.manager, credentials: false)))
         registerCustomers(routes.requiring(.role(.staff, credentials: false)))
         registerCards(routes.requiring(read: .role(.staff, credentials: false), write: .role(.manager, credentials: false)))
+        registerPlans(routes)
         registerBulk(routes.requiring(.role(.manager, credentials: false)))
         registerPrivacy(manager: routes.requiring(.role(.manager, credentials: false)), owner: routes.requiring(.role(.owner, credentials: false)))
     }

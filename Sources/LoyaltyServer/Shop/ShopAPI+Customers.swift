@@ -17,6 +17,7 @@ extension ShopAPI {
             f.fail("email", "one_of_required", ["fields": "external_id, email, phone"])
         }
         try f.throwIfInvalid()
+        try await services.usage.admitNewCustomer(partnerID: call.partnerID)
         let (customer, card) = try await customers.createCustomer(
             partnerID: call.partnerID,
             externalID: external,

@@ -456,6 +456,18 @@ enum Schema {
                   design TEXT NOT NULL DEFAULT '{}', coupon_validity_days BIGINT, updated_at BIGINT NOT NULL,
                   PRIMARY KEY (partner_id, template_id))
                 """,
+                // Plans (limits an operator sets per partner) and metered usage per month.
+                """
+                CREATE TABLE partner_plans (
+                  partner_id BIGINT PRIMARY KEY, name TEXT NOT NULL, active_customer_limit BIGINT NOT NULL DEFAULT 0,
+                  shop_calls_limit BIGINT NOT NULL DEFAULT 0, partner_calls_limit BIGINT NOT NULL DEFAULT 0,
+                  member_calls_limit BIGINT NOT NULL DEFAULT 0, hard_stop {BOOL} NOT NULL DEFAULT FALSE, updated_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE usage_counters (
+                  partner_id BIGINT NOT NULL, month TEXT NOT NULL, family TEXT NOT NULL, calls BIGINT NOT NULL DEFAULT 0,
+                  PRIMARY KEY (partner_id, month, family))
+                """,
             ]
         ),
     ]

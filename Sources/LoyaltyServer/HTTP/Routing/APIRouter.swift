@@ -16,6 +16,7 @@ struct APIRouter {
             [
                 CredentialAuthMiddleware(authenticator: services.authenticator),
                 RateLimitMiddleware(limits: services.rateLimits, family: .shop),
+                UsageMiddleware(meter: services.usage, family: .shop),
             ]
         )
     }
@@ -28,6 +29,7 @@ struct APIRouter {
             [
                 CustomerTokenMiddleware(tokens: services.customerTokens, environment: services.config.environment),
                 RateLimitMiddleware(limits: services.rateLimits, family: .shop),
+                UsageMiddleware(meter: services.usage, family: .shop),
             ]
         )
     }
@@ -43,6 +45,7 @@ struct APIRouter {
                     customer: CustomerTokenMiddleware(tokens: services.customerTokens, environment: services.config.environment)
                 ),
                 RateLimitMiddleware(limits: services.rateLimits, family: .shop),
+                UsageMiddleware(meter: services.usage, family: .shop),
             ]
         )
     }
@@ -61,6 +64,7 @@ struct APIRouter {
                     environment: services.config.environment
                 ),
                 RateLimitMiddleware(limits: services.rateLimits, family: .partner),
+                UsageMiddleware(meter: services.usage, family: .partner),
             ]
         )
     }
