@@ -50,6 +50,8 @@ public enum LoyaltyError: Error, Sendable, Equatable {
     case webhookInactive
     /// The delivery is still queued or being attempted.
     case deliveryPending
+    /// Point sharing: this shop may not take the member's points (their home shop's).
+    case pointsNotShared(homeShopID: Int64)
     /// The feed cursor points before events already removed by retention.
     case cursorExpired
 }

@@ -36,6 +36,7 @@ public struct AppServices: Sendable {
     public let partnerCustomers: any PartnerCustomerViews
     public let cardTemplates: any CardTemplateRepository
     public let privacy: any CustomerPrivacyRepository
+    public let pointSharing: any PointSharingRepository
     /// API calls and active customers against each partner's plan.
     let usage: UsageMeter
     let partnerTokens: PartnerTokens
@@ -120,6 +121,7 @@ public struct AppServices: Sendable {
         self.partnerCustomers = SQLPartnerCustomerViews(database: database)
         self.cardTemplates = SQLCardTemplateRepository(database: database, clock: clock)
         self.privacy = SQLCustomerPrivacyRepository(database: database, clock: clock)
+        self.pointSharing = SQLPointSharingRepository(database: database, clock: clock)
         self.usage = UsageMeter(repository: SQLUsageRepository(database: database, clock: clock), clock: clock)
         self.partnerTokens = PartnerTokens(
             keys: KeyRing(purpose: "partner_jwt", keyBytes: 64, repository: signingKeys, clock: clock),

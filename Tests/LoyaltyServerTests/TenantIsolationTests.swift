@@ -51,7 +51,7 @@ struct TenantIsolationTests {
         "GET /{locale}/partners/customers", "GET /{locale}/partners/transactions", "GET /{locale}/partners", "POST /{locale}/partners",
         "DELETE /{locale}/partners/{id}", "GET /{locale}/partners/cards", "POST /{locale}/partners/cards",
         "POST /{locale}/partners/customers/bulk-import", "POST /{locale}/partners/points/bulk-award", "GET /{locale}/partners/usage",
-        "PUT /{locale}/partners/{id}/plan",
+        "PUT /{locale}/partners/{id}/plan", "GET /{locale}/partners/settings", "PUT /{locale}/partners/settings",
     ]
 
     @Test(arguments: Backend.allCases)
@@ -492,6 +492,13 @@ struct TenantIsolationTests {
                 "GET /{locale}/partners/customers/{id}": Call(
                     method: .get,
                     path: "/en/partners/customers/\(user)",
+                    codes: customerCodes,
+                    headers: asIntruderOwner
+                ),
+                "PUT /{locale}/partners/customers/{id}": Call(
+                    method: .put,
+                    path: "/en/partners/customers/\(user)",
+                    body: #"{"home_shop_id":null}"#,
                     codes: customerCodes,
                     headers: asIntruderOwner
                 ),

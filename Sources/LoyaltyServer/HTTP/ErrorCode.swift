@@ -48,6 +48,7 @@ enum ErrorCode: String, Sendable {
     case offerSoldOut = "OFFER_SOLD_OUT"
     case operationNotAllowed = "OPERATION_NOT_ALLOWED"
     case partnerInactive = "PARTNER_INACTIVE"
+    case pointsNotShared = "POINTS_NOT_SHARED"
     case payloadTooLarge = "PAYLOAD_TOO_LARGE"
     case productNotSelectable = "PRODUCT_NOT_SELECTABLE"
     case productSelectionRequired = "PRODUCT_SELECTION_REQUIRED"

@@ -154,6 +154,14 @@ enum ErrorMapping {
                 details: [("max_webhooks", .int(Int64(n)))]
             )
         case .webhookInactive: return .conflict("webhook_inactive", code: 1311, stringCode: .webhookInactive)
+        case let .pointsNotShared(home):
+            return APIError(
+                status: .forbidden,
+                code: 1213,
+                stringCode: .pointsNotShared,
+                messageKey: "points_not_shared",
+                details: [("home_shop_id", .int(home)), ("reason", .string("point_sharing"))]
+            )
         case .deliveryPending: return .conflict("delivery_pending", code: 1312, stringCode: .deliveryPending)
         case .cursorExpired: return APIError(status: .gone, code: 1313, stringCode: .cursorExpired, messageKey: "cursor_expired")
         case .cardExpired: return APIError(status: .badRequest, code: 1211, stringCode: .businessCardExpired, messageKey: "card_expired")

@@ -276,6 +276,11 @@ enum Messages {
             "Import processed: {ok} created, {duplicates} already there, {failed} failed",
             "Importas atliktas: sukurta {ok}, jau buvo {duplicates}, nepavyko {failed}"
         ),
+        "points_not_shared": (
+            "This shop cannot redeem the member's points: they are not shared with the member's home shop.",
+            "Ši parduotuvė negali panaudoti nario taškų: jie nebendrinami su nario pagrindine parduotuve."
+        ),
+        "settings_updated": ("Settings updated", "Nustatymai atnaujinti"),
         "quota_exceeded": (
             "The plan's monthly quota for {metric} ({quota}) is used up.", "Plano mėnesio kvota ({metric}, {quota}) išnaudota."
         ),

@@ -21,7 +21,7 @@ extension PartnerAPI {
             ("total_purchases", .int(v.purchases)), ("total_spent", .money(v.spentMinor)), ("total_points", .int(v.balance)),
             ("lifetime_points", .int(v.lifetimeEarned)),
             ("loyalty_level", v.tier.map { .string($0.prefix(1).uppercased() + $0.dropFirst()) } ?? .null),
-            ("card_id", .optional(v.cardID)), ("card_number", .optional(v.cardNumber)),
+            ("card_id", .optional(v.cardID)), ("card_number", .optional(v.cardNumber)), ("home_shop_id", .optional(v.homeShopID)),
         ]
     }
 

@@ -18,6 +18,7 @@ struct PartnerAPI {
         registerCustomers(routes.requiring(.role(.staff, credentials: false)))
         registerCards(routes.requiring(read: .role(.staff, credentials: false), write: .role(.manager, credentials: false)))
         registerPlans(routes)
+        registerSettings(routes)
         registerBulk(routes.requiring(.role(.manager, credentials: false)))
         registerPrivacy(manager: routes.requiring(.role(.manager, credentials: false)), owner: routes.requiring(.role(.owner, credentials: false)))
     }

@@ -456,6 +456,13 @@ enum Schema {
                   design TEXT NOT NULL DEFAULT '{}', coupon_validity_days BIGINT, updated_at BIGINT NOT NULL,
                   PRIMARY KEY (partner_id, template_id))
                 """,
+                // Multi-store point sharing: the partner's settings and each member's home shop.
+                """
+                CREATE TABLE partner_settings (
+                  partner_id BIGINT PRIMARY KEY, multi_store_points {BOOL} NOT NULL DEFAULT TRUE, point_sharing TEXT NOT NULL DEFAULT 'full',
+                  unified_tiers {BOOL} NOT NULL DEFAULT TRUE, shop_rates TEXT NOT NULL DEFAULT '{}', updated_at BIGINT NOT NULL)
+                """,
+                "ALTER TABLE customers ADD COLUMN home_shop_id BIGINT",
                 // Plans (limits an operator sets per partner) and metered usage per month.
                 """
                 CREATE TABLE partner_plans (

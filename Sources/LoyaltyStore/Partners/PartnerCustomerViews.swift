@@ -13,6 +13,8 @@ public struct PartnerCustomerView: Sendable {
     /// Purchases on the primary card and their total, in minor units.
     public var purchases: Int64
     public var spentMinor: Int64
+    /// The shop point sharing counts as the member's own (``PointSharing``).
+    public var homeShopID: Int64?
 }
 
 /// The Partner API's read models over customers (P07, P08).
@@ -55,7 +57,7 @@ public struct SQLPartnerCustomerViews: PartnerCustomerViews {
             // the (partner_id, card_id, id) index.
             let rows = try await db.raw(
                 """
-                SELECT c.id, c.partner_id, c.external_id, c.email, c.phone, c.name, c.created_at, c.updated_at,
+                SELECT c.id, c.partner_id, c.external_id, c.email, c.phone, c.name, c.created_at, c.updated_at, c.home_shop_id,
                   lc.id AS card_id, lc.card_number, lc.balance, lc.lifetime_earned, COALESCE(lc.tier_override, lc.tier) AS tier,
                   (SELECT COUNT(*) FROM transactions t WHERE t.partner_id = c.partner_id AND t.card_id = lc.id AND t.type = 'purchase') AS purchases,
                   (SELECT CAST(COALESCE(SUM(t.amount_minor), 0) AS BIGINT) FROM transactions t WHERE t.partner_id = c.partner_id
@@ -76,7 +78,8 @@ public struct SQLPartnerCustomerViews: PartnerCustomerViews {
                     lifetimeEarned: try r.decode(column: "lifetime_earned", as: Int64?.self) ?? 0,
                     tier: try r.decode(column: "tier", as: String?.self),
                     purchases: try r.decode(column: "purchases", as: Int64.self),
-                    spentMinor: try r.decode(column: "spent", as: Int64.self)
+                    spentMinor: try r.decode(column: "spent", as: Int64.self),
+                    homeShopID: try r.decode(column: "home_shop_id", as: Int64?.self)
                 )
             }
             return Page(items: items, request: page, total: total)

@@ -64,6 +64,14 @@ extension SQLLedgerRepository {
                 try await programs.earningOffers.offers(db, partnerID: c.partnerID, version: r.offersVersion)
             }
         }
+        // A partner with point-sharing rules takes the general path (home shops, rates).
+        var sharing = programs.pointSharing.cached(partnerID: c.partnerID, version: r.offersVersion)
+        if sharing == nil {
+            sharing = try await database.read { [programs] db in
+                try await programs.pointSharing.settings(db, partnerID: c.partnerID, version: r.offersVersion)
+            }
+        }
+        if sharing?.isStandard != true { return nil }
         if c.type == .purchase {
             // Purchases that drive a game (stamps, collections, challenges) take the general path.
             var games = programs.purchaseGames.cached(partnerID: c.partnerID, version: r.offersVersion)

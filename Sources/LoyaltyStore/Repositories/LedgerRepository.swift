@@ -332,6 +332,38 @@ public struct SQLLedgerRepository: LedgerRepository {
         throw LoyaltyError.duplicateTransaction(existingTransactionID: try existing?.decode(column: "id", as: Int64.self) ?? 0)
     }
 
+    /// Earning and redemption under a partner's point-sharing settings (``PointSharing``):
+    /// the member's home shop decides whether this shop may take their points (else
+    /// ``LoyaltyError/pointsNotShared(homeShopID:)``, nothing written), whether it earns
+    /// for them (else 0 with a `point_sharing` line), whether their tier's benefits
+    /// apply here, and the shop's earning rate.
+    static func sharedEarning(
+        _ db: any SQLDatabase,
+        _ c: TransactionCommand,
+        resolved r: Resolved,
+        card: LoyaltyCard,
+        program: ProgramConfig,
+        sharing: PointSharing,
+        at moment: LocalMoment,
+        offers: [Offer]
+    ) async throws -> EarningEngine.Result {
+        var home: Int64?
+        if sharing.needsHomeShop {
+            home = try await PointSharingCache.homeShop(db, partnerID: c.partnerID, customerID: r.customer.id, shopID: c.shopID)
+        }
+        let redeem = c.pointsRedeemed ?? r.hold?.points ?? 0
+        if redeem > 0, !sharing.mayRedeem(at: c.shopID, home: home) { throw LoyaltyError.pointsNotShared(homeShopID: home ?? 0) }
+        guard sharing.mayEarn(at: c.shopID, home: home) else {
+            return .notEarned(rule: "point_sharing", name: "Not earned at this shop: points are not shared with the member's home shop")
+        }
+        var tierless = card
+        if !sharing.tierApplies(at: c.shopID, home: home) {
+            tierless.tierState = TierDecision.State(tier: nil, since: nil, graceUntil: nil, override: nil, overrideUntil: nil)
+        }
+        let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: tierless, at: moment, offers: offers)
+        return c.points == nil ? earning.scaled(percent: sharing.rate(at: c.shopID)) : earning
+    }
+
     /// A purchase or award: gathers the card (locked and matured when it has pending
     /// points), its template, the programme and the order's open hold; ``PurchasePlan``
     /// decides; this applies it: the transaction row, the redemption (drawn from lots,
@@ -372,7 +404,13 @@ public struct SQLLedgerRepository: LedgerRepository {
         }
         let moment = LocalMoment(epochMillis: now, timeZone: program.timeZone)
         let offers = try await programs.earningOffers.offers(db, partnerID: c.partnerID, version: r.offersVersion)
-        let earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: card, at: moment, offers: offers)
+        let sharing = try await programs.pointSharing.settings(db, partnerID: c.partnerID, version: r.offersVersion)
+        var earning: EarningEngine.Result
+        if sharing.isStandard {
+            earning = PurchasePlan.earning(for: c, template: r.template, program: program, card: card, at: moment, offers: offers)
+        } else {
+            earning = try await sharedEarning(db, c, resolved: r, card: card, program: program, sharing: sharing, at: moment, offers: offers)
+        }
         let plan = try PurchasePlan(command: c, card: card, template: r.template, program: program, hold: r.hold, at: moment, earning: earning)
         let txID = try await insertTransaction(
             db,

@@ -55,6 +55,7 @@ public final class ProgramCache: Sendable {
     /// The partners' running earning offers, cached the same way (by offers version).
     let earningOffers = EarningOfferCache()
     let purchaseGames = PurchaseGameCache()
+    let pointSharing = PointSharingCache()
 
     public init() {}
 
