@@ -43,6 +43,18 @@ struct OpenAPITests {
         #expect(registered.subtracting(documented).isEmpty, "undocumented routes: \(registered.subtracting(documented).sorted())")
         #expect(documented.subtracting(registered).isEmpty, "documented but not served: \(documented.subtracting(registered).sorted())")
     }
+
+    /// A path key written twice is legal-looking YAML whose second block silently
+    /// replaces the first in every YAML parser (the fuzzer then lost GET on a path).
+    @Test func noPathIsDocumentedTwice() {
+        var seen: [String: Int] = [:]
+        for line in OpenAPIDocument.text.split(separator: "\n") where line.hasPrefix("  /") && !line.hasPrefix("   ") {
+            seen[String(line), default: 0] += 1
+        }
+        let twice = seen.filter { $0.value > 1 }.keys.sorted()
+        #expect(seen.count > 100)
+        #expect(twice.isEmpty, "paths documented twice: \(twice)")
+    }
 }
 
 @Suite("Methods the router does not serve", .databases)
