@@ -2,7 +2,7 @@
 clear 4xx naming the problem, the server must keep serving, and nothing may be
 written (the shop's transaction count is compared before and after).
 
-usage: bad_input.py HOST PORT KEY SECRET CUSTOMER_ID BODY_TIMEOUT_SECONDS
+usage: bad_input.py HOST PORT KEY SECRET CUSTOMER_ID BODY_TIMEOUT_SECONDS [PARTNER_TOKEN]
 """
 import http.client, json, socket, sys, threading, time
 
@@ -171,6 +171,51 @@ games_after = game_count()
 print(f"games before {games_before}, after {games_after}")
 if games_before != games_after: failures.append(f"games written: {games_before} -> {games_after}")
 cases += games
+
+# Partner API (an owner's token): hostile sign-ins and resources; the partner's shops,
+# users, card templates and settings unchanged.
+token = sys.argv[7] if len(sys.argv) > 7 else None
+if token is None:
+    failures.append("no partner token: the Partner API cases did not run")
+else:
+    OWNER = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    def partner_state():
+        shops = call("GET", "/en/partners/shops?per_page=100", headers=OWNER)[1]["meta"]["total"]
+        users = len(call("GET", "/en/partners/users", headers=OWNER)[1]["data"])
+        cards = call("GET", "/en/partners/cards", headers=OWNER)[1]["meta"]["total"]
+        settings = call("GET", "/en/partners/settings", headers=OWNER)[1]["data"]
+        return (shops, users, cards, json.dumps(settings, sort_keys=True))
+    partner_before = partner_state()
+    OPEN = {"Content-Type": "application/json"}
+    partner = [
+        ("partner: login with SQL in the email", "POST", "/en/partners/auth/login", dict(body={"email": "' OR 1=1 --", "password": "x"}, headers=OPEN), range(422, 423), ["email"]),
+        ("partner: login with a 2 KB password", "POST", "/en/partners/auth/login", dict(body={"email": "a@b.lt", "password": "p" * 2048}, headers=OPEN), range(422, 423), ["password"]),
+        ("partner: login with an object password", "POST", "/en/partners/auth/login", dict(body={"email": "a@b.lt", "password": {"$ne": ""}}, headers=OPEN), range(422, 423), ["password"]),
+        ("partner: unsigned token (alg none)", "GET", "/en/partners/auth/me", dict(headers={"Authorization": "Bearer eyJhbGciOiJub25lIiwia2lkIjoiMSJ9.eyJzdWIiOiIxIiwicGlkIjoxLCJ2ZXIiOjF9."}), range(401, 402), ["INVALID_TOKEN"]),
+        ("partner: shop name with NUL", "POST", "/en/partners/shops", dict(body={"name": "a\u0000b"}, headers=OWNER), range(422, 423), ["name"]),
+        ("partner: shop latitude 1e400", "POST", "/en/partners/shops", dict(raw='{"name": "x", "latitude": 1e400, "longitude": 1}', headers=OWNER), range(400, 423), ["latitude", "MALFORMED_JSON"]),
+        ("partner: shop website javascript:", "POST", "/en/partners/shops", dict(body={"name": "x", "website": "javascript:alert(1)"}, headers=OWNER), range(422, 423), ["website"]),
+        ("partner: card colour as script", "POST", "/en/partners/cards", dict(body={"title": "t", "description": "d", "terms_conditions": "t", "card_design": {"background_color": "<script>"}}, headers=OWNER), range(422, 423), ["card_design.background_color"]),
+        ("partner: card logo not an image", "POST", "/en/partners/cards", dict(body={"title": "t", "description": "d", "terms_conditions": "t", "card_design": {"logo": "data:text/html;base64,PHNjcmlwdD4="}}, headers=OWNER), range(422, 423), ["card_design.logo"]),
+        ("partner: card rate of zero", "POST", "/en/partners/cards", dict(body={"title": "t", "description": "d", "terms_conditions": "t", "points_per_currency": 0}, headers=OWNER), range(422, 423), ["points_per_currency"]),
+        ("partner: unknown sharing mode", "PUT", "/en/partners/settings", dict(body={"point_sharing": "everything"}, headers=OWNER), range(422, 423), ["point_sharing"]),
+        ("partner: negative shop rate", "PUT", "/en/partners/settings", dict(body={"shop_earning_rates": {"1": -5}}, headers=OWNER), range(422, 423), ["shop_earning_rates"]),
+        ("partner: user with an unknown role", "POST", "/en/partners/users", dict(body={"email": "x@y.lt", "name": "x", "password": "long-enough-pass", "role": "superadmin"}, headers=OWNER), range(422, 423), ["role"]),
+        ("partner: user with a short password", "POST", "/en/partners/users", dict(body={"email": "x@y.lt", "name": "x", "password": "short", "role": "staff"}, headers=OWNER), range(422, 423), ["password"]),
+        ("partner: import of 1,001 customers", "POST", "/en/partners/customers/bulk-import", dict(body={"customers": [{"email": f"c{i}@x.lt"} for i in range(1001)]}, headers=OWNER), range(422, 423), ["customers"]),
+        ("partner: plan by an owner", "PUT", "/en/partners/1/plan", dict(body={"name": "free"}, headers=OWNER), range(403, 404), ["FORBIDDEN"]),
+        ("partner: erase a customer of nobody", "POST", "/en/partners/customers/99999999/erase", dict(body={}, headers=OWNER), range(404, 405), ["CUSTOMER_NOT_FOUND"]),
+    ]
+    for name, method, path, kw, rng, names in partner:
+        if "raw" in kw:
+            got = call(method, path, raw=kw["raw"], headers=kw.get("headers"))
+        else:
+            got = call(method, path, kw.get("body"), headers=kw.get("headers"))
+        expect(name, rng, got, None, names)
+    partner_after = partner_state()
+    print(f"partner state before {partner_before[:3]}, after {partner_after[:3]}")
+    if partner_before != partner_after: failures.append(f"partner data written: {partner_before} -> {partner_after}")
+    cases += partner
 
 after = count_transactions()
 alive = call("GET", "/health", headers={})[0]
