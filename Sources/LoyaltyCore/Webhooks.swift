@@ -195,6 +195,7 @@ public enum EventType {
     public static let stampAdded = "stamp.added"
     public static let cardIssued = "card.issued"
     public static let customerCreated = "customer.created"
+    public static let customerErased = "customer.erased"
     public static let webhookDisabled = "webhook.disabled"
     public static let webhookTest = "webhook.test"
 
@@ -220,6 +221,7 @@ public enum EventType {
         (stampAdded, "Stamps were added to a card's stamp game"),
         (cardIssued, "A loyalty card was issued to a customer"),
         (customerCreated, "A customer was created"),
+        (customerErased, "A customer's personal data was erased (GDPR); erase your copies too"),
         (webhookDisabled, "A webhook endpoint was disabled after repeated failed deliveries"),
         (webhookTest, "A test event sent on request to one endpoint"),
     ]

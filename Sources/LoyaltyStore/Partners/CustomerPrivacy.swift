@@ -71,7 +71,7 @@ public struct SQLCustomerPrivacyRepository: CustomerPrivacyRepository {
 
     public func erase(partnerID: Int64, customerID: Int64) async throws -> ErasureReport? {
         let now = clock.nowMillis()
-        return try await database.write { db in
+        return try await database.write { db -> ErasureReport? in
             guard
                 let row = try await db.raw(
                     "SELECT email, phone, name, external_id FROM customers WHERE partner_id = \(bind: partnerID) AND id = \(bind: customerID)"
@@ -81,6 +81,7 @@ public struct SQLCustomerPrivacyRepository: CustomerPrivacyRepository {
             // inside an email is not replaced before the email is.
             let pii = try ["email", "phone", "name", "external_id"].compactMap { try row.decode(column: $0, as: String?.self) }
                 .filter { $0.count >= 3 }.sorted { $0.count > $1.count }
+            let hadData = try !["email", "phone", "name", "external_id"].compactMap { try row.decode(column: $0, as: String?.self) }.isEmpty
             let cards = try await Self.cardIDs(db, partnerID: partnerID, customerID: customerID)
             var report = ErasureReport(customerID: customerID, rowsByTable: [:])
             func count(_ table: String, _ rows: [any SQLRow]) { report.rowsByTable[table, default: 0] += rows.count }
@@ -106,6 +107,17 @@ public struct SQLCustomerPrivacyRepository: CustomerPrivacyRepository {
                 ).all()
             )
             try await db.raw("DELETE FROM qr_sessions WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID)").run()
+            // Receivers hold copies too (customer.created carried the profile): tell them,
+            // once (a repeated erase finds nothing left and says nothing).
+            if hadData {
+                try await Outbox.append(
+                    db,
+                    partnerID: partnerID,
+                    type: EventType.customerErased,
+                    data: .object([("user_id", .int(customerID))]),
+                    now: now
+                )
+            }
             try await db.raw(
                 """
                 UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE partner_id = \(bind: partnerID) AND customer_id = \(bind: customerID)

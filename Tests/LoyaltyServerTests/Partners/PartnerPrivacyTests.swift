@@ -69,6 +69,11 @@ struct PartnerPrivacyTests {
             #expect(try await app.get("/en/shop/customers?email=\(Self.email)").data.array.isEmpty)
             #expect(try await app.get("/en/shop/customers/\(id)").status == .ok)
             #expect(try await app.asUser(owner, .post, "/en/partners/customers/\(id)/erase", json: "{}").status == .ok)
+            // Receivers are told once: one customer.erased event with only the id.
+            try await app.services.dispatcher.tick()
+            let events = try await app.get("/en/shop/events?types=customer.erased")
+            #expect(events.data.array.count == 1, "\(events.json.serializedString())")
+            #expect(events.data.array.first?["data"]?["user_id"]?.int == id)
             // The erasure is in the audit log, without the data.
             let log = try await app.asUser(owner, .get, "/en/partners/audit-log?action=POST%20/partners/customers")
             #expect(log.data.array.contains { $0["target"]?.string == "/partners/customers/\(id)/erase" })
