@@ -69,6 +69,8 @@ public struct PartnerUserCredentials: Sendable {
     public var failedLogins: Int64
     public var lockedUntil: Int64
     public var tokenVersion: Int64
+    /// Whether the user's partner is active (true for an operator), read with the user.
+    public var partnerActive: Bool
 
     public init(
         user: PartnerUser,
@@ -77,7 +79,8 @@ public struct PartnerUserCredentials: Sendable {
         totpLastStep: Int64,
         failedLogins: Int64,
         lockedUntil: Int64,
-        tokenVersion: Int64
+        tokenVersion: Int64,
+        partnerActive: Bool = true
     ) {
         self.user = user
         self.passwordHash = passwordHash
@@ -86,6 +89,7 @@ public struct PartnerUserCredentials: Sendable {
         self.failedLogins = failedLogins
         self.lockedUntil = lockedUntil
         self.tokenVersion = tokenVersion
+        self.partnerActive = partnerActive
     }
 }
 

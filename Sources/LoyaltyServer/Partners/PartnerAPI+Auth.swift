@@ -54,7 +54,7 @@ extension PartnerAPI {
         let now = services.clock.nowMillis()
         guard let account = try await users.credentials(email: address), account.user.isActive else {
             // As slow as a real check, so a miss does not tell which emails exist.
-            _ = try await services.passwords.verify(secret, hash: services.passwords.decoy)
+            try await services.passwords.verifyDecoy(secret)
             throw Self.loginFailed
         }
         if account.lockedUntil > now { throw Self.locked(until: account.lockedUntil, now: now) }
@@ -78,11 +78,7 @@ extension PartnerAPI {
             }
             step = accepted
         }
-        var partner: Partner?
-        if let partnerID = account.user.partnerID {
-            partner = try await tenants.partner(id: partnerID)
-            guard partner?.isActive == true else { throw APIError.partnerInactive }
-        }
+        let partner = try await activePartner(of: account.user)
         try await users.recordSuccess(id: account.user.id, totpStep: step)
         let pair = try await services.partnerTokens.issue(account)
         try await Audit.append(
@@ -125,6 +121,13 @@ extension PartnerAPI {
         return nil
     }
 
+    /// The user's partner (`nil` for an operator); 403 when it is deactivated.
+    func activePartner(of user: PartnerUser) async throws -> Partner? {
+        guard let partnerID = user.partnerID else { return nil }
+        guard let partner = try await tenants.partner(id: partnerID), partner.isActive else { throw APIError.partnerInactive }
+        return partner
+    }
+
     func session(_ pair: PartnerTokens.Pair, user: PartnerUser, partner: Partner?) async throws -> JSON {
         var partnerJSON = JSON.null
         if let partner {
@@ -155,12 +158,7 @@ extension PartnerAPI {
         let token = f.string("refresh_token", required: true, maxLength: 512)
         try f.throwIfInvalid()
         let (account, pair) = try await services.partnerTokens.refresh(try f.required(token, "refresh_token"))
-        var partner: Partner?
-        if let partnerID = account.user.partnerID {
-            partner = try await tenants.partner(id: partnerID)
-            guard partner?.isActive == true else { throw APIError.partnerInactive }
-        }
-        return APIResult(data: try await session(pair, user: account.user, partner: partner))
+        return APIResult(data: try await session(pair, user: account.user, partner: try await activePartner(of: account.user)))
     }
 
     @Sendable func me(_ call: APICall) async throws -> APIResult {

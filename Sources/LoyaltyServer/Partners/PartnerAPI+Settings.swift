@@ -7,7 +7,7 @@ import LoyaltyStore
 /// allows at each shop.
 extension PartnerAPI {
     func registerSettings(_ routes: APIRoutes) {
-        routes.requiring(read: .role(.staff, credentials: false), write: .role(.owner, credentials: false)).get("settings", getSettings)
+        routes.requiring(.role(.staff, credentials: false)).get("settings", getSettings)
         routes.requiring(.role(.owner, credentials: false)).put("settings", updateSettings)
         routes.requiring(.role(.manager, credentials: false)).put("customers/:id", updateCustomer)
     }

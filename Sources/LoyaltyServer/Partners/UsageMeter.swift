@@ -27,6 +27,8 @@ final class UsageMeter: Sendable {
     }
 
     private let pending = Mutex<[UsageKey: Int64]>([:])
+    /// The current month's key and bounds, so a call does not format a date.
+    private let currentMonth = Mutex<(key: String, from: Int64, to: Int64)?>(nil)
     private let snapshots = Mutex<[Int64: Snapshot]>([:])
 
     init(repository: any UsageRepository, clock: any WallClock, cacheSeconds: Double = 10) {
@@ -47,11 +49,20 @@ final class UsageMeter: Sendable {
         )
     }
 
+    /// The `YYYY-MM` key of `now`, from the cached bounds while `now` is inside them.
+    func monthKey(_ now: Int64) -> String {
+        if let m = currentMonth.withLock({ $0 }), now >= m.from, now < m.to { return m.key }
+        let key = Self.month(now)
+        let (from, to) = Self.bounds(key)
+        currentMonth.withLock { $0 = (key, from, to) }
+        return key
+    }
+
     /// Refuses (402) a call that would go over a hard-stopped monthly quota, else counts it.
     func admitCall(partnerID: Int64, family: String) async throws {
         guard partnerID > 0 else { return }
         let now = clock.nowMillis()
-        let month = Self.month(now)
+        let month = monthKey(now)
         let snapshot = try await self.snapshot(partnerID: partnerID, now: now)
         let limit = snapshot.plan.callsLimit(family)
         let key = UsageKey(partnerID: partnerID, month: month, family: family)
@@ -123,7 +134,7 @@ final class UsageMeter: Sendable {
     func invalidate(partnerID: Int64) { _ = snapshots.withLock { $0.removeValue(forKey: partnerID) } }
 
     private func snapshot(partnerID: Int64, now: Int64) async throws -> Snapshot {
-        let month = Self.month(now)
+        let month = monthKey(now)
         if let s = snapshots.withLock({ $0[partnerID] }), s.month == month, now - s.loadedAt < cacheMillis { return s }
         let plan = try await repository.plan(partnerID: partnerID)
         var calls: [String: Int64] = [:]

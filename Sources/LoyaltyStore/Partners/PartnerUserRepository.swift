@@ -63,6 +63,9 @@ public struct SQLPartnerUserRepository: PartnerUserRepository {
         )
     }
 
+    /// The user's columns and, in the same read, whether their partner is active.
+    static let credentialColumns = columns + ", (SELECT is_active FROM partners WHERE partners.id = partner_users.partner_id) AS partner_active"
+
     static func credentials(_ r: any SQLRow) throws -> PartnerUserCredentials {
         PartnerUserCredentials(
             user: try user(r),
@@ -71,7 +74,8 @@ public struct SQLPartnerUserRepository: PartnerUserRepository {
             totpLastStep: try r.decode(column: "totp_last_step", as: Int64.self),
             failedLogins: try r.decode(column: "failed_logins", as: Int64.self),
             lockedUntil: try r.decode(column: "locked_until", as: Int64.self),
-            tokenVersion: try r.decode(column: "token_version", as: Int64.self)
+            tokenVersion: try r.decode(column: "token_version", as: Int64.self),
+            partnerActive: try r.decode(column: "partner_active", as: Bool?.self) ?? true
         )
     }
 
@@ -101,14 +105,14 @@ public struct SQLPartnerUserRepository: PartnerUserRepository {
 
     public func credentials(email: String) async throws -> PartnerUserCredentials? {
         try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM partner_users WHERE email = \(bind: email.lowercased())").first()
+            try await db.raw("SELECT \(unsafeRaw: Self.credentialColumns) FROM partner_users WHERE email = \(bind: email.lowercased())").first()
                 .map(Self.credentials)
         }
     }
 
     public func credentials(id: Int64) async throws -> PartnerUserCredentials? {
         try await database.read { db in
-            try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM partner_users WHERE id = \(bind: id)").first().map(Self.credentials)
+            try await db.raw("SELECT \(unsafeRaw: Self.credentialColumns) FROM partner_users WHERE id = \(bind: id)").first().map(Self.credentials)
         }
     }
 

@@ -12,7 +12,6 @@ import LoyaltyStore
 struct PartnerAuthMiddleware: RouterMiddleware {
     typealias Context = LoyaltyRequestContext
     let tokens: PartnerTokens
-    let tenants: any TenantRepository
     let credentials: CredentialAuthMiddleware
     let environment: DeploymentEnvironment
 
@@ -31,9 +30,8 @@ struct PartnerAuthMiddleware: RouterMiddleware {
         guard let user = try await tokens.user(for: token) else {
             throw APIError.unauthorized("partner_token_invalid", code: 1110, stringCode: .invalidToken)
         }
-        if let partnerID = user.user.partnerID, try await tenants.partner(id: partnerID)?.isActive != true {
-            throw APIError.partnerInactive
-        }
+        // Read with the user: one query per request for both.
+        guard user.partnerActive else { throw APIError.partnerInactive }
         var context = context
         context.principal = Principal.partnerUser(user.user, environment: environment)
         return try await next(request, context)

@@ -59,7 +59,6 @@ struct APIRouter {
             [
                 PartnerAuthMiddleware(
                     tokens: services.partnerTokens,
-                    tenants: services.tenants,
                     credentials: CredentialAuthMiddleware(authenticator: services.authenticator),
                     environment: services.config.environment
                 ),
