@@ -66,6 +66,13 @@ public func buildApplication(
         ),
         WebhookDispatcherService(dispatcher: services.dispatcher, ready: services.migrated, heartbeats: services.heartbeats),
         UsageFlushService(meter: services.usage, ready: services.migrated, logger: logger.component("usage")),
+        AnalyticsRollService(
+            roller: services.analyticsRoller,
+            intervalSeconds: services.config.analyticsIntervalSeconds,
+            logger: logger.component("analytics"),
+            ready: services.migrated,
+            heartbeats: services.heartbeats
+        ),
         QRSessionExpiryService(
             sessions: QRSessionService(services: services),
             logger: logger.component("qr_sessions"),

@@ -37,6 +37,9 @@ public struct AppServices: Sendable {
     public let cardTemplates: any CardTemplateRepository
     public let privacy: any CustomerPrivacyRepository
     public let pointSharing: any PointSharingRepository
+    /// Keeps the analytics rollups (see ``AnalyticsRollService``) and reads them.
+    public let analyticsRoller: AnalyticsRoller
+    public let analytics: any AnalyticsRepository
     /// API calls and active customers against each partner's plan.
     let usage: UsageMeter
     let partnerTokens: PartnerTokens
@@ -122,6 +125,8 @@ public struct AppServices: Sendable {
         self.cardTemplates = SQLCardTemplateRepository(database: database, clock: clock)
         self.privacy = SQLCustomerPrivacyRepository(database: database, clock: clock)
         self.pointSharing = SQLPointSharingRepository(database: database, clock: clock)
+        self.analyticsRoller = AnalyticsRoller(database: database, clock: clock)
+        self.analytics = SQLAnalyticsRepository(database: database, clock: clock)
         self.usage = UsageMeter(repository: SQLUsageRepository(database: database, clock: clock), clock: clock)
         self.partnerTokens = PartnerTokens(
             keys: KeyRing(purpose: "partner_jwt", keyBytes: 64, repository: signingKeys, clock: clock),

@@ -52,6 +52,7 @@ struct TenantIsolationTests {
         "DELETE /{locale}/partners/{id}", "GET /{locale}/partners/cards", "POST /{locale}/partners/cards",
         "POST /{locale}/partners/customers/bulk-import", "POST /{locale}/partners/points/bulk-award", "GET /{locale}/partners/usage",
         "PUT /{locale}/partners/{id}/plan", "GET /{locale}/partners/settings", "PUT /{locale}/partners/settings",
+        "GET /{locale}/partners/analytics/shops/comparison",
     ]
 
     @Test(arguments: Backend.allCases)
@@ -500,6 +501,12 @@ struct TenantIsolationTests {
                     path: "/en/partners/customers/\(user)",
                     body: #"{"home_shop_id":null}"#,
                     codes: customerCodes,
+                    headers: asIntruderOwner
+                ),
+                "GET /{locale}/partners/analytics/overview": Call(
+                    method: .get,
+                    path: "/en/partners/analytics/overview?shop_id=\(shopID)",
+                    codes: ["SHOP_NOT_FOUND"],
                     headers: asIntruderOwner
                 ),
                 "GET /{locale}/partners/{id}/usage": Call(

@@ -9,7 +9,7 @@ import LoyaltyStore
 /// Reports only what this server runs, each from a check made now:
 /// - `database`: a round trip (with its latency); the credential check, the ledger and
 ///   the cards (`authentication`, `points_system`, `loyalty_cards`) need nothing else;
-/// - `sweeper`, `webhook_dispatcher`, `qr_session_expiry`: the age of the loop's last
+/// - `sweeper`, `webhook_dispatcher`, `qr_session_expiry`, `analytics`: the age of the loop's last
 ///   completed round (``Heartbeats``), `stale` when it is overdue, `disabled` when the
 ///   configuration turns the loop off, `starting` until its first round is due;
 /// - `realtime`: on PostgreSQL whether this node's `LISTEN` connection is up; on SQLite
@@ -46,6 +46,7 @@ struct HealthEndpoint: Sendable {
         loop(.sweeper, everySeconds: config.sweepIntervalSeconds, enabled: config.sweepIntervalSeconds > 0)
         loop(.webhookDispatcher, everySeconds: Double(config.webhookPollMillis) / 1000, enabled: true)
         loop(.qrSessionExpiry, everySeconds: 1, enabled: true)
+        loop(.analytics, everySeconds: config.analyticsIntervalSeconds, enabled: config.analyticsIntervalSeconds > 0)
         let realtimeState = services.database.notifications != nil ? services.heartbeats.listenerStatus(now: now).rawValue : "local"
         states.append(("realtime", realtimeState))
         let healthy = states.allSatisfy { ["operational", "disabled", "local", "starting"].contains($0.1) }

@@ -301,6 +301,11 @@ enum Messages {
         "v_unique": ("The {field} field must be unique and must not start with #.", "Laukas {field} turi būti unikalus ir negali prasidėti #."),
         "v_array": ("The {field} field must be an array.", "Laukas {field} turi būti masyvas."),
         "v_max_items": ("The {field} field must not have more than {max} items.", "Laukas {field} negali turėti daugiau nei {max} elementų."),
+        "v_range_days": ("The range may cover at most {max} days.", "Laikotarpis gali apimti ne daugiau kaip {max} dienų."),
+        "v_range_buckets": (
+            "The interval gives more than {max} periods for this range: choose a longer one.",
+            "Šiam laikotarpiui intervalas duoda daugiau nei {max} periodų: pasirinkite ilgesnį."
+        ),
         "v_date": ("The {field} field must be a date (YYYY-MM-DD).", "Laukas {field} turi būti data (YYYY-MM-DD)."),
         "v_card_number": (
             "The {field} field must be a card number (XXX-XXX-XXX) or a card QR code.",

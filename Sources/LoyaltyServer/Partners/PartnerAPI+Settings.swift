@@ -20,7 +20,20 @@ extension PartnerAPI {
     }
 
     @Sendable func getSettings(_ call: APICall) async throws -> APIResult {
-        APIResult(data: Self.present(try await services.pointSharing.settings(partnerID: call.partnerID)))
+        APIResult(data: try await presentSettings(call.partnerID, try await services.pointSharing.settings(partnerID: call.partnerID)))
+    }
+
+    /// The sharing settings and the value of a point for the liability figure (null
+    /// when not configured: analytics then use the card template's redemption rate).
+    func presentSettings(_ partnerID: Int64, _ s: PointSharing) async throws -> JSON {
+        guard case let .object(fields) = Self.present(s) else { return Self.present(s) }
+        let value = try await services.analytics.pointValue(partnerID: partnerID)
+        return .object(
+            fields + [
+                ("point_value_minor", value.map { .double(Double($0.milli) / 1_000) } ?? .null),
+                ("liability_currency", value.map { .string($0.currency) } ?? .null),
+            ]
+        )
     }
 
     /// Any of the fields; what is not sent stays. `shop_earning_rates` replaces the map
@@ -43,6 +56,11 @@ extension PartnerAPI {
             }
             rates = parsed
         }
+        let clearValue = f.values["point_value_minor"].map { $0.isNull } ?? false
+        let pointValue = clearValue ? nil : f.pointValueMilli("point_value_minor")
+        let currency = f.string("liability_currency", maxLength: 3)
+        if let currency, currency.count != 3 || !currency.allSatisfy({ $0.isASCII && $0.isUppercase }) { f.fail("liability_currency", "v_currency") }
+        if currency != nil && pointValue == nil && !clearValue { f.fail("point_value_minor", "v_required") }
         try f.throwIfInvalid()
         if let rates {
             for id in rates.keys where try await tenants.shop(partnerID: call.partnerID, id: id) == nil {
@@ -53,7 +71,13 @@ extension PartnerAPI {
             s.shopRates = rates
         }
         try await services.pointSharing.setSettings(partnerID: call.partnerID, s)
-        return APIResult(messageKey: "settings_updated", data: Self.present(s))
+        if clearValue {
+            try await services.analytics.setPointValue(partnerID: call.partnerID, milli: nil, currency: nil)
+        } else if let pointValue {
+            let kept = try await services.analytics.pointValue(partnerID: call.partnerID)?.currency
+            try await services.analytics.setPointValue(partnerID: call.partnerID, milli: pointValue, currency: currency ?? kept ?? "EUR")
+        }
+        return APIResult(messageKey: "settings_updated", data: try await presentSettings(call.partnerID, s))
     }
 
     /// A customer's home shop (`home_shop_id`, one of the partner's shops, or null).
@@ -70,5 +94,25 @@ extension PartnerAPI {
         }
         guard let v = try await services.partnerCustomers.customer(partnerID: call.partnerID, id: id) else { throw LoyaltyError.customerNotFound }
         return APIResult(data: .object(Self.present(v)))
+    }
+}
+
+extension Fields {
+    /// The value of one point in minor units of the currency (0 to 1,000,000, at most
+    /// three decimals), as thousandths of a minor unit.
+    mutating func pointValueMilli(_ field: String) -> Int64? {
+        guard has(field), let value = values[field] else { return nil }
+        let d: Double?
+        switch value {
+        case let .int(i): d = Double(i)
+        case let .double(v): d = v
+        case let .string(s): d = Double(s.asciiTrimmed)
+        default: d = nil
+        }
+        guard let d, d.isFinite, d >= 0, d <= 1_000_000, let milli = Optional((d * 1_000).rounded()), abs(milli - d * 1_000) < 1e-6 else {
+            fail(field, "v_between", ["min": "0", "max": "1000000"])
+            return nil
+        }
+        return Int64(milli)
     }
 }

@@ -19,6 +19,7 @@ struct PartnerAPI {
         registerCards(routes.requiring(read: .role(.staff, credentials: false), write: .role(.manager, credentials: false)))
         registerPlans(routes)
         registerSettings(routes)
+        registerAnalytics(routes)
         registerBulk(routes.requiring(.role(.manager, credentials: false)))
         registerPrivacy(manager: routes.requiring(.role(.manager, credentials: false)), owner: routes.requiring(.role(.owner, credentials: false)))
     }

@@ -14,6 +14,7 @@ final class Heartbeats: Sendable {
         case sweeper
         case webhookDispatcher = "webhook_dispatcher"
         case qrSessionExpiry = "qr_session_expiry"
+        case analytics
     }
 
     /// What health reports for a loop or the listener.

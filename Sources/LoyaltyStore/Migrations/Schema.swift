@@ -477,5 +477,33 @@ enum Schema {
                 """,
             ]
         ),
+        // Issue 14: analytics rollups kept by the roller (see AnalyticsRoller), and the
+        // value of a point for the liability figure.
+        Step(
+            version: 8,
+            statements: [
+                "CREATE TABLE analytics_state (source TEXT PRIMARY KEY, watermark BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+                """
+                INSERT INTO analytics_state (source, watermark, updated_at) VALUES ('ledger', 0, 0), ('customers', 0, 0), ('cards', 0, 0),
+                  ('tier_changes', 0, 0), ('coupons', 0, 0), ('game_sessions', 0, 0), ('stamp_events', 0, 0)
+                """,
+                """
+                CREATE TABLE analytics_daily (
+                  partner_id BIGINT NOT NULL, day BIGINT NOT NULL, metric TEXT NOT NULL, scope BIGINT NOT NULL, subject_id BIGINT NOT NULL,
+                  plus BIGINT NOT NULL DEFAULT 0, minus BIGINT NOT NULL DEFAULT 0, n BIGINT NOT NULL DEFAULT 0,
+                  PRIMARY KEY (partner_id, day, metric, scope, subject_id))
+                """,
+                // Cumulative figures (liability, totals) read every day of one metric.
+                "CREATE INDEX analytics_daily_metric_idx ON analytics_daily (partner_id, metric, scope, day)",
+                """
+                CREATE TABLE member_activity (
+                  partner_id BIGINT NOT NULL, scope BIGINT NOT NULL, customer_id BIGINT NOT NULL, last_day BIGINT NOT NULL,
+                  first_redeemed_at BIGINT, PRIMARY KEY (partner_id, scope, customer_id))
+                """,
+                "CREATE TABLE analytics_card_tiers (partner_id BIGINT NOT NULL, card_id BIGINT NOT NULL, tier TEXT NOT NULL, PRIMARY KEY (partner_id, card_id))",
+                "ALTER TABLE partner_settings ADD COLUMN point_value_milli BIGINT",
+                "ALTER TABLE partner_settings ADD COLUMN liability_currency TEXT",
+            ]
+        ),
     ]
 }
