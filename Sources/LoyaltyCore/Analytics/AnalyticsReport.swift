@@ -114,56 +114,71 @@ public struct AnalyticsBucket: Sendable, Hashable {
     public var newMembers: Int64
 }
 
-extension AnalyticsReportInput {
-    /// Groups the range's rows into `interval` buckets (every bucket of the range is
-    /// present, empty ones with zeros). `membersMetric` counts new members.
-    public func series(_ interval: AnalyticsInterval, membersMetric: String) -> [AnalyticsBucket] {
+/// Report arithmetic over rolled-up sums.
+public enum AnalyticsReport {
+    /// Sums per ledger entry type, from sums per metric (other metrics ignored).
+    public static func byType(_ totals: [String: AnalyticsSums]) -> [String: AnalyticsSums] {
+        var out: [String: AnalyticsSums] = [:]
+        for (metric, sums) in totals where metric.hasPrefix(AnalyticsMetric.ledgerPrefix) {
+            out[String(metric.dropFirst(AnalyticsMetric.ledgerPrefix.count)), default: AnalyticsSums()] =
+                out[String(metric.dropFirst(AnalyticsMetric.ledgerPrefix.count)), default: AnalyticsSums()] + sums
+        }
+        return out
+    }
+
+    /// Every bucket of `[fromDay, toDay]` in `interval` (empty ones with zeros), from rows
+    /// whose `day` is a bucket start (or any day: rows are bucketed again).
+    /// `membersMetric` counts new members.
+    public static func series(
+        _ rows: [AnalyticsRow],
+        fromDay: Int64,
+        toDay: Int64,
+        interval: AnalyticsInterval,
+        membersMetric: String
+    )
+        -> [AnalyticsBucket]
+    {
         var byBucket: [Int64: [String: AnalyticsSums]] = [:]
-        var members: [Int64: Int64] = [:]
         for row in rows {
             let b = interval.bucket(row.day)
-            if row.metric.hasPrefix(AnalyticsMetric.ledgerPrefix) {
-                let type = String(row.metric.dropFirst(AnalyticsMetric.ledgerPrefix.count))
-                byBucket[b, default: [:]][type, default: AnalyticsSums()] = byBucket[b, default: [:]][type, default: AnalyticsSums()] + row.sums
-            } else if row.metric == membersMetric {
-                members[b, default: 0] += row.sums.n
-            }
+            byBucket[b, default: [:]][row.metric, default: AnalyticsSums()] =
+                byBucket[b, default: [:]][row.metric, default: AnalyticsSums()] + row.sums
         }
         var out: [AnalyticsBucket] = []
         var b = interval.bucket(fromDay)
         while b <= toDay {
-            out.append(AnalyticsBucket(start: b, flows: PointFlows(byType: byBucket[b] ?? [:]), newMembers: members[b] ?? 0))
+            let metrics = byBucket[b] ?? [:]
+            out.append(AnalyticsBucket(start: b, flows: PointFlows(byType: byType(metrics)), newMembers: metrics[membersMetric]?.n ?? 0))
             b = interval.bucket(b + (interval == .month ? 31 : interval == .week ? 7 : 1))
         }
         return out
     }
 
-    /// Sums per ledger type over the whole range.
-    public var byType: [String: AnalyticsSums] {
-        var out: [String: AnalyticsSums] = [:]
-        for row in rows where row.metric.hasPrefix(AnalyticsMetric.ledgerPrefix) {
-            let type = String(row.metric.dropFirst(AnalyticsMetric.ledgerPrefix.count))
-            out[type, default: AnalyticsSums()] = out[type, default: AnalyticsSums()] + row.sums
+    /// The pieces of the day range `[from, to]`: whole calendar months (read from the
+    /// monthly rollup, `monthly` true, bounds are month starts) and the remaining days
+    /// (from the daily rollup).
+    public static func pieces(from: Int64, to: Int64) -> [(monthly: Bool, lo: Int64, hi: Int64)] {
+        guard from <= to else { return [] }
+        let month = AnalyticsInterval.month
+        func next(_ d: Int64) -> Int64 { month.bucket(month.bucket(d) + 31) }
+        let firstStart = month.bucket(from)
+        let lastStart = month.bucket(to)
+        let lastEnd = next(to) - 1
+        if firstStart == lastStart {
+            return from == firstStart && to == lastEnd ? [(true, firstStart, firstStart)] : [(false, from, to)]
         }
+        var out: [(monthly: Bool, lo: Int64, hi: Int64)] = []
+        var m0 = from
+        if from != firstStart {
+            out.append((false, from, next(from) - 1))
+            m0 = next(from)
+        }
+        var m1 = lastStart
+        if to != lastEnd {
+            out.append((false, lastStart, to))
+            m1 = month.bucket(lastStart - 1)
+        }
+        if m0 <= m1 { out.append((true, m0, m1)) }
         return out
-    }
-
-    /// Sums of a non-ledger metric over the range (all subjects).
-    public func total(_ metric: String) -> AnalyticsSums {
-        rows.filter { $0.metric == metric }.reduce(AnalyticsSums()) { $0 + $1.sums }
-    }
-}
-
-/// The rolled-up rows of one report's range and scope.
-public struct AnalyticsReportInput: Sendable {
-    public var fromDay: Int64
-    public var toDay: Int64
-    /// Rows with `fromDay <= day <= toDay`, summed over the scope's shops.
-    public var rows: [AnalyticsRow]
-
-    public init(fromDay: Int64, toDay: Int64, rows: [AnalyticsRow]) {
-        self.fromDay = fromDay
-        self.toDay = toDay
-        self.rows = rows
     }
 }

@@ -50,41 +50,50 @@ extension PartnerAPI {
         let q = try await analyticsQuery(call, allowShop: true)
         let partnerID = call.partnerID
         let a = services.analytics
-        let input = AnalyticsReportInput(
-            fromDay: q.fromDay,
-            toDay: q.toDay,
-            rows: try await a.rows(partnerID: partnerID, fromDay: q.fromDay, toDay: q.toDay, shopID: q.shopID)
-        )
-        let cumulative = try await a.cumulative(partnerID: partnerID, throughDay: q.toDay, shopID: q.shopID)
+        let scope = q.shopID ?? AnalyticsMetric.partnerScope
         let today = AnalyticsMetric.day(ofMillis: services.clock.nowMillis())
         let membersMetric = q.shopID == nil ? AnalyticsMetric.membersNew : AnalyticsMetric.membersFirst
-        let flows = PointFlows(byType: input.byType)
-        var ledgerToDate: [String: AnalyticsSums] = [:]
-        for (metric, sums) in cumulative where metric.hasPrefix(AnalyticsMetric.ledgerPrefix) {
-            ledgerToDate[String(metric.dropFirst(AnalyticsMetric.ledgerPrefix.count))] = sums
-        }
-        let liabilityPoints = PointFlows(byType: ledgerToDate).net
-        let firsts = input.total(AnalyticsMetric.firstRedemption)
+        // Independent reads of small rollup slices, side by side.
+        async let rangeTotals = a.totals(partnerID: partnerID, fromDay: q.fromDay, toDay: q.toDay, scope: scope)
+        async let toDate = a.totals(partnerID: partnerID, fromDay: 0, toDay: q.toDay, scope: scope)
+        async let seriesRows = a.series(
+            partnerID: partnerID,
+            fromDay: q.fromDay,
+            toDay: q.toDay,
+            scope: scope,
+            interval: q.interval,
+            membersMetric: membersMetric
+        )
+        async let active30 = a.activeMembers(partnerID: partnerID, scope: scope, sinceDay: today - 29)
+        async let active90 = a.activeMembers(partnerID: partnerID, scope: scope, sinceDay: today - 89)
+        async let tiers = tierDistribution(partnerID: partnerID)
+        async let offers = topOffers(partnerID: partnerID, q)
+        async let games = topGames(partnerID: partnerID, q)
+        async let asOf = asOf()
+        let totals = try await rangeTotals
+        let cumulative = try await toDate
+        let flows = PointFlows(byType: AnalyticsReport.byType(totals))
+        let liability = try await liability(partnerID: partnerID, points: PointFlows(byType: AnalyticsReport.byType(cumulative)).net)
+        let firsts = totals[AnalyticsMetric.firstRedemption] ?? AnalyticsSums()
 
         var members: [(String, JSON)] = [
-            ("total", .int(cumulative[membersMetric]?.n ?? 0)), ("new", .int(input.total(membersMetric).n)),
-            ("active_30d", .int(try await a.activeMembers(partnerID: partnerID, shopID: q.shopID, sinceDay: today - 29))),
-            ("active_90d", .int(try await a.activeMembers(partnerID: partnerID, shopID: q.shopID, sinceDay: today - 89))),
+            ("total", .int(cumulative[membersMetric]?.n ?? 0)), ("new", .int(totals[membersMetric]?.n ?? 0)),
+            ("active_30d", .int(try await active30)), ("active_90d", .int(try await active90)),
         ]
         if q.shopID == nil { members.append(("with_activity", .int(cumulative[AnalyticsMetric.membersFirst]?.n ?? 0))) }
 
         let data: [(String, JSON)] = [
-            ("period", period(q)), ("as_of", try await asOf()), ("members", .object(members)),
+            ("period", period(q)), ("as_of", try await asOf), ("members", .object(members)),
             ("points", Self.present(flows)),
             (
                 "by_type",
                 .object(
-                    input.byType.sorted { $0.key < $1.key }.map { type, s in
+                    AnalyticsReport.byType(totals).sorted { $0.key < $1.key }.map { type, s in
                         (type, .object([("in", .int(s.plus)), ("out", .int(-s.minus)), ("entries", .int(s.n))]))
                     }
                 )
             ),
-            ("liability", try await liability(partnerID: partnerID, points: liabilityPoints)),
+            ("liability", liability),
             (
                 "rates",
                 .object([
@@ -92,9 +101,7 @@ extension PartnerAPI {
                     ("breakage_rate", flows.rate(flows.expired).map { .double(Self.round4($0)) } ?? .null),
                 ])
             ),
-            ("tiers", try await tierDistribution(partnerID: partnerID)),
-            ("top_offers", try await topOffers(partnerID: partnerID, q)),
-            ("top_games", try await topGames(partnerID: partnerID, q)),
+            ("tiers", try await tiers), ("top_offers", try await offers), ("top_games", try await games),
             (
                 "first_redemption",
                 .object([
@@ -105,7 +112,14 @@ extension PartnerAPI {
             (
                 "series",
                 .array(
-                    input.series(q.interval, membersMetric: membersMetric).map { b in
+                    AnalyticsReport.series(
+                        try await seriesRows,
+                        fromDay: q.fromDay,
+                        toDay: q.toDay,
+                        interval: q.interval,
+                        membersMetric: membersMetric
+                    )
+                    .map { b in
                         .object(
                             [("period", .string(AnalyticsDay.string(b.start)))] + Self.presentFields(b.flows) + [("new_members", .int(b.newMembers))]
                         )
@@ -119,22 +133,17 @@ extension PartnerAPI {
     /// Key figures of every shop of the partner side by side over the range.
     @Sendable func analyticsShops(_ call: APICall) async throws -> APIResult {
         let q = try await analyticsQuery(call, allowShop: false)
+        async let byShop = services.analytics.totalsByShop(partnerID: call.partnerID, fromDay: q.fromDay, toDay: q.toDay)
         let shops = try await tenants.shops(partnerID: call.partnerID, filter: ShopFilter(), page: PageRequest(page: 1, perPage: 1_000)).items
-        var out: [JSON] = []
-        for shop in shops {
-            let input = AnalyticsReportInput(
-                fromDay: q.fromDay,
-                toDay: q.toDay,
-                rows: try await services.analytics.rows(partnerID: call.partnerID, fromDay: q.fromDay, toDay: q.toDay, shopID: shop.id)
-            )
-            let flows = PointFlows(byType: input.byType)
-            out.append(
-                .object(
-                    [("shop_id", .int(shop.id)), ("name", .string(shop.name))] + Self.presentFields(flows) + [
-                        ("new_members", .int(input.total(AnalyticsMetric.membersFirst).n)),
-                        ("redemption_rate", flows.rate(flows.redeemed).map { .double(Self.round4($0)) } ?? .null),
-                    ]
-                )
+        let totals = try await byShop
+        let out = shops.map { shop -> JSON in
+            let metrics = totals[shop.id] ?? [:]
+            let flows = PointFlows(byType: AnalyticsReport.byType(metrics))
+            return .object(
+                [("shop_id", .int(shop.id)), ("name", .string(shop.name))] + Self.presentFields(flows) + [
+                    ("new_members", .int(metrics[AnalyticsMetric.membersFirst]?.n ?? 0)),
+                    ("redemption_rate", flows.rate(flows.redeemed).map { .double(Self.round4($0)) } ?? .null),
+                ]
             )
         }
         return APIResult(data: .object([("period", period(q)), ("as_of", try await asOf()), ("shops", .array(out))]))

@@ -12,7 +12,7 @@ struct AnalyticsFold {
         var subject: Int64
 
         static func < (a: Self, b: Self) -> Bool {
-            (a.partnerID, a.day, a.metric, a.scope, a.subject) < (b.partnerID, b.day, b.metric, b.scope, b.subject)
+            (a.partnerID, a.scope, a.day, a.metric, a.subject) < (b.partnerID, b.scope, b.day, b.metric, b.subject)
         }
     }
 
@@ -72,7 +72,9 @@ struct AnalyticsFold {
         case .ledger:
             let type = row.text ?? "unknown"
             let shop = row.shopID ?? 0
+            // Per shop, and partner-wide (so a partner-wide report reads one scope).
             bump(row.partnerID, day: day, AnalyticsMetric.ledger(type), scope: shop, points: row.points)
+            bump(row.partnerID, day: day, AnalyticsMetric.ledger(type), points: row.points)
             guard AnalyticsMetric.activityTypes.contains(type), let customer = row.customerID else { return }
             for scope in [AnalyticsMetric.partnerScope, shop] {
                 let key = MemberKey(partnerID: row.partnerID, scope: scope, customerID: customer)
@@ -209,18 +211,34 @@ struct AnalyticsFold {
     }
 
     private static func upsertDaily(_ db: any SQLDatabase, _ daily: [DailyKey: Delta]) async throws {
+        let rows = daily.filter { $0.value.plus != 0 || $0.value.minus != 0 || $0.value.n != 0 }
+        // The flows again per month; states (tiers, latest activity) are per day only.
+        var monthly: [DailyKey: Delta] = [:]
+        for (k, d) in rows where k.day != AnalyticsMetric.stateDay && k.metric != AnalyticsMetric.lastActive {
+            var m = k
+            m.day = AnalyticsInterval.month.bucket(k.day)
+            var sum = monthly[m] ?? Delta()
+            sum.plus += d.plus
+            sum.minus += d.minus
+            sum.n += d.n
+            monthly[m] = sum
+        }
+        try await upsert(db, table: "analytics_daily", column: "day", rows)
+        try await upsert(db, table: "analytics_monthly", column: "month", monthly)
+    }
+
+    private static func upsert(_ db: any SQLDatabase, table: String, column: String, _ rows: [DailyKey: Delta]) async throws {
         // Sorted: two transactions touching the same rows lock them in the same order.
-        let rows = daily.filter { $0.value.plus != 0 || $0.value.minus != 0 || $0.value.n != 0 }.sorted { $0.key < $1.key }
-        for chunk in rows.chunked(400) {
+        for chunk in rows.sorted(by: { $0.key < $1.key }).chunked(400) {
             let values = chunk.map { k, d in
-                "(\(bind: k.partnerID), \(bind: k.day), \(bind: k.metric), \(bind: k.scope), \(bind: k.subject), \(bind: d.plus), \(bind: d.minus), \(bind: d.n))"
+                "(\(bind: k.partnerID), \(bind: k.scope), \(bind: k.day), \(bind: k.metric), \(bind: k.subject), \(bind: d.plus), \(bind: d.minus), \(bind: d.n))"
                     as SQLQueryString
             }.joined(", ")
             try await db.raw(
                 """
-                INSERT INTO analytics_daily (partner_id, day, metric, scope, subject_id, plus, minus, n) VALUES \(values)
-                ON CONFLICT (partner_id, day, metric, scope, subject_id) DO UPDATE SET plus = analytics_daily.plus + excluded.plus,
-                  minus = analytics_daily.minus + excluded.minus, n = analytics_daily.n + excluded.n
+                INSERT INTO \(unsafeRaw: table) (partner_id, scope, \(unsafeRaw: column), metric, subject_id, plus, minus, n) VALUES \(values)
+                ON CONFLICT (partner_id, scope, \(unsafeRaw: column), metric, subject_id) DO UPDATE SET plus = \(unsafeRaw: table).plus + excluded.plus,
+                  minus = \(unsafeRaw: table).minus + excluded.minus, n = \(unsafeRaw: table).n + excluded.n
                 """
             ).run()
         }

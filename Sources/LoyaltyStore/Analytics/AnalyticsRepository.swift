@@ -1,18 +1,29 @@
 import LoyaltyCore
 import SQLKit
 
-/// Reads of the analytics rollups (never of the ledger): every method reads a few
-/// hundred rows at most per day of range, whatever the ledger's size.
+/// Reads of the analytics rollups (never of the ledger). A range reads its whole
+/// calendar months from the monthly rollup and only the days at its ends from the
+/// daily one, so the rows read grow with the months of the range, not its entries.
 ///
-/// `shopID` nil is the partner-wide scope: ledger figures summed over every shop,
-/// member figures from the partner scope. A shop id selects that shop's rows.
+/// `scope` is a shop id, or ``AnalyticsMetric/partnerScope`` for partner-wide figures.
 public protocol AnalyticsRepository: Sendable {
-    /// Rows of `[fromDay, toDay]` in the scope, summed over shops, per day, metric and subject.
-    func rows(partnerID: Int64, fromDay: Int64, toDay: Int64, shopID: Int64?) async throws -> [AnalyticsRow]
-    /// Per metric, the sums of every day up to `throughDay` (ledger and member metrics).
-    func cumulative(partnerID: Int64, throughDay: Int64, shopID: Int64?) async throws -> [String: AnalyticsSums]
+    /// Per metric, the sums over the days `[fromDay, toDay]` in `scope` (all subjects).
+    func totals(partnerID: Int64, fromDay: Int64, toDay: Int64, scope: Int64) async throws -> [String: AnalyticsSums]
+    /// Per shop (every scope but the partner's), per metric, the sums over the days.
+    func totalsByShop(partnerID: Int64, fromDay: Int64, toDay: Int64) async throws -> [Int64: [String: AnalyticsSums]]
+    /// Sums per `interval` bucket (`day` is the bucket's first day) of the ledger metrics
+    /// and `membersMetric`.
+    func series(
+        partnerID: Int64,
+        fromDay: Int64,
+        toDay: Int64,
+        scope: Int64,
+        interval: AnalyticsInterval,
+        membersMetric: String
+    ) async throws
+        -> [AnalyticsRow]
     /// Members whose latest activity in the scope is on or after `sinceDay`.
-    func activeMembers(partnerID: Int64, shopID: Int64?, sinceDay: Int64) async throws -> Int64
+    func activeMembers(partnerID: Int64, scope: Int64, sinceDay: Int64) async throws -> Int64
     /// Cards per latest recorded tier ("" = none recorded as a change) and all cards.
     func tiers(partnerID: Int64) async throws -> (cards: Int64, byTier: [String: Int64])
     /// The `limit` subjects of `metric` with most events in the range: `(subject, sums)`.
@@ -34,11 +45,6 @@ public struct SQLAnalyticsRepository: AnalyticsRepository {
         self.clock = clock
     }
 
-    static func scope(_ shopID: Int64?) -> SQLQueryString {
-        guard let shopID else { return "(scope = -1 OR metric LIKE 'ledger:%')" }
-        return "scope = \(bind: shopID)"
-    }
-
     static func sums(_ r: any SQLRow) throws -> AnalyticsSums {
         AnalyticsSums(
             plus: try r.decode(column: "plus", as: Int64?.self) ?? 0,
@@ -47,47 +53,107 @@ public struct SQLAnalyticsRepository: AnalyticsRepository {
         )
     }
 
-    public func rows(partnerID: Int64, fromDay: Int64, toDay: Int64, shopID: Int64?) async throws -> [AnalyticsRow] {
-        try await database.read { db in
-            try await db.raw(
+    /// `SELECT <group>, sums FROM (daily and monthly pieces of the range) GROUP BY <group>`;
+    /// `bucket` gives each piece's `bucket` column. Nil when the range is empty.
+    static func rangeQuery(
+        partnerID: Int64,
+        fromDay: Int64,
+        toDay: Int64,
+        pieces: [(monthly: Bool, lo: Int64, hi: Int64)]? = nil,
+        scope: SQLQueryString,
+        metrics: SQLQueryString = "1 = 1",
+        bucket: ((monthly: Bool, lo: Int64, hi: Int64)) -> SQLQueryString = { _ in "0" },
+        group: String,
+        tail: String = ""
+    ) -> SQLQueryString? {
+        let parts = pieces ?? AnalyticsReport.pieces(from: fromDay, to: toDay)
+        guard !parts.isEmpty else { return nil }
+        let selects = parts.map { piece -> SQLQueryString in
+            let (table, column) = piece.monthly ? ("analytics_monthly", "month") : ("analytics_daily", "day")
+            return """
+                SELECT \(bucket(piece)) AS bucket, scope, metric, subject_id, plus, minus, n FROM \(unsafeRaw: table)
+                WHERE partner_id = \(bind: partnerID) AND \(scope) AND \(unsafeRaw: column) >= \(bind: piece.lo)
+                  AND \(unsafeRaw: column) <= \(bind: piece.hi) AND \(metrics)
                 """
-                SELECT day, metric, subject_id, CAST(SUM(plus) AS BIGINT) AS plus, CAST(SUM(minus) AS BIGINT) AS minus, CAST(SUM(n) AS BIGINT) AS n
-                FROM analytics_daily WHERE partner_id = \(bind: partnerID) AND day >= \(bind: fromDay) AND day <= \(bind: toDay)
-                  AND \(Self.scope(shopID)) GROUP BY day, metric, subject_id
-                """
-            ).all().map { r in
+        }.joined(" UNION ALL ")
+        return """
+            SELECT \(unsafeRaw: group), CAST(SUM(plus) AS BIGINT) AS plus, CAST(SUM(minus) AS BIGINT) AS minus, CAST(SUM(n) AS BIGINT) AS n
+            FROM (\(selects)) x GROUP BY \(unsafeRaw: group)\(unsafeRaw: tail)
+            """
+    }
+
+    public func totals(partnerID: Int64, fromDay: Int64, toDay: Int64, scope: Int64) async throws -> [String: AnalyticsSums] {
+        guard let sql = Self.rangeQuery(partnerID: partnerID, fromDay: fromDay, toDay: toDay, scope: "scope = \(bind: scope)", group: "metric")
+        else { return [:] }
+        return try await database.read { db in
+            var out: [String: AnalyticsSums] = [:]
+            for r in try await db.raw(sql).all() { out[try r.decode(column: "metric", as: String.self)] = try Self.sums(r) }
+            return out
+        }
+    }
+
+    public func totalsByShop(partnerID: Int64, fromDay: Int64, toDay: Int64) async throws -> [Int64: [String: AnalyticsSums]] {
+        guard let sql = Self.rangeQuery(partnerID: partnerID, fromDay: fromDay, toDay: toDay, scope: "scope >= 0", group: "scope, metric")
+        else { return [:] }
+        return try await database.read { db in
+            var out: [Int64: [String: AnalyticsSums]] = [:]
+            for r in try await db.raw(sql).all() {
+                out[try r.decode(column: "scope", as: Int64.self), default: [:]][try r.decode(column: "metric", as: String.self)] = try Self.sums(r)
+            }
+            return out
+        }
+    }
+
+    public func series(
+        partnerID: Int64,
+        fromDay: Int64,
+        toDay: Int64,
+        scope: Int64,
+        interval: AnalyticsInterval,
+        membersMetric: String
+    ) async throws
+        -> [AnalyticsRow]
+    {
+        // Days and weeks need days; months read whole months and the days at the ends.
+        let pieces: [(monthly: Bool, lo: Int64, hi: Int64)] =
+            interval == .month ? AnalyticsReport.pieces(from: fromDay, to: toDay) : fromDay <= toDay ? [(false, fromDay, toDay)] : []
+        let bucket: ((monthly: Bool, lo: Int64, hi: Int64)) -> SQLQueryString = { piece in
+            switch interval {
+            case .day: return "day"
+            case .week: return "day - ((day + 3) % 7)"
+            case .month: return piece.monthly ? "month" : "\(unsafeRaw: String(AnalyticsInterval.month.bucket(piece.lo)))"
+            }
+        }
+        guard
+            let sql = Self.rangeQuery(
+                partnerID: partnerID,
+                fromDay: fromDay,
+                toDay: toDay,
+                pieces: pieces,
+                scope: "scope = \(bind: scope)",
+                metrics: "(metric LIKE 'ledger:%' OR metric = \(bind: membersMetric))",
+                bucket: bucket,
+                group: "bucket, metric"
+            )
+        else { return [] }
+        return try await database.read { db in
+            try await db.raw(sql).all().map { r in
                 AnalyticsRow(
-                    day: try r.decode(column: "day", as: Int64.self),
+                    day: try r.decode(column: "bucket", as: Int64.self),
                     metric: try r.decode(column: "metric", as: String.self),
-                    subject: try r.decode(column: "subject_id", as: Int64.self),
+                    subject: 0,
                     sums: try Self.sums(r)
                 )
             }
         }
     }
 
-    public func cumulative(partnerID: Int64, throughDay: Int64, shopID: Int64?) async throws -> [String: AnalyticsSums] {
-        try await database.read { db in
-            var out: [String: AnalyticsSums] = [:]
-            for r in try await db.raw(
-                """
-                SELECT metric, CAST(SUM(plus) AS BIGINT) AS plus, CAST(SUM(minus) AS BIGINT) AS minus, CAST(SUM(n) AS BIGINT) AS n
-                FROM analytics_daily WHERE partner_id = \(bind: partnerID) AND day >= 0 AND day <= \(bind: throughDay) AND \(Self.scope(shopID))
-                  AND (metric LIKE 'ledger:%' OR metric IN ('members_new', 'members_first', 'cards_new')) GROUP BY metric
-                """
-            ).all() {
-                out[try r.decode(column: "metric", as: String.self)] = try Self.sums(r)
-            }
-            return out
-        }
-    }
-
-    public func activeMembers(partnerID: Int64, shopID: Int64?, sinceDay: Int64) async throws -> Int64 {
+    public func activeMembers(partnerID: Int64, scope: Int64, sinceDay: Int64) async throws -> Int64 {
         try await database.read { db in
             try await db.raw(
                 """
                 SELECT CAST(SUM(n) AS BIGINT) AS n FROM analytics_daily WHERE partner_id = \(bind: partnerID) AND metric = 'last_active'
-                  AND scope = \(bind: shopID ?? AnalyticsMetric.partnerScope) AND day >= \(bind: sinceDay)
+                  AND scope = \(bind: scope) AND day >= \(bind: sinceDay)
                 """
             ).first()?.decode(column: "n", as: Int64?.self) ?? 0
         }
@@ -96,35 +162,40 @@ public struct SQLAnalyticsRepository: AnalyticsRepository {
     public func tiers(partnerID: Int64) async throws -> (cards: Int64, byTier: [String: Int64]) {
         try await database.read { db in
             var byTier: [String: Int64] = [:]
-            var cards: Int64 = 0
             for r in try await db.raw(
                 """
-                SELECT metric, CAST(SUM(n) AS BIGINT) AS n FROM analytics_daily WHERE partner_id = \(bind: partnerID) AND scope = -1
-                  AND (metric LIKE 'tier:%' OR metric = 'cards_new') GROUP BY metric
+                SELECT metric, n FROM analytics_daily WHERE partner_id = \(bind: partnerID) AND scope = -1
+                  AND day = \(bind: AnalyticsMetric.stateDay) AND metric LIKE 'tier:%'
                 """
             ).all() {
-                let metric = try r.decode(column: "metric", as: String.self)
-                let n = try r.decode(column: "n", as: Int64?.self) ?? 0
-                if metric == AnalyticsMetric.cardsNew {
-                    cards = n
-                } else if n != 0 {
-                    byTier[String(metric.dropFirst(AnalyticsMetric.tierPrefix.count))] = n
-                }
+                let n = try r.decode(column: "n", as: Int64.self)
+                if n != 0 { byTier[String(try r.decode(column: "metric", as: String.self).dropFirst(AnalyticsMetric.tierPrefix.count))] = n }
             }
+            let cards =
+                try await db.raw(
+                    """
+                    SELECT CAST(SUM(n) AS BIGINT) AS n FROM analytics_monthly WHERE partner_id = \(bind: partnerID) AND scope = -1
+                      AND metric = \(bind: AnalyticsMetric.cardsNew)
+                    """
+                ).first()?.decode(column: "n", as: Int64?.self) ?? 0
             return (cards, byTier)
         }
     }
 
     public func top(partnerID: Int64, metric: String, fromDay: Int64, toDay: Int64, limit: Int) async throws -> [(Int64, AnalyticsSums)] {
-        try await database.read { db in
-            try await db.raw(
-                """
-                SELECT subject_id, CAST(SUM(plus) AS BIGINT) AS plus, CAST(SUM(minus) AS BIGINT) AS minus, CAST(SUM(n) AS BIGINT) AS n
-                FROM analytics_daily WHERE partner_id = \(bind: partnerID) AND day >= \(bind: fromDay) AND day <= \(bind: toDay)
-                  AND metric = \(bind: metric) AND scope = -1
-                GROUP BY subject_id ORDER BY n DESC, subject_id LIMIT \(bind: limit)
-                """
-            ).all().map { r in (try r.decode(column: "subject_id", as: Int64.self), try Self.sums(r)) }
+        guard
+            let sql = Self.rangeQuery(
+                partnerID: partnerID,
+                fromDay: fromDay,
+                toDay: toDay,
+                scope: "scope = -1",
+                metrics: "metric = \(bind: metric)",
+                group: "subject_id",
+                tail: " ORDER BY n DESC, subject_id LIMIT \(max(1, limit))"
+            )
+        else { return [] }
+        return try await database.read { db in
+            try await db.raw(sql).all().map { r in (try r.decode(column: "subject_id", as: Int64.self), try Self.sums(r)) }
         }
     }
 

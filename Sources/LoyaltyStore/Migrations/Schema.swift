@@ -487,14 +487,21 @@ enum Schema {
                 INSERT INTO analytics_state (source, watermark, updated_at) VALUES ('ledger', 0, 0), ('customers', 0, 0), ('cards', 0, 0),
                   ('tier_changes', 0, 0), ('coupons', 0, 0), ('game_sessions', 0, 0), ('stamp_events', 0, 0)
                 """,
+                // A report reads one scope's days (or months): the key keeps them together.
                 """
                 CREATE TABLE analytics_daily (
-                  partner_id BIGINT NOT NULL, day BIGINT NOT NULL, metric TEXT NOT NULL, scope BIGINT NOT NULL, subject_id BIGINT NOT NULL,
+                  partner_id BIGINT NOT NULL, scope BIGINT NOT NULL, day BIGINT NOT NULL, metric TEXT NOT NULL, subject_id BIGINT NOT NULL,
                   plus BIGINT NOT NULL DEFAULT 0, minus BIGINT NOT NULL DEFAULT 0, n BIGINT NOT NULL DEFAULT 0,
-                  PRIMARY KEY (partner_id, day, metric, scope, subject_id))
+                  PRIMARY KEY (partner_id, scope, day, metric, subject_id))
                 """,
-                // Cumulative figures (liability, totals) read every day of one metric.
-                "CREATE INDEX analytics_daily_metric_idx ON analytics_daily (partner_id, metric, scope, day)",
+                // The same flows per calendar month (`month` = the day number of its first
+                // day): long ranges and running totals read months, not days.
+                """
+                CREATE TABLE analytics_monthly (
+                  partner_id BIGINT NOT NULL, scope BIGINT NOT NULL, month BIGINT NOT NULL, metric TEXT NOT NULL, subject_id BIGINT NOT NULL,
+                  plus BIGINT NOT NULL DEFAULT 0, minus BIGINT NOT NULL DEFAULT 0, n BIGINT NOT NULL DEFAULT 0,
+                  PRIMARY KEY (partner_id, scope, month, metric, subject_id))
+                """,
                 """
                 CREATE TABLE member_activity (
                   partner_id BIGINT NOT NULL, scope BIGINT NOT NULL, customer_id BIGINT NOT NULL, last_day BIGINT NOT NULL,

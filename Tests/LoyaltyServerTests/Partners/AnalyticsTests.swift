@@ -16,8 +16,9 @@ import Testing
 @Suite("Partner analytics", .databases)
 struct AnalyticsTests {
     static let day: Int64 = 86_400_000
-    /// 2026-11-02 (a Monday) 09:00 UTC.
-    static let start: Int64 = AnalyticsDay.parse("2026-11-02")! * day + 9 * 3_600_000
+    /// 2026-10-27 09:00 UTC: the week runs into November, so ranges read whole months
+    /// from the monthly rollup and the days around them from the daily one.
+    static let start: Int64 = AnalyticsDay.parse("2026-10-27")! * day + 9 * 3_600_000
 
     @Test(arguments: Backend.allCases)
     func figuresEqualABruteForceRecomputation(_ backend: Backend) async throws {
@@ -95,7 +96,12 @@ struct AnalyticsTests {
             let claims = try await app.scalar("SELECT COUNT(*) AS n FROM coupons")
             #expect(expiredRows > 0 && tierRows > 0 && claims > 0, "expiry \(expiredRows), tiers \(tierRows), claims \(claims)")
 
-            let ranges: [(Int64, Int64)] = [(first, today), (first + 1, first + 3), (today, today), (first - 10, first - 1)]
+            let october = AnalyticsDay.parse("2026-10-01")!
+            let november = AnalyticsDay.parse("2026-11-01")!
+            let ranges: [(Int64, Int64)] = [
+                (first, today), (first + 1, first + 3), (today, today), (first - 10, first - 1), (october, november - 1),
+                (november, november + 29), (october + 14, november + 60),
+            ]
             for (from, to) in ranges {
                 for shop in [nil, shopA, shopB] {
                     try await Self.compare(app, owner: owner, from: from, to: to, shop: shop, today: today)
