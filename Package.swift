@@ -40,6 +40,8 @@ let package = Package(
         // here because our targets import them directly.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Already in the graph (swift-websocket's per-message deflate): the XLSX writer's deflate.
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -93,6 +95,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "QRCode",
+                "XLSX",
             ],
             resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
@@ -102,6 +105,14 @@ let package = Package(
         .target(
             name: "LoyaltySDK",
             dependencies: ["LoyaltyModels", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // A streaming .xlsx writer (one sheet, inline strings) over a streaming ZIP
+        // writer: the mirror has no spreadsheet writer, and ZIPFoundation needs a seekable
+        // archive. Deflate from compress-nio.
+        .target(
+            name: "XLSX",
+            dependencies: [.product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // ISO/IEC 18004 QR encoder with SVG and PNG output: no QR library is in the
@@ -128,6 +139,11 @@ let package = Package(
         .testTarget(
             name: "LoyaltyCoreTests",
             dependencies: ["LoyaltyCore", "LoyaltyModels"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "XLSXTests",
+            dependencies: ["XLSX", .product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -32,13 +32,13 @@ psql -q loyalty -c "INSERT INTO shops (partner_id, name, created_at, updated_at)
 # grow FROM TO: entries FROM+1..TO (and their customers and cards), spread over the last year.
 grow() {
   local from=$1 to=$2 c0=$(($1 / 10)) c1=$(($2 / 10))
-  psql -q loyalty <<SQL
+  psql -q -v ON_ERROR_STOP=1 loyalty <<SQL
 INSERT INTO customers (partner_id, email, created_at, updated_at)
   SELECT $PARTNER, 'c' || g || '@example.com', $NOW - (random() * 400 * 86400000)::bigint, $NOW FROM generate_series($c0 + 1, $c1) g;
 INSERT INTO loyalty_cards (partner_id, customer_id, template_id, card_number, qr_code, created_at, updated_at)
   SELECT partner_id, id, 1, 'B' || id, 'q-' || id, created_at, created_at FROM customers WHERE id > $c0 AND id <= $c1;
 INSERT INTO ledger_entries (partner_id, card_id, shop_id, type, points, balance_after, created_at)
-  SELECT $PARTNER, 1 + (g * 7919) % $c1, 1 + g % 10,
+  SELECT $PARTNER, 1 + (g::bigint * 7919) % $c1, 1 + g % 10,
     CASE WHEN g % 100 < 70 THEN 'earned' WHEN g % 100 < 85 THEN 'redeemed' WHEN g % 100 < 90 THEN 'expired' WHEN g % 100 < 95 THEN 'bonus' ELSE 'adjusted' END,
     CASE WHEN g % 100 < 70 THEN 10 + g % 90 WHEN g % 100 < 90 THEN -(5 + g % 50) WHEN g % 100 < 95 THEN 50 ELSE 10 - g % 20 END,
     0, $NOW - (random() * 365 * 86400000)::bigint FROM generate_series($from + 1, $to) g;
@@ -47,6 +47,7 @@ INSERT INTO tier_changes (partner_id, card_id, customer_id, from_tier, to_tier, 
   FROM loyalty_cards WHERE id > $c0 AND id <= $c1 AND id % 10 = 0;
 SQL
   psql -q loyalty -c "VACUUM ANALYZE"
+  [ "$(psql -tA loyalty -c 'SELECT COUNT(*) FROM ledger_entries')" = "$to" ] || { echo "expected $to ledger entries" >&2; exit 1; }
 }
 
 # roll: starts the server and waits until every source's watermark reached its table's last id.
