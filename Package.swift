@@ -42,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         // Already in the graph (swift-websocket's per-message deflate): the XLSX writer's deflate.
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.3.0"),
+        // Reads uploaded CSV imports.
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -96,6 +98,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "QRCode",
                 "XLSX",
+                .product(name: "CSV", package: "CSV.swift"),
             ],
             resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: swiftSettings

@@ -66,6 +66,12 @@ public func buildApplication(
         ),
         WebhookDispatcherService(dispatcher: services.dispatcher, ready: services.migrated, heartbeats: services.heartbeats),
         UsageFlushService(meter: services.usage, ready: services.migrated, logger: logger.component("usage")),
+        DataJobService(
+            runner: DataJobRunner(services: services, logger: logger.component("jobs")),
+            workers: services.config.jobWorkers,
+            ready: services.migrated,
+            logger: logger.component("jobs")
+        ),
         AnalyticsRollService(
             roller: services.analyticsRoller,
             intervalSeconds: services.config.analyticsIntervalSeconds,

@@ -40,6 +40,9 @@ public struct AppServices: Sendable {
     /// Keeps the analytics rollups (see ``AnalyticsRollService``) and reads them.
     public let analyticsRoller: AnalyticsRoller
     public let analytics: any AnalyticsRepository
+    /// Background exports and imports, and the signed links that download exports.
+    public let dataJobs: any DataJobRepository
+    let exportLinks: ExportLinks
     /// API calls and active customers against each partner's plan.
     let usage: UsageMeter
     let partnerTokens: PartnerTokens
@@ -127,6 +130,8 @@ public struct AppServices: Sendable {
         self.pointSharing = SQLPointSharingRepository(database: database, clock: clock)
         self.analyticsRoller = AnalyticsRoller(database: database, clock: clock)
         self.analytics = SQLAnalyticsRepository(database: database, clock: clock)
+        self.dataJobs = SQLDataJobRepository(database: database, clock: clock)
+        self.exportLinks = ExportLinks(keys: KeyRing(purpose: "export_url", keyBytes: 64, repository: signingKeys, clock: clock))
         self.usage = UsageMeter(repository: SQLUsageRepository(database: database, clock: clock), clock: clock)
         self.partnerTokens = PartnerTokens(
             keys: KeyRing(purpose: "partner_jwt", keyBytes: 64, repository: signingKeys, clock: clock),

@@ -52,7 +52,10 @@ struct TenantIsolationTests {
         "DELETE /{locale}/partners/{id}", "GET /{locale}/partners/cards", "POST /{locale}/partners/cards",
         "POST /{locale}/partners/customers/bulk-import", "POST /{locale}/partners/points/bulk-award", "GET /{locale}/partners/usage",
         "PUT /{locale}/partners/{id}/plan", "GET /{locale}/partners/settings", "PUT /{locale}/partners/settings",
-        "GET /{locale}/partners/analytics/shops/comparison",
+        "GET /{locale}/partners/analytics/shops/comparison", "GET /{locale}/partners/exports", "POST /{locale}/partners/transactions/export",
+        "GET /{locale}/partners/imports", "POST /{locale}/partners/imports",
+        // The signed token names the job and its partner: ExportTests tries it on another job.
+        "GET /{locale}/partners/exports/{id}/download",
     ]
 
     @Test(arguments: Backend.allCases)
@@ -440,6 +443,25 @@ struct TenantIsolationTests {
             try await app.partnerUser("owner@intruder.example", partnerID: other.partner.id)
             let intruderOwner = try #require(try await app.login("owner@intruder.example").string("data", "access_token"))
             let asIntruderOwner = HTTPFields.of(["Authorization": "Bearer \(intruderOwner)"])
+            // Tenant A's export and import jobs.
+            let exportID = try await app.services.dataJobs.create(
+                partnerID: app.partnerID,
+                kind: .export,
+                type: "ledger",
+                format: "csv",
+                filters: "{}",
+                actor: "test",
+                input: []
+            ).id
+            let dataImportID = try await app.services.dataJobs.create(
+                partnerID: app.partnerID,
+                kind: .import,
+                type: "customers",
+                format: "csv",
+                filters: "{}",
+                actor: "test",
+                input: []
+            ).id
             let txID = try #require(try await app.get("/en/shop/transactions?order_id=ISO-1").data.arrayFirst?["id"]?.int)
             let shopID = app.shop.shop.id
             let notFound: Set<String> = ["RESOURCE_NOT_FOUND"]
@@ -501,6 +523,31 @@ struct TenantIsolationTests {
                     path: "/en/partners/customers/\(user)",
                     body: #"{"home_shop_id":null}"#,
                     codes: customerCodes,
+                    headers: asIntruderOwner
+                ),
+                "GET /{locale}/partners/exports/{id}": Call(
+                    method: .get,
+                    path: "/en/partners/exports/\(exportID)",
+                    codes: ["EXPORT_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
+                "DELETE /{locale}/partners/exports/{id}": Call(
+                    method: .delete,
+                    path: "/en/partners/exports/\(exportID)",
+                    codes: ["EXPORT_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
+                "GET /{locale}/partners/imports/{id}": Call(
+                    method: .get,
+                    path: "/en/partners/imports/\(dataImportID)",
+                    codes: ["EXPORT_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
+                "POST /{locale}/partners/exports": Call(
+                    method: .post,
+                    path: "/en/partners/exports",
+                    body: #"{"type":"ledger","shop_id":\#(shopID)}"#,
+                    codes: ["SHOP_NOT_FOUND"],
                     headers: asIntruderOwner
                 ),
                 "GET /{locale}/partners/analytics/overview": Call(

@@ -9,7 +9,7 @@ import LoyaltyStore
 /// override it. Names: `LOYALTY_DATABASE_URL`, `LOYALTY_DATA_DIR`, `LOYALTY_HOST`,
 /// `LOYALTY_PORT`, `LOYALTY_ENV`, `LOYALTY_RATE_LIMIT_SHOP` (requests per minute per
 /// credential, 0 = off), `LOYALTY_MAX_BODY_BYTES`, `LOYALTY_DB_TIMEOUT_SECONDS`,
-/// `LOYALTY_PG_MAX_CONNECTIONS`, `LOYALTY_LOG_LEVEL`, `LOYALTY_SWEEP_SECONDS`, `LOYALTY_ANALYTICS_SECONDS`, and the
+/// `LOYALTY_PG_MAX_CONNECTIONS`, `LOYALTY_LOG_LEVEL`, `LOYALTY_SWEEP_SECONDS`, `LOYALTY_ANALYTICS_SECONDS`, `LOYALTY_EXPORT_TTL_HOURS`, `LOYALTY_IMPORT_MAX_BYTES`, `LOYALTY_JOB_WORKERS`, and the
 /// webhook settings `LOYALTY_WEBHOOK_RETRY_SCHEDULE` (e.g. `0,1m,5m,30m,2h`; units ms,
 /// s, m, h), `LOYALTY_WEBHOOK_TIMEOUT_SECONDS`, `LOYALTY_WEBHOOK_DISABLE_AFTER`,
 /// `LOYALTY_WEBHOOK_LEASE_SECONDS`, `LOYALTY_WEBHOOK_CONCURRENCY` (0 = this node does
@@ -52,6 +52,12 @@ public struct AppConfig: Sendable {
     public var sweepIntervalSeconds: Double = 60
     /// Seconds between analytics rolls (the lag of analytics figures); 0 = off.
     public var analyticsIntervalSeconds: Double = 10
+    /// Hours an export's file stays downloadable.
+    public var exportTTLHours: Int64 = 24
+    /// The largest CSV an import job accepts.
+    public var importMaxBytes: Int = 20 << 20
+    /// Export and import jobs this node runs at once (0 = none: other nodes run them).
+    public var jobWorkers: Int = 1
     public var version: String = "0.1.0"
     /// Delay before each delivery attempt: immediately, +1 min, +5 min, +30 min, +2 h.
     public var webhookRetryScheduleMillis: [Int64] = [0, 60_000, 300_000, 1_800_000, 7_200_000]
@@ -129,6 +135,9 @@ public struct AppConfig: Sendable {
         c.logLevel = r.choice("LOYALTY_LOG_LEVEL", default: c.logLevel)
         c.sweepIntervalSeconds = r.number("LOYALTY_SWEEP_SECONDS", default: c.sweepIntervalSeconds, in: 0...86_400)
         c.analyticsIntervalSeconds = r.number("LOYALTY_ANALYTICS_SECONDS", default: c.analyticsIntervalSeconds, in: 0...86_400)
+        c.exportTTLHours = r.integer("LOYALTY_EXPORT_TTL_HOURS", default: c.exportTTLHours, in: 1...8_760)
+        c.importMaxBytes = r.integer("LOYALTY_IMPORT_MAX_BYTES", default: c.importMaxBytes, in: 1_024...(1 << 30))
+        c.jobWorkers = r.integer("LOYALTY_JOB_WORKERS", default: c.jobWorkers, in: 0...64)
         c.webhookRetryScheduleMillis = r.value(
             "LOYALTY_WEBHOOK_RETRY_SCHEDULE",
             default: c.webhookRetryScheduleMillis,

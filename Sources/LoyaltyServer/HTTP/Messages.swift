@@ -301,6 +301,17 @@ enum Messages {
         "v_unique": ("The {field} field must be unique and must not start with #.", "Laukas {field} turi būti unikalus ir negali prasidėti #."),
         "v_array": ("The {field} field must be an array.", "Laukas {field} turi būti masyvas."),
         "v_max_items": ("The {field} field must not have more than {max} items.", "Laukas {field} negali turėti daugiau nei {max} elementų."),
+        "export_not_found": ("Export not found", "Eksportas nerastas"),
+        "download_link_invalid": (
+            "The download link is invalid or has expired: read the export again for a fresh link.",
+            "Atsisiuntimo nuoroda neteisinga arba nebegalioja: gaukite naują nuorodą iš eksporto."
+        ),
+        "export_expired": ("The export's file has expired: start a new export.", "Eksporto failas nebegalioja: pradėkite naują eksportą."),
+        "export_queued": ("Export started", "Eksportas pradėtas"),
+        "export_deleted": ("Export deleted", "Eksportas ištrintas"),
+        "import_queued": ("Import started", "Importas pradėtas"),
+        "import_too_large": ("The file is larger than {max}.", "Failas didesnis nei {max}."),
+        "v_utf8_csv": ("The {field} must be a UTF-8 CSV file.", "{field} turi būti UTF-8 CSV failas."),
         "v_range_days": ("The range may cover at most {max} days.", "Laikotarpis gali apimti ne daugiau kaip {max} dienų."),
         "v_range_buckets": (
             "The interval gives more than {max} periods for this range: choose a longer one.",

@@ -20,6 +20,7 @@ struct PartnerAPI {
         registerPlans(routes)
         registerSettings(routes)
         registerAnalytics(routes)
+        registerExports(open: open, partner: routes)
         registerBulk(routes.requiring(.role(.manager, credentials: false)))
         registerPrivacy(manager: routes.requiring(.role(.manager, credentials: false)), owner: routes.requiring(.role(.owner, credentials: false)))
     }

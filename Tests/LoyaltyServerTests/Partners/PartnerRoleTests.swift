@@ -13,8 +13,10 @@ import Testing
 /// caller it refuses gets 403 naming the role, before anything is read or written.
 @Suite("Partner roles", .databases)
 struct PartnerRoleTests {
-    /// Routes that authenticate by their body.
-    static let open: Set<String> = ["POST /{locale}/partners/auth/login", "POST /{locale}/partners/auth/refresh"]
+    /// Routes that authenticate by their body, or by a signed link (an export's download).
+    static let open: Set<String> = [
+        "POST /{locale}/partners/auth/login", "POST /{locale}/partners/auth/refresh", "GET /{locale}/partners/exports/{id}/download",
+    ]
 
     enum Caller: String, CaseIterable {
         case staff, manager, owner, `operator`, credential

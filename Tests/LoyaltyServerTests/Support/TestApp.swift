@@ -57,6 +57,8 @@ struct TestApp: Sendable {
         var status: HTTPResponse.Status
         var headers: HTTPFields
         var json: JSON
+        /// The body as received (downloads).
+        var body: [UInt8] = []
 
         var data: JSON { json["data"] ?? .null }
         func int(_ path: String...) -> Int64? {
@@ -79,6 +81,7 @@ struct TestApp: Sendable {
         _ method: HTTPRequest.Method,
         _ path: String,
         json body: String? = nil,
+        body raw: [UInt8]? = nil,
         headers extra: HTTPFields = [:],
         auth: Bool = true
     ) async throws -> Reply {
@@ -89,10 +92,11 @@ struct TestApp: Sendable {
         }
         headers[.contentType] = "application/json"
         for f in extra { headers[f.name] = f.value }
-        let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let payload = raw.map { ByteBuffer(bytes: $0) } ?? body.map { ByteBuffer(string: $0) }
+        let response = try await client.execute(uri: path, method: method, headers: headers, body: payload)
         let bytes = Data(response.body.readableBytesView)
         let json = bytes.isEmpty ? JSON.null : (try? JSONDecoder().decode(JSON.self, from: bytes)) ?? .string(String(decoding: bytes, as: UTF8.self))
-        return Reply(status: response.status, headers: response.headers, json: json)
+        return Reply(status: response.status, headers: response.headers, json: json, body: Array(bytes))
     }
 
     @discardableResult

@@ -1,4 +1,5 @@
 import HTTPTypes
+import HummingbirdCore
 import LoyaltyModels
 
 /// What an endpoint answers on success; ``APIRoutes`` renders the envelope.
@@ -11,6 +12,8 @@ struct APIResult: Sendable {
     var extra: [(String, JSON)] = []
     /// A non-JSON answer (an image): sent as is, without the envelope.
     var raw: (contentType: String, body: [UInt8], headers: HTTPFields)?
+    /// A streamed non-JSON answer (a download): written as it is produced.
+    var stream: (contentType: String, body: ResponseBody, headers: HTTPFields)?
 
     init(
         status: HTTPResponse.Status = .ok,
@@ -31,5 +34,10 @@ struct APIResult: Sendable {
     init(contentType: String, body: [UInt8], headers: HTTPFields = [:]) {
         self.data = .null
         self.raw = (contentType, body, headers)
+    }
+
+    init(stream: (contentType: String, body: ResponseBody, headers: HTTPFields)) {
+        self.data = .null
+        self.stream = stream
     }
 }

@@ -52,7 +52,7 @@ struct APIRoutes {
 
     /// What an upload carries, for the 413 that names it.
     enum UploadFile: Equatable {
-        case xml, image
+        case xml, image, csv
 
         func tooLarge(reported: Int) -> APIError {
             switch self {
@@ -63,6 +63,14 @@ struct APIRoutes {
                     stringCode: .xmlFileTooLarge,
                     messageKey: "xml_too_large",
                     args: ["limit": String(reported)]
+                )
+            case .csv:
+                APIError(
+                    status: .contentTooLarge,
+                    code: 1707,
+                    stringCode: .payloadTooLarge,
+                    messageKey: "import_too_large",
+                    args: ["max": "\(reported / 1_048_576) MB"]
                 )
             case .image:
                 APIError(
@@ -207,6 +215,11 @@ struct APIRoutes {
         var headers: HTTPFields = [:]
         do {
             let result = try await handler(call)
+            if let stream = result.stream {
+                headers = stream.headers
+                headers[.contentType] = stream.contentType
+                return Response(status: result.status, headers: headers, body: stream.body)
+            }
             if let raw = result.raw {
                 headers = raw.headers
                 headers[.contentType] = raw.contentType
