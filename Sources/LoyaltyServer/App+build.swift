@@ -39,6 +39,7 @@ public func buildRouter(services: AppServices, recorder: RouteRecorder = RouteRe
         headers[.contentType] = "application/yaml"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
     }
+    OAuthServer(services: services).register(router, recorder: recorder)
     recorder.record("GET", "/qr")
     router.get("qr", use: QRImageEndpoint().handle)
     ShopAPI(services: services).register(on: router, recorder: recorder)

@@ -43,6 +43,8 @@ public struct AppServices: Sendable {
     /// Background exports and imports, and the signed links that download exports.
     public let dataJobs: any DataJobRepository
     let exportLinks: ExportLinks
+    /// Third-party apps, their codes and tokens (OAuth 2.0).
+    public let oauth: any OAuthRepository
     /// API calls and active customers against each partner's plan.
     let usage: UsageMeter
     let partnerTokens: PartnerTokens
@@ -131,6 +133,7 @@ public struct AppServices: Sendable {
         self.analyticsRoller = AnalyticsRoller(database: database, clock: clock)
         self.analytics = SQLAnalyticsRepository(database: database, clock: clock)
         self.dataJobs = SQLDataJobRepository(database: database, clock: clock)
+        self.oauth = SQLOAuthRepository(database: database, clock: clock)
         self.exportLinks = ExportLinks(keys: KeyRing(purpose: "export_url", keyBytes: 64, repository: signingKeys, clock: clock))
         self.usage = UsageMeter(repository: SQLUsageRepository(database: database, clock: clock), clock: clock)
         self.partnerTokens = PartnerTokens(

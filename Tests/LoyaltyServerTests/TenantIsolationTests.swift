@@ -56,6 +56,10 @@ struct TenantIsolationTests {
         "GET /{locale}/partners/imports", "POST /{locale}/partners/imports",
         // The signed token names the job and its partner: ExportTests tries it on another job.
         "GET /{locale}/partners/exports/{id}/download",
+        // OAuth: its own wire, authenticated by client credentials, codes and tokens (OAuthTests
+        // holds a code, a token and a client to the client they belong to).
+        "GET /.well-known/oauth-authorization-server", "GET /oauth/authorize", "POST /oauth/authorize", "POST /oauth/token", "POST /oauth/revoke",
+        "POST /oauth/introspect", "GET /{locale}/partners/oauth/clients", "POST /{locale}/partners/oauth/clients",
     ]
 
     @Test(arguments: Backend.allCases)
@@ -443,6 +447,15 @@ struct TenantIsolationTests {
             try await app.partnerUser("owner@intruder.example", partnerID: other.partner.id)
             let intruderOwner = try #require(try await app.login("owner@intruder.example").string("data", "access_token"))
             let asIntruderOwner = HTTPFields.of(["Authorization": "Bearer \(intruderOwner)"])
+            // Tenant A's OAuth app.
+            let oauthClient = try await app.services.oauth.createClient(
+                partnerID: app.partnerID,
+                name: "a",
+                redirectURIs: ["https://a.example/cb"],
+                scopes: ["loyalty:read"],
+                confidential: true,
+                createdBy: "test"
+            ).0.id
             // Tenant A's export and import jobs.
             let exportID = try await app.services.dataJobs.create(
                 partnerID: app.partnerID,
@@ -523,6 +536,26 @@ struct TenantIsolationTests {
                     path: "/en/partners/customers/\(user)",
                     body: #"{"home_shop_id":null}"#,
                     codes: customerCodes,
+                    headers: asIntruderOwner
+                ),
+                "GET /{locale}/partners/oauth/clients/{id}": Call(
+                    method: .get,
+                    path: "/en/partners/oauth/clients/\(oauthClient)",
+                    codes: ["OAUTH_CLIENT_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
+                "POST /{locale}/partners/oauth/clients/{id}/approve": Call(
+                    method: .post,
+                    path: "/en/partners/oauth/clients/\(oauthClient)/approve",
+                    body: "{}",
+                    codes: ["OAUTH_CLIENT_NOT_FOUND"],
+                    headers: asIntruderOwner
+                ),
+                "POST /{locale}/partners/oauth/clients/{id}/revoke": Call(
+                    method: .post,
+                    path: "/en/partners/oauth/clients/\(oauthClient)/revoke",
+                    body: "{}",
+                    codes: ["OAUTH_CLIENT_NOT_FOUND"],
                     headers: asIntruderOwner
                 ),
                 "GET /{locale}/partners/exports/{id}": Call(

@@ -9,7 +9,7 @@ import LoyaltyStore
 /// override it. Names: `LOYALTY_DATABASE_URL`, `LOYALTY_DATA_DIR`, `LOYALTY_HOST`,
 /// `LOYALTY_PORT`, `LOYALTY_ENV`, `LOYALTY_RATE_LIMIT_SHOP` (requests per minute per
 /// credential, 0 = off), `LOYALTY_MAX_BODY_BYTES`, `LOYALTY_DB_TIMEOUT_SECONDS`,
-/// `LOYALTY_PG_MAX_CONNECTIONS`, `LOYALTY_LOG_LEVEL`, `LOYALTY_SWEEP_SECONDS`, `LOYALTY_ANALYTICS_SECONDS`, `LOYALTY_EXPORT_TTL_HOURS`, `LOYALTY_IMPORT_MAX_BYTES`, `LOYALTY_JOB_WORKERS`, and the
+/// `LOYALTY_PG_MAX_CONNECTIONS`, `LOYALTY_LOG_LEVEL`, `LOYALTY_SWEEP_SECONDS`, `LOYALTY_ANALYTICS_SECONDS`, `LOYALTY_EXPORT_TTL_HOURS`, `LOYALTY_IMPORT_MAX_BYTES`, `LOYALTY_JOB_WORKERS`, `LOYALTY_OAUTH_ACCESS_TTL_SECONDS`, `LOYALTY_OAUTH_REFRESH_TTL_DAYS`, and the
 /// webhook settings `LOYALTY_WEBHOOK_RETRY_SCHEDULE` (e.g. `0,1m,5m,30m,2h`; units ms,
 /// s, m, h), `LOYALTY_WEBHOOK_TIMEOUT_SECONDS`, `LOYALTY_WEBHOOK_DISABLE_AFTER`,
 /// `LOYALTY_WEBHOOK_LEASE_SECONDS`, `LOYALTY_WEBHOOK_CONCURRENCY` (0 = this node does
@@ -58,6 +58,10 @@ public struct AppConfig: Sendable {
     public var importMaxBytes: Int = 20 << 20
     /// Export and import jobs this node runs at once (0 = none: other nodes run them).
     public var jobWorkers: Int = 1
+    /// OAuth access token lifetime (opaque; revocation ends one at once).
+    public var oauthAccessTTLSeconds: Int64 = 3_600
+    /// OAuth refresh token lifetime (single use, rotated).
+    public var oauthRefreshTTLDays: Int64 = 30
     public var version: String = "0.1.0"
     /// Delay before each delivery attempt: immediately, +1 min, +5 min, +30 min, +2 h.
     public var webhookRetryScheduleMillis: [Int64] = [0, 60_000, 300_000, 1_800_000, 7_200_000]
@@ -138,6 +142,8 @@ public struct AppConfig: Sendable {
         c.exportTTLHours = r.integer("LOYALTY_EXPORT_TTL_HOURS", default: c.exportTTLHours, in: 1...8_760)
         c.importMaxBytes = r.integer("LOYALTY_IMPORT_MAX_BYTES", default: c.importMaxBytes, in: 1_024...(1 << 30))
         c.jobWorkers = r.integer("LOYALTY_JOB_WORKERS", default: c.jobWorkers, in: 0...64)
+        c.oauthAccessTTLSeconds = r.integer("LOYALTY_OAUTH_ACCESS_TTL_SECONDS", default: c.oauthAccessTTLSeconds, in: 1...86_400)
+        c.oauthRefreshTTLDays = r.integer("LOYALTY_OAUTH_REFRESH_TTL_DAYS", default: c.oauthRefreshTTLDays, in: 1...365)
         c.webhookRetryScheduleMillis = r.value(
             "LOYALTY_WEBHOOK_RETRY_SCHEDULE",
             default: c.webhookRetryScheduleMillis,

@@ -27,6 +27,8 @@ enum ErrorCode: String, Sendable {
     case forbidden = "FORBIDDEN"
     case httpError = "HTTP_ERROR"
     case imageInvalid = "IMAGE_INVALID"
+    case insufficientScope = "INSUFFICIENT_SCOPE"
+    case oauthClientNotFound = "OAUTH_CLIENT_NOT_FOUND"
     case gameAlreadyCompleted = "GAME_ALREADY_COMPLETED"
     case stampLimitReached = "STAMP_LIMIT_REACHED"
     case rewardAlreadyClaimed = "REWARD_ALREADY_CLAIMED"

@@ -301,6 +301,21 @@ enum Messages {
         "v_unique": ("The {field} field must be unique and must not start with #.", "Laukas {field} turi būti unikalus ir negali prasidėti #."),
         "v_array": ("The {field} field must be an array.", "Laukas {field} turi būti masyvas."),
         "v_max_items": ("The {field} field must not have more than {max} items.", "Laukas {field} negali turėti daugiau nei {max} elementų."),
+        "insufficient_scope": (
+            "The app's token does not grant this: it needs the scope {scope}.",
+            "Programėlės prieigos raktas to neleidžia: reikia teisės {scope}."
+        ),
+        "oauth_client_not_found": ("App not found", "Programėlė nerasta"),
+        "oauth_client_created": ("App registered; its owner must approve it", "Programėlė užregistruota; ją turi patvirtinti savininkas"),
+        "oauth_client_updated": ("App updated", "Programėlė atnaujinta"),
+        "oauth_client_revoked": (
+            "A revoked app cannot be approved again: register it anew.", "Atšauktos programėlės negalima patvirtinti: užregistruokite iš naujo."
+        ),
+        "v_redirect_uri": (
+            "The {field} must be https URLs (http only for 127.0.0.1 or localhost) without a fragment.",
+            "{field} turi būti https adresai (http tik 127.0.0.1 ar localhost) be fragmento."
+        ),
+        "v_scope": ("The {field} field lists unknown scopes.", "Laukas {field} nurodo nežinomas teises."),
         "export_not_found": ("Export not found", "Eksportas nerastas"),
         "download_link_invalid": (
             "The download link is invalid or has expired: read the export again for a fresh link.",

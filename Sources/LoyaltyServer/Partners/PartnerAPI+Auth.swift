@@ -51,33 +51,8 @@ extension PartnerAPI {
         _ = f.bool("remember")
         try f.throwIfInvalid()
         let (address, secret) = (try f.required(email, "email"), try f.required(password, "password"))
-        let now = services.clock.nowMillis()
-        guard let account = try await users.credentials(email: address), account.user.isActive else {
-            // As slow as a real check, so a miss does not tell which emails exist.
-            try await services.passwords.verifyDecoy(secret)
-            throw Self.loginFailed
-        }
-        if account.lockedUntil > now { throw Self.locked(until: account.lockedUntil, now: now) }
+        let (account, step) = try await authenticate(email: address, password: secret, totp: code, requestID: call.requestID)
         let actor = Principal.partnerUser(account.user, environment: services.config.environment)
-        guard try await services.passwords.verify(secret, hash: account.passwordHash) else {
-            try await failed(account, actor: actor, call: call, reason: "password")
-        }
-        var step: Int64?
-        if account.user.totpEnabled {
-            guard let code else {
-                throw APIError(
-                    status: .unauthorized,
-                    code: 1106,
-                    stringCode: .totpRequired,
-                    messageKey: "totp_required",
-                    details: [("totp_required", .bool(true))]
-                )
-            }
-            guard let accepted = Self.totpStep(code, secret: account.totpSecret, after: account.totpLastStep, now: now) else {
-                try await failed(account, actor: actor, call: call, reason: "totp")
-            }
-            step = accepted
-        }
         let partner = try await activePartner(of: account.user)
         try await users.recordSuccess(id: account.user.id, totpStep: step)
         let pair = try await services.partnerTokens.issue(account)
@@ -92,8 +67,49 @@ extension PartnerAPI {
         return APIResult(messageKey: "login_ok", data: try await session(pair, user: account.user, partner: partner))
     }
 
+    /// Checks a sign-in: an active user, not locked, the password, and the TOTP code when
+    /// enabled; a failure is counted (lock-out), audited and thrown as the answer. Returns
+    /// the account and the accepted TOTP step (for ``PartnerUserRepository/recordSuccess(id:totpStep:)``).
+    func authenticate(
+        email address: String,
+        password secret: String,
+        totp code: String?,
+        requestID: String
+    ) async throws -> (
+        PartnerUserCredentials, Int64?
+    ) {
+        let now = services.clock.nowMillis()
+        guard let account = try await users.credentials(email: address), account.user.isActive else {
+            // As slow as a real check, so a miss does not tell which emails exist.
+            try await services.passwords.verifyDecoy(secret)
+            throw Self.loginFailed
+        }
+        if account.lockedUntil > now { throw Self.locked(until: account.lockedUntil, now: now) }
+        let actor = Principal.partnerUser(account.user, environment: services.config.environment)
+        guard try await services.passwords.verify(secret, hash: account.passwordHash) else {
+            try await failed(account, actor: actor, requestID: requestID, reason: "password")
+        }
+        var step: Int64?
+        if account.user.totpEnabled {
+            guard let code else {
+                throw APIError(
+                    status: .unauthorized,
+                    code: 1106,
+                    stringCode: .totpRequired,
+                    messageKey: "totp_required",
+                    details: [("totp_required", .bool(true))]
+                )
+            }
+            guard let accepted = Self.totpStep(code, secret: account.totpSecret, after: account.totpLastStep, now: now) else {
+                try await failed(account, actor: actor, requestID: requestID, reason: "totp")
+            }
+            step = accepted
+        }
+        return (account, step)
+    }
+
     /// Counts the failure (locking per ``backoff``), audits it, and throws the answer.
-    private func failed(_ account: PartnerUserCredentials, actor: Principal, call: APICall, reason: String) async throws -> Never {
+    private func failed(_ account: PartnerUserCredentials, actor: Principal, requestID: String, reason: String) async throws -> Never {
         let until = try await users.recordFailure(id: account.user.id, backoff: backoff)
         try await Audit.append(
             services,
@@ -101,7 +117,7 @@ extension PartnerAPI {
             action: "auth.login_failed",
             target: "/partners/users/\(account.user.id)",
             status: until > 0 ? 429 : 401,
-            requestID: call.requestID,
+            requestID: requestID,
             details: reason
         )
         if until > 0 { throw Self.locked(until: until, now: services.clock.nowMillis()) }

@@ -21,6 +21,10 @@ struct PartnerAPI {
         registerSettings(routes)
         registerAnalytics(routes)
         registerExports(open: open, partner: routes)
+        registerOAuthClients(
+            manager: routes.requiring(.role(.manager, credentials: false)),
+            owner: routes.requiring(.role(.owner, credentials: false))
+        )
         registerBulk(routes.requiring(.role(.manager, credentials: false)))
         registerPrivacy(manager: routes.requiring(.role(.manager, credentials: false)), owner: routes.requiring(.role(.owner, credentials: false)))
     }

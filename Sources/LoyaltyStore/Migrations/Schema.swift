@@ -525,6 +525,30 @@ enum Schema {
                 "CREATE INDEX data_jobs_partner_idx ON data_jobs (partner_id, id)",
                 "CREATE INDEX data_jobs_open_idx ON data_jobs (status, id) WHERE status IN ('queued', 'running')",
                 "CREATE TABLE data_job_chunks (job_id BIGINT NOT NULL, part TEXT NOT NULL, seq BIGINT NOT NULL, data {BLOB} NOT NULL, PRIMARY KEY (job_id, part, seq))",
+                // OAuth 2.0 for third-party apps: clients a partner registers and its owner
+                // approves, single-use authorization codes, and opaque access and refresh
+                // tokens (only their SHA-256 is stored).
+                """
+                CREATE TABLE oauth_clients (
+                  id {ID}, partner_id BIGINT NOT NULL, client_id TEXT NOT NULL UNIQUE, secret_hash TEXT, name TEXT NOT NULL,
+                  redirect_uris TEXT NOT NULL, scopes TEXT NOT NULL, status TEXT NOT NULL, created_by TEXT NOT NULL, approved_by TEXT,
+                  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX oauth_clients_partner_idx ON oauth_clients (partner_id, id)",
+                """
+                CREATE TABLE oauth_codes (
+                  code_hash TEXT PRIMARY KEY, client_row BIGINT NOT NULL, partner_id BIGINT NOT NULL, user_id BIGINT NOT NULL,
+                  redirect_uri TEXT NOT NULL, scope TEXT NOT NULL, challenge TEXT NOT NULL, family TEXT NOT NULL,
+                  expires_at BIGINT NOT NULL, used_at BIGINT)
+                """,
+                """
+                CREATE TABLE oauth_tokens (
+                  id {ID}, token_hash TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, client_row BIGINT NOT NULL, partner_id BIGINT NOT NULL,
+                  user_id BIGINT, scope TEXT NOT NULL, family TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+                  used_at BIGINT, revoked_at BIGINT)
+                """,
+                "CREATE INDEX oauth_tokens_family_idx ON oauth_tokens (family)",
+                "CREATE INDEX oauth_tokens_client_idx ON oauth_tokens (client_row)",
             ]
         ),
     ]

@@ -31,4 +31,14 @@ public enum SecretHasher {
         for i in 0..<a.count { diff |= a[i] ^ b[i] }
         return diff == 0
     }
+
+    /// Constant-time comparison of two strings' bytes.
+    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
 }

@@ -59,6 +59,8 @@ struct APIRouter {
             [
                 PartnerAuthMiddleware(
                     tokens: services.partnerTokens,
+                    oauth: services.oauth,
+                    tenants: services.tenants,
                     credentials: CredentialAuthMiddleware(authenticator: services.authenticator),
                     environment: services.config.environment
                 ),

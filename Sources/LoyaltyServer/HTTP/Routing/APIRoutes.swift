@@ -88,7 +88,7 @@ struct APIRoutes {
 
     func get(_ path: String, _ handler: @escaping Handler) {
         recorder.record("GET", prefix + path, access: readAccess)
-        let policy = Policy(access: readAccess, audited: audited)
+        let policy = Policy("GET", prefix + path, access: readAccess, audited: audited)
         group.get(RouterPath(path)) { [services] request, context in
             try await Self.run(services, request, context, body: .none, policy: policy, handler)
         }
@@ -96,7 +96,7 @@ struct APIRoutes {
 
     func post(_ path: String, bulk: Bool = false, _ handler: @escaping Handler) {
         recorder.record("POST", prefix + path, access: writeAccess)
-        let policy = Policy(access: writeAccess, audited: audited)
+        let policy = Policy("POST", prefix + path, access: writeAccess, audited: audited)
         group.post(RouterPath(path)) { [services] request, context in
             try await Self.run(services, request, context, body: bulk ? .bulk : .json, policy: policy, handler)
         }
@@ -105,7 +105,7 @@ struct APIRoutes {
     /// A POST that also takes an uploaded file (``BodyKind/upload(limit:)``).
     func upload(_ path: String, limit: Int, reported: Int, file: UploadFile = .xml, _ handler: @escaping Handler) {
         recorder.record("POST", prefix + path, access: writeAccess)
-        let policy = Policy(access: writeAccess, audited: audited)
+        let policy = Policy("POST", prefix + path, access: writeAccess, audited: audited)
         group.post(RouterPath(path)) { [services] request, context in
             try await Self.run(services, request, context, body: .upload(limit: limit, reported: reported, file: file), policy: policy, handler)
         }
@@ -113,7 +113,7 @@ struct APIRoutes {
 
     func put(_ path: String, _ handler: @escaping Handler) {
         recorder.record("PUT", prefix + path, access: writeAccess)
-        let policy = Policy(access: writeAccess, audited: audited)
+        let policy = Policy("PUT", prefix + path, access: writeAccess, audited: audited)
         group.put(RouterPath(path)) { [services] request, context in
             try await Self.run(services, request, context, body: .json, policy: policy, handler)
         }
@@ -121,7 +121,7 @@ struct APIRoutes {
 
     func delete(_ path: String, _ handler: @escaping Handler) {
         recorder.record("DELETE", prefix + path, access: writeAccess)
-        let policy = Policy(access: writeAccess, audited: audited)
+        let policy = Policy("DELETE", prefix + path, access: writeAccess, audited: audited)
         group.delete(RouterPath(path)) { [services] request, context in
             try await Self.run(services, request, context, body: .none, policy: policy, handler)
         }
@@ -131,6 +131,14 @@ struct APIRoutes {
     struct Policy: Sendable {
         var access: RouteAccess?
         var audited: Bool
+        /// The scope an OAuth token needs here; nil: no OAuth token may call the route.
+        var scope: OAuthScope? = nil
+
+        init(_ method: String, _ path: String, access: RouteAccess?, audited: Bool) {
+            self.access = access
+            self.audited = audited
+            self.scope = OAuthScope.required(method: method, path: path, access: access)
+        }
     }
 
     private static func run(
@@ -143,6 +151,18 @@ struct APIRoutes {
     ) async throws -> Response {
         let principal = context.principal ?? .anonymous(environment: services.config.environment)
         try policy.access?.check(principal)
+        if let granted = principal.scopes {
+            guard let needed = policy.scope, granted.contains(needed.rawValue) else {
+                throw APIError(
+                    status: .forbidden,
+                    code: 1116,
+                    stringCode: .insufficientScope,
+                    messageKey: "insufficient_scope",
+                    args: ["scope": policy.scope?.rawValue ?? "none"],
+                    details: [("required_scope", .optional(policy.scope?.rawValue)), ("granted", .string(granted.sorted().joined(separator: " ")))]
+                )
+            }
+        }
         let config = services.config
         let fields: Fields
         var upload: Upload?
