@@ -161,8 +161,8 @@ struct OAuthServer: Sendable {
     }
 
     func authorize(_ request: Request, _ context: LoyaltyRequestContext) async throws -> Response {
-        var query: [String: String] = [:]
-        for (k, v) in request.uri.queryParameters where query[String(k)] == nil { query[String(k)] = String(v) }
+        // Form rules (`+` is a space): clients encode the scope list that way.
+        let query = Self.form(request.uri.query ?? "")
         // Until the client and its redirect URI are known good, nothing redirects (RFC 6749 4.1.2.1).
         guard let clientID = query["client_id"], let client = try await services.oauth.client(clientID: clientID), client.status == .approved else {
             return ConsentPage.error("This app is unknown or not approved by its partner.", status: .badRequest)
