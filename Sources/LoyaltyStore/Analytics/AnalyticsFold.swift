@@ -100,15 +100,17 @@ struct AnalyticsFold {
     }
 
     /// Applies the batch: member and tier state first (their changes add daily deltas),
-    /// then every daily delta.
-    func write(_ db: any SQLDatabase) async throws {
+    /// then every daily delta. With `unnest` (PostgreSQL) each table is read and written
+    /// by one statement binding arrays; a VALUES list of thousands of parameters cost
+    /// more to plan than to run. SQLite takes VALUES lists in chunks.
+    func write(_ db: any SQLDatabase, unnest: Bool) async throws {
         var out = self
-        try await out.foldMembers(db)
-        try await out.foldTiers(db)
-        try await Self.upsertDaily(db, out.daily)
+        try await out.foldMembers(db, unnest: unnest)
+        try await out.foldTiers(db, unnest: unnest)
+        try await Self.upsertDaily(db, out.daily, unnest: unnest)
     }
 
-    private mutating func foldMembers(_ db: any SQLDatabase) async throws {
+    private mutating func foldMembers(_ db: any SQLDatabase, unnest: Bool) async throws {
         guard !members.isEmpty else { return }
         struct Stored {
             var lastDay: Int64
@@ -118,10 +120,11 @@ struct AnalyticsFold {
         let byPartner = Dictionary(grouping: members.keys, by: \.partnerID)
         for (partnerID, keys) in byPartner {
             let customers = Array(Set(keys.map(\.customerID))).sorted()
-            for chunk in customers.chunked(500) {
-                let list = chunk.map { "\(bind: $0)" as SQLQueryString }.joined(", ")
+            for chunk in customers.chunked(unnest ? customers.count : 500) {
+                let list: SQLQueryString =
+                    unnest ? "= ANY(\(bind: Array(chunk)))" : "IN (\(chunk.map { "\(bind: $0)" as SQLQueryString }.joined(", ")))"
                 let rows = try await db.raw(
-                    "SELECT scope, customer_id, last_day, first_redeemed_at FROM member_activity WHERE partner_id = \(bind: partnerID) AND customer_id IN (\(list))"
+                    "SELECT scope, customer_id, last_day, first_redeemed_at FROM member_activity WHERE partner_id = \(bind: partnerID) AND customer_id \(list)"
                 ).all()
                 for r in rows {
                     let key = MemberKey(
@@ -162,20 +165,32 @@ struct AnalyticsFold {
             }
             if old == nil || old!.lastDay != new.lastDay || old!.firstRedeemedAt != new.firstRedeemedAt { writes.append((key, new)) }
         }
-        for chunk in writes.chunked(400) {
-            let values = chunk.map { k, s in
-                "(\(bind: k.partnerID), \(bind: k.scope), \(bind: k.customerID), \(bind: s.lastDay), \(bind: s.firstRedeemedAt))" as SQLQueryString
-            }.joined(", ")
+        guard !writes.isEmpty else { return }
+        for chunk in writes.chunked(unnest ? writes.count : 400) {
+            let source: SQLQueryString
+            if unnest {
+                source = """
+                    SELECT p, s, c, d, NULLIF(f, -1) FROM unnest(\(bind: chunk.map(\.0.partnerID)), \(bind: chunk.map(\.0.scope)),
+                      \(bind: chunk.map(\.0.customerID)), \(bind: chunk.map(\.1.lastDay)), \(bind: chunk.map { $0.1.firstRedeemedAt ?? -1 })) AS v(p, s, c, d, f)
+                    """
+            } else {
+                source =
+                    "VALUES "
+                    + chunk.map { k, s in
+                        "(\(bind: k.partnerID), \(bind: k.scope), \(bind: k.customerID), \(bind: s.lastDay), \(bind: s.firstRedeemedAt))"
+                            as SQLQueryString
+                    }.joined(", ")
+            }
             try await db.raw(
                 """
-                INSERT INTO member_activity (partner_id, scope, customer_id, last_day, first_redeemed_at) VALUES \(values)
+                INSERT INTO member_activity (partner_id, scope, customer_id, last_day, first_redeemed_at) \(source)
                 ON CONFLICT (partner_id, scope, customer_id) DO UPDATE SET last_day = excluded.last_day, first_redeemed_at = excluded.first_redeemed_at
                 """
             ).run()
         }
     }
 
-    private mutating func foldTiers(_ db: any SQLDatabase) async throws {
+    private mutating func foldTiers(_ db: any SQLDatabase, unnest: Bool) async throws {
         guard !tiers.isEmpty else { return }
         var stored: [CardKey: String] = [:]
         for (partnerID, keys) in Dictionary(grouping: tiers.keys, by: \.partnerID) {
@@ -210,7 +225,7 @@ struct AnalyticsFold {
         }
     }
 
-    private static func upsertDaily(_ db: any SQLDatabase, _ daily: [DailyKey: Delta]) async throws {
+    private static func upsertDaily(_ db: any SQLDatabase, _ daily: [DailyKey: Delta], unnest: Bool) async throws {
         let rows = daily.filter { $0.value.plus != 0 || $0.value.minus != 0 || $0.value.n != 0 }
         // The flows again per month; states (tiers, latest activity) are per day only.
         var monthly: [DailyKey: Delta] = [:]
@@ -223,20 +238,33 @@ struct AnalyticsFold {
             sum.n += d.n
             monthly[m] = sum
         }
-        try await upsert(db, table: "analytics_daily", column: "day", rows)
-        try await upsert(db, table: "analytics_monthly", column: "month", monthly)
+        try await upsert(db, table: "analytics_daily", column: "day", rows, unnest: unnest)
+        try await upsert(db, table: "analytics_monthly", column: "month", monthly, unnest: unnest)
     }
 
-    private static func upsert(_ db: any SQLDatabase, table: String, column: String, _ rows: [DailyKey: Delta]) async throws {
+    private static func upsert(_ db: any SQLDatabase, table: String, column: String, _ rows: [DailyKey: Delta], unnest: Bool) async throws {
+        guard !rows.isEmpty else { return }
         // Sorted: two transactions touching the same rows lock them in the same order.
-        for chunk in rows.sorted(by: { $0.key < $1.key }).chunked(400) {
-            let values = chunk.map { k, d in
-                "(\(bind: k.partnerID), \(bind: k.scope), \(bind: k.day), \(bind: k.metric), \(bind: k.subject), \(bind: d.plus), \(bind: d.minus), \(bind: d.n))"
-                    as SQLQueryString
-            }.joined(", ")
+        let sorted = rows.sorted(by: { $0.key < $1.key })
+        for chunk in sorted.chunked(unnest ? sorted.count : 400) {
+            let values: SQLQueryString
+            if unnest {
+                values = """
+                    SELECT * FROM unnest(\(bind: chunk.map(\.key.partnerID)), \(bind: chunk.map(\.key.scope)), \(bind: chunk.map(\.key.day)),
+                      \(bind: chunk.map(\.key.metric)), \(bind: chunk.map(\.key.subject)), \(bind: chunk.map(\.value.plus)), \(bind: chunk.map(\.value.minus)),
+                      \(bind: chunk.map(\.value.n)))
+                    """
+            } else {
+                values =
+                    "VALUES "
+                    + chunk.map { k, d in
+                        "(\(bind: k.partnerID), \(bind: k.scope), \(bind: k.day), \(bind: k.metric), \(bind: k.subject), \(bind: d.plus), \(bind: d.minus), \(bind: d.n))"
+                            as SQLQueryString
+                    }.joined(", ")
+            }
             try await db.raw(
                 """
-                INSERT INTO \(unsafeRaw: table) (partner_id, scope, \(unsafeRaw: column), metric, subject_id, plus, minus, n) VALUES \(values)
+                INSERT INTO \(unsafeRaw: table) (partner_id, scope, \(unsafeRaw: column), metric, subject_id, plus, minus, n) \(values)
                 ON CONFLICT (partner_id, scope, \(unsafeRaw: column), metric, subject_id) DO UPDATE SET plus = \(unsafeRaw: table).plus + excluded.plus,
                   minus = \(unsafeRaw: table).minus + excluded.minus, n = \(unsafeRaw: table).n + excluded.n
                 """

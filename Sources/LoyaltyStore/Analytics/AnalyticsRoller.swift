@@ -65,7 +65,7 @@ public final class AnalyticsRoller: Sendable {
             guard let last = accepted.last else { return (0, false) }
             var fold = AnalyticsFold()
             for row in accepted { fold.add(row, source: source) }
-            try await fold.write(db)
+            try await fold.write(db, unnest: self.database.features.unnestArrays)
             try await db.raw(
                 "UPDATE analytics_state SET watermark = \(bind: last.id), updated_at = \(bind: now) WHERE source = \(bind: source.rawValue)"
             ).run()
