@@ -7,13 +7,14 @@
 # per format. CI runs a small ROWS with the debug build; run the full size by hand:
 #   scripts/export-check.sh 1000000 postgres sqlite
 # Usage: scripts/export-check.sh [rows] [sqlite|postgres ...]   (default: 1000000, both)
+# (EXPORT_CHECK_ROOT, EXPORT_CHECK_PGPORT, EXPORT_CHECK_PORT move it aside of another run.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-1000000}; shift || true
 DATABASES=("${@:-postgres}")
 [ $# -eq 0 ] && DATABASES=(postgres sqlite)
-ROOT=/tmp/loyalty-export-check
-PGPORT=25438; APIPORT=18095
+ROOT=${EXPORT_CHECK_ROOT:-/tmp/loyalty-export-check}
+PGPORT=${EXPORT_CHECK_PGPORT:-25438}; APIPORT=${EXPORT_CHECK_PORT:-18095}
 RSS_LIMIT_KB=$((150 * 1024))
 . scripts/lib.sh
 install_missing curl:curl
