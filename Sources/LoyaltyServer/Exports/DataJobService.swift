@@ -31,12 +31,23 @@ struct DataJobService: Service {
         }
     }
 
+    /// How often expired exports are swept.
+    static let expiryMillis: Int64 = 60_000
+
     func loop(sweeper: Bool) async {
         let services = runner.services
+        var lastSweep: Int64 = 0
         while !Task.isCancelled {
             do {
-                if sweeper { _ = try await services.dataJobs.expire(now: services.clock.nowMillis()) }
-                if let job = try await services.dataJobs.claim(now: services.clock.nowMillis(), leaseMillis: DataJobRunner.leaseMillis) {
+                let now = services.clock.nowMillis()
+                if sweeper, now - lastSweep >= Self.expiryMillis {
+                    _ = try await services.dataJobs.expire(now: now)
+                    lastSweep = now
+                }
+                // A read first: an idle node polls without opening a write transaction.
+                if try await services.dataJobs.hasClaimable(now: now),
+                    let job = try await services.dataJobs.claim(now: now, leaseMillis: DataJobRunner.leaseMillis)
+                {
                     await runner.run(job)
                     continue
                 }

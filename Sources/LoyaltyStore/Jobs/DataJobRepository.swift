@@ -58,6 +58,8 @@ public protocol DataJobRepository: Sendable {
     func job(partnerID: Int64, id: Int64) async throws -> DataJob?
     func jobs(partnerID: Int64, kind: DataJob.Kind, page: PageRequest) async throws -> Page<DataJob>
     func claim(now: Int64, leaseMillis: Int64) async throws -> DataJob?
+    /// Whether ``claim(now:leaseMillis:)`` would find a job (a read, for idle polling).
+    func hasClaimable(now: Int64) async throws -> Bool
     func progress(id: Int64, rowsDone: Int64, rowsTotal: Int64?, rowsFailed: Int64, leaseUntil: Int64) async throws
     func appendChunk(id: Int64, part: String, seq: Int64, data: Data) async throws
     func chunk(id: Int64, part: String, seq: Int64) async throws -> Data?
@@ -158,6 +160,14 @@ public struct SQLDataJobRepository: DataJobRepository {
                 """
             ).all().map(Self.job)
             return Page(items: items, request: page, total: total)
+        }
+    }
+
+    public func hasClaimable(now: Int64) async throws -> Bool {
+        try await database.read { db in
+            try await db.raw(
+                "SELECT id FROM data_jobs WHERE status = 'queued' OR (status = 'running' AND lease_until < \(bind: now)) LIMIT 1"
+            ).first() != nil
         }
     }
 
