@@ -20,25 +20,16 @@ struct AnalyticsRollService: Service {
             try? await gracefulShutdown()
             return
         }
-        try? await cancelWhenGracefulShutdown {
-            try await ready.wait()
-            heartbeats.start(.analytics)
-            while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(Int(intervalSeconds * 1000)))
-                await tick()
-            }
-        }
-    }
-
-    func tick() async {
-        do {
+        await repeatUntilShutdown(
+            ready: ready,
+            pause: .milliseconds(Int(intervalSeconds * 1000)),
+            logger: logger,
+            label: "analytics roll",
+            onStart: { heartbeats.start(.analytics) },
+            onRound: { heartbeats.beat(.analytics) }
+        ) {
             let folded = try await roller.rollAll()
             if folded > 0 { logger.debug("analytics: \(folded) rows rolled up") }
-            heartbeats.beat(.analytics)
-        } catch is CancellationError {
-            return  // shutting down
-        } catch {
-            logger.error("analytics roll failed: \(String(reflecting: error))")
         }
     }
 }

@@ -123,7 +123,6 @@ struct OAuthServer: Sendable {
                 ("token_endpoint_auth_methods_supported", .array(["client_secret_basic", "client_secret_post", "none"].map(JSON.string))),
                 ("revocation_endpoint_auth_methods_supported", .array(["client_secret_basic", "client_secret_post", "none"].map(JSON.string))),
                 ("introspection_endpoint_auth_methods_supported", .array(["client_secret_basic", "client_secret_post"].map(JSON.string))),
-                ("service_documentation", .string(base + "/docs/OAUTH.md")),
             ])
         )
     }

@@ -163,10 +163,15 @@ public struct SQLDataJobRepository: DataJobRepository {
         }
     }
 
+    /// Queued, or running on a node whose lease lapsed.
+    static func claimable(now: Int64) -> SQLQueryString {
+        "status = 'queued' OR (status = 'running' AND lease_until < \(bind: now))"
+    }
+
     public func hasClaimable(now: Int64) async throws -> Bool {
         try await database.read { db in
             try await db.raw(
-                "SELECT id FROM data_jobs WHERE status = 'queued' OR (status = 'running' AND lease_until < \(bind: now)) LIMIT 1"
+                "SELECT id FROM data_jobs WHERE \(Self.claimable(now: now)) LIMIT 1"
             ).first() != nil
         }
     }
@@ -176,7 +181,7 @@ public struct SQLDataJobRepository: DataJobRepository {
             guard
                 let row = try await db.raw(
                     """
-                    SELECT id FROM data_jobs WHERE status = 'queued' OR (status = 'running' AND lease_until < \(bind: now))
+                    SELECT id FROM data_jobs WHERE \(Self.claimable(now: now))
                     ORDER BY id LIMIT 1\(unsafeRaw: database.features.forUpdateSkipLocked)
                     """
                 ).first()

@@ -227,6 +227,17 @@ public struct SQLOAuthRepository: OAuthRepository {
         return code
     }
 
+    /// Ends every live token of a grant (its access and refresh tokens, rotated or not).
+    static func revokeFamily(_ db: any SQLDatabase, _ family: String, now: Int64) async throws {
+        try await db.raw("UPDATE oauth_tokens SET revoked_at = \(bind: now) WHERE family = \(bind: family) AND revoked_at IS NULL").run()
+    }
+
+    /// The client's columns as `c.<name> AS c_<name>`, for joins decoded with prefix `c_`.
+    static let prefixedClientColumns: String = clientColumns.split(separator: ",").map { (column: Substring) -> String in
+        let name = column.trimmingCharacters(in: .whitespaces)
+        return "c.\(name) AS c_\(name)"
+    }.joined(separator: ", ")
+
     /// Inserts an access token (and a refresh token) of `family`.
     static func mint(
         _ db: any SQLDatabase,
@@ -287,7 +298,7 @@ public struct SQLOAuthRepository: OAuthRepository {
             else { return .failure(.invalidGrant("unknown or expired code")) }
             let family = try row.decode(column: "family", as: String.self)
             if try row.decode(column: "used_at", as: Int64?.self) != nil {
-                try await db.raw("UPDATE oauth_tokens SET revoked_at = \(bind: now) WHERE family = \(bind: family) AND revoked_at IS NULL").run()
+                try await Self.revokeFamily(db, family, now: now)
                 return .failure(.invalidGrant("code already used; the tokens issued from it are revoked"))
             }
             guard try row.decode(column: "client_row", as: Int64.self) == clientRow else {
@@ -353,7 +364,7 @@ public struct SQLOAuthRepository: OAuthRepository {
                 return .failure(.invalidGrant("token issued to another client"))
             }
             if try row.decode(column: "used_at", as: Int64?.self) != nil {
-                try await db.raw("UPDATE oauth_tokens SET revoked_at = \(bind: now) WHERE family = \(bind: family) AND revoked_at IS NULL").run()
+                try await Self.revokeFamily(db, family, now: now)
                 return .failure(.invalidGrant("refresh token already used; its family is revoked"))
             }
             guard try row.decode(column: "revoked_at", as: Int64?.self) == nil else { return .failure(.invalidGrant("refresh token revoked")) }
@@ -389,7 +400,7 @@ public struct SQLOAuthRepository: OAuthRepository {
                 let r = try await db.raw(
                     """
                     SELECT t.id AS token_id, t.kind, t.partner_id AS grant_partner, t.user_id, t.scope, t.family, t.created_at AS issued_at,
-                      t.expires_at, \(unsafeRaw: Self.clientColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) + " AS c_" + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                      t.expires_at, \(unsafeRaw: Self.prefixedClientColumns)
                     FROM oauth_tokens t JOIN oauth_clients c ON c.id = t.client_row
                     WHERE t.token_hash = \(bind: Self.hash(token)) AND t.revoked_at IS NULL AND t.expires_at > \(bind: now)
                       AND (t.kind = 'access' OR (\(bind: anyKind) AND t.used_at IS NULL)) AND c.status = 'approved'
@@ -421,9 +432,7 @@ public struct SQLOAuthRepository: OAuthRepository {
                     "SELECT family, client_row FROM oauth_tokens WHERE token_hash = \(bind: Self.hash(token))"
                 ).first(), try r.decode(column: "client_row", as: Int64.self) == clientRow
             else { return }
-            try await db.raw(
-                "UPDATE oauth_tokens SET revoked_at = \(bind: now) WHERE family = \(bind: try r.decode(column: "family", as: String.self)) AND revoked_at IS NULL"
-            ).run()
+            try await Self.revokeFamily(db, try r.decode(column: "family", as: String.self), now: now)
         }
     }
 }
