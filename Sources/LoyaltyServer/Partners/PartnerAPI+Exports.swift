@@ -75,10 +75,15 @@ extension PartnerAPI {
     }
 
     @Sendable func listExports(_ call: APICall) async throws -> APIResult {
+        try await listJobs(call, kind: .export)
+    }
+
+    /// The partner's jobs of `kind`, newest first, a page at a time.
+    func listJobs(_ call: APICall, kind: DataJob.Kind) async throws -> APIResult {
         var f = call.fields
         let page = f.page(maxPerPage: 100)
         try f.throwIfInvalid()
-        let result = try await services.dataJobs.jobs(partnerID: call.partnerID, kind: .export, page: page)
+        let result = try await services.dataJobs.jobs(partnerID: call.partnerID, kind: kind, page: page)
         var items: [JSON] = []
         for job in result.items { items.append(try await present(job, call)) }
         return APIResult(data: .array(items), meta: Envelope.meta(result))
@@ -201,13 +206,7 @@ extension PartnerAPI {
     }
 
     @Sendable func listImports(_ call: APICall) async throws -> APIResult {
-        var f = call.fields
-        let page = f.page(maxPerPage: 100)
-        try f.throwIfInvalid()
-        let result = try await services.dataJobs.jobs(partnerID: call.partnerID, kind: .import, page: page)
-        var items: [JSON] = []
-        for job in result.items { items.append(try await present(job, call)) }
-        return APIResult(data: .array(items), meta: Envelope.meta(result))
+        try await listJobs(call, kind: .import)
     }
 
     @Sendable func getImport(_ call: APICall) async throws -> APIResult {
